@@ -1,0 +1,124 @@
+//! Bearer tokens: who is calling, with which scopes.
+
+use axum::extract::FromRequestParts;
+use axum::http::header::AUTHORIZATION;
+use axum::http::request::Parts;
+
+use crate::app::App;
+use crate::error::Error;
+use crate::oauth::{scopes, store};
+use crate::queries::accounts::{self, AccountRow, UserRow};
+
+/// A valid token. Extracting it fails with 401 when there is none or it is unknown.
+pub struct Auth {
+    pub token: store::TokenRow,
+    pub scopes: Vec<String>,
+    pub user: Option<CurrentUser>,
+}
+
+#[derive(Debug, Clone)]
+pub struct CurrentUser {
+    pub account: AccountRow,
+    pub user: UserRow,
+}
+
+impl CurrentUser {
+    pub fn id(&self) -> i64 {
+        self.account.id
+    }
+}
+
+/// A token when one was sent (public endpoints); an invalid one is still a 401.
+pub struct MaybeAuth(pub Option<Auth>);
+
+fn bearer(parts: &Parts) -> Option<String> {
+    if let Some(value) = parts.headers.get(AUTHORIZATION).and_then(|v| v.to_str().ok()) {
+        let (scheme, token) = value.split_once(' ')?;
+        return scheme.eq_ignore_ascii_case("bearer").then(|| token.trim().to_string());
+    }
+    // Streaming clients pass the token in the query string.
+    url::form_urlencoded::parse(parts.uri.query()?.as_bytes()).find(|(k, _)| k == "access_token").map(|(_, v)| v.into_owned())
+}
+
+async fn load(app: &App, token: &str) -> Result<Auth, Error> {
+    let mut conn = app.db.pool.acquire().await?;
+    let row = store::token(&mut conn, token).await?.ok_or(Error::InvalidToken)?;
+    let user = match row.account_id {
+        Some(id) => {
+            let account = accounts::by_id(&mut conn, id).await?.ok_or(Error::InvalidToken)?;
+            let user = accounts::user(&mut conn, id).await?.ok_or(Error::InvalidToken)?;
+            Some(CurrentUser { account, user })
+        }
+        None => None,
+    };
+    Ok(Auth { scopes: row.scopes.split(' ').filter(|s| !s.is_empty()).map(str::to_string).collect(), token: row, user })
+}
+
+impl FromRequestParts<App> for Auth {
+    type Rejection = Error;
+
+    async fn from_request_parts(parts: &mut Parts, app: &App) -> Result<Self, Error> {
+        let token = bearer(parts).ok_or(Error::InvalidToken)?;
+        load(app, &token).await
+    }
+}
+
+impl FromRequestParts<App> for MaybeAuth {
+    type Rejection = Error;
+
+    async fn from_request_parts(parts: &mut Parts, app: &App) -> Result<Self, Error> {
+        match bearer(parts) {
+            Some(token) => Ok(MaybeAuth(Some(load(app, &token).await?))),
+            None => Ok(MaybeAuth(None)),
+        }
+    }
+}
+
+impl Auth {
+    /// The token must grant `scope`; any token (app or user) will do.
+    pub fn require_scope(&self, scope: &str) -> Result<(), Error> {
+        if scopes::grants(&self.scopes, scope) { Ok(()) } else { Err(Error::OutsideScopes) }
+    }
+
+    /// The token must grant `scope` and belong to a user who may use the API.
+    pub fn require(&self, scope: &str) -> Result<&CurrentUser, Error> {
+        self.require_scope(scope)?;
+        let user = self.user.as_ref().ok_or(Error::UserRequired)?;
+        usable(user)?;
+        Ok(user)
+    }
+}
+
+/// As Mastodon's `require_user!`: suspended, unapproved or unconfirmed users are refused.
+fn usable(u: &CurrentUser) -> Result<(), Error> {
+    if u.account.suspended != 0 {
+        return Err(Error::Forbidden("Your login is currently disabled".into()));
+    }
+    if u.user.approved == 0 {
+        return Err(Error::Forbidden("Your login is currently pending approval".into()));
+    }
+    if u.user.confirmed == 0 {
+        return Err(Error::Forbidden("Your login is missing a confirmed e-mail address".into()));
+    }
+    Ok(())
+}
+
+impl MaybeAuth {
+    /// The viewing user, if a user token was sent; a sent token must grant `scope`.
+    pub fn viewer(&self, scope: &str) -> Result<Option<&CurrentUser>, Error> {
+        match &self.0 {
+            None => Ok(None),
+            Some(auth) => {
+                auth.require_scope(scope)?;
+                match &auth.user {
+                    Some(u) => usable(u).map(|_| Some(u)),
+                    None => Ok(None),
+                }
+            }
+        }
+    }
+
+    pub fn viewer_id(&self, scope: &str) -> Result<Option<i64>, Error> {
+        Ok(self.viewer(scope)?.map(CurrentUser::id))
+    }
+}

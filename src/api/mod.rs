@@ -1,0 +1,41 @@
+//! The HTTP surface: the Mastodon client API, OAuth, discovery and health. Handlers are
+//! short: extract, call one use case or query, convert with [`entities`].
+
+pub mod auth;
+pub mod entities;
+pub mod health;
+pub mod oauth;
+pub mod pagination;
+pub mod params;
+pub mod v1;
+
+use axum::Router;
+use axum::extract::DefaultBodyLimit;
+use axum::http::StatusCode;
+use axum::response::IntoResponse;
+
+use crate::app::App;
+use crate::error::Error;
+
+/// Larger bodies are refused before any work (media uploads will have their own limit).
+pub const BODY_LIMIT: usize = 1024 * 1024;
+
+pub fn router(app: App) -> Router {
+    Router::new()
+        .merge(v1::router())
+        .merge(oauth::router())
+        .merge(health::router())
+        .fallback(not_found)
+        .layer(DefaultBodyLimit::max(BODY_LIMIT))
+        .layer(tower_http::trace::TraceLayer::new_for_http())
+        .with_state(app)
+}
+
+async fn not_found() -> impl IntoResponse {
+    (StatusCode::NOT_FOUND, axum::Json(serde_json::json!({ "error": "Record not found" })))
+}
+
+/// Path ids that are not numbers are simply records that do not exist.
+pub fn id(raw: &str) -> Result<i64, Error> {
+    crate::ids::parse(raw).ok_or(Error::NotFound)
+}

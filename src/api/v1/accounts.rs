@@ -1,0 +1,263 @@
+//! `/api/v1/accounts`: registration, credentials, profiles, statuses, follows.
+
+use axum::extract::{OriginalUri, Path, State};
+use axum::routing::{get, patch, post};
+use axum::{Json, Router};
+use serde::Deserialize;
+use serde_json::Value;
+
+use crate::api::auth::{Auth, MaybeAuth};
+use crate::api::entities::{Ctx, account_to_api, credential_account_to_api, relationship_to_api, status_to_api, token_to_api};
+use crate::api::pagination::{PageParams, Paged};
+use crate::api::params::{Params, Query, de};
+use crate::api::{id, v1::statuses::only_media_unsupported};
+use crate::app::App;
+use crate::app::accounts::{Registration, fields_from};
+use crate::config::Registrations;
+use crate::domain::account::ProfileChange;
+use crate::error::Error;
+use crate::oauth::store;
+use crate::queries::accounts::{self as q, Paged as Row};
+use crate::queries::statuses::{self as sq, AccountStatusesFilter};
+
+pub fn router() -> Router<App> {
+    Router::new()
+        .route("/api/v1/accounts", post(register))
+        .route("/api/v1/accounts/verify_credentials", get(verify_credentials))
+        .route("/api/v1/accounts/update_credentials", patch(update_credentials))
+        .route("/api/v1/accounts/lookup", get(lookup))
+        .route("/api/v1/accounts/relationships", get(relationships))
+        .route("/api/v1/accounts/{id}", get(show))
+        .route("/api/v1/accounts/{id}/statuses", get(statuses))
+        .route("/api/v1/accounts/{id}/followers", get(followers))
+        .route("/api/v1/accounts/{id}/following", get(following))
+        .route("/api/v1/accounts/{id}/follow", post(follow))
+        .route("/api/v1/accounts/{id}/unfollow", post(unfollow))
+}
+
+#[derive(Deserialize)]
+struct RegisterParams {
+    #[serde(default, deserialize_with = "de::opt_string")]
+    username: Option<String>,
+    #[serde(default, deserialize_with = "de::opt_string")]
+    email: Option<String>,
+    #[serde(default, deserialize_with = "de::opt_string")]
+    password: Option<String>,
+    #[serde(default, deserialize_with = "de::opt_bool")]
+    agreement: Option<bool>,
+    #[serde(default, deserialize_with = "de::opt_string")]
+    locale: Option<String>,
+}
+
+async fn register(State(app): State<App>, auth: Auth, Params(p): Params<RegisterParams>) -> Result<Json<Value>, Error> {
+    auth.require_scope("write:accounts")?;
+    if app.config.registrations == Registrations::Closed {
+        return Err(Error::Forbidden("Registrations are currently closed".into()));
+    }
+    if p.agreement != Some(true) {
+        return Err(Error::Validation("Agreement must be accepted".into()));
+    }
+    let account_id = app
+        .register(Registration {
+            username: p.username.unwrap_or_default(),
+            email: p.email.unwrap_or_default(),
+            password: p.password.unwrap_or_default(),
+            display_name: String::new(),
+            locale: p.locale.unwrap_or_else(|| "en".into()),
+            role: "user".into(),
+            approved: app.config.registrations == Registrations::Open,
+            // E-mail confirmation arrives with the mail queue; until then accounts are usable at once.
+            confirmed: true,
+        })
+        .await?;
+    let mut conn = app.db.pool.acquire().await?;
+    let token = store::issue_token(&mut conn, auth.token.app_id, Some(account_id), &auth.scopes.join(" ")).await?;
+    Ok(Json(token_to_api(&token)))
+}
+
+async fn credential_view(app: &App, account_id: i64) -> Result<Value, Error> {
+    let mut conn = app.db.pool.acquire().await?;
+    let account = q::by_id(&mut conn, account_id).await?.ok_or(Error::NotFound)?;
+    let user = q::user(&mut conn, account_id).await?.ok_or(Error::NotFound)?;
+    let requests: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM follow_requests WHERE target_account_id = $1")
+        .bind(account_id)
+        .fetch_one(&mut *conn)
+        .await?;
+    Ok(credential_account_to_api(&account, &user, requests, &Ctx::new(&app.config)))
+}
+
+async fn verify_credentials(State(app): State<App>, auth: Auth) -> Result<Json<Value>, Error> {
+    // Mastodon accepts `profile` here as well as `read:accounts`.
+    let me = match auth.require("profile") {
+        Ok(me) => me,
+        Err(_) => auth.require("read:accounts")?,
+    };
+    Ok(Json(credential_view(&app, me.id()).await?))
+}
+
+#[derive(Deserialize)]
+struct UpdateParams {
+    #[serde(default, deserialize_with = "de::opt_string_keep_empty")]
+    display_name: Option<String>,
+    #[serde(default, deserialize_with = "de::opt_string_keep_empty")]
+    note: Option<String>,
+    #[serde(default, deserialize_with = "de::opt_bool")]
+    locked: Option<bool>,
+    #[serde(default, deserialize_with = "de::opt_bool")]
+    bot: Option<bool>,
+    #[serde(default, deserialize_with = "de::opt_bool")]
+    discoverable: Option<bool>,
+    #[serde(default)]
+    fields_attributes: Option<Value>,
+}
+
+async fn update_credentials(State(app): State<App>, auth: Auth, Params(p): Params<UpdateParams>) -> Result<Json<Value>, Error> {
+    let me = auth.require("write:accounts")?;
+    let fields = p.fields_attributes.as_ref().map(fields_from).transpose()?;
+    let change = ProfileChange {
+        display_name: p.display_name.map(|n| n.trim().to_string()),
+        note: None,
+        fields,
+        locked: p.locked,
+        bot: p.bot,
+        discoverable: p.discoverable,
+    };
+    app.update_profile(me.id(), change, p.note).await?;
+    Ok(Json(credential_view(&app, me.id()).await?))
+}
+
+#[derive(Deserialize)]
+struct LookupParams {
+    #[serde(default, deserialize_with = "de::opt_string")]
+    acct: Option<String>,
+}
+
+async fn lookup(State(app): State<App>, auth: MaybeAuth, Query(p): Query<LookupParams>) -> Result<Json<Value>, Error> {
+    auth.viewer("read:accounts")?;
+    let handle = p.acct.as_deref().and_then(tessera_federation::handle::Handle::parse).ok_or(Error::NotFound)?.local_to(&app.config.domain);
+    if handle.domain.is_some() {
+        // Remote accounts are looked up once federation can fetch them.
+        return Err(Error::NotFound);
+    }
+    let mut conn = app.db.pool.acquire().await?;
+    let account = q::local_by_username(&mut conn, &handle.username).await?.filter(|a| a.suspended == 0).ok_or(Error::NotFound)?;
+    Ok(Json(account_to_api(&account, &Ctx::new(&app.config))))
+}
+
+#[derive(Deserialize)]
+struct RelationshipParams {
+    #[serde(default, deserialize_with = "de::string_list")]
+    id: Vec<String>,
+}
+
+async fn relationships(State(app): State<App>, auth: Auth, Query(p): Query<RelationshipParams>) -> Result<Json<Value>, Error> {
+    let me = auth.require("read:follows")?;
+    let ids: Vec<i64> = p.id.iter().filter_map(|s| crate::ids::parse(s)).take(40).collect();
+    let mut conn = app.db.pool.acquire().await?;
+    let found = q::by_ids(&mut conn, &ids).await?;
+    let ids: Vec<i64> = ids.into_iter().filter(|i| found.contains_key(i)).collect();
+    let rels = q::relationships(&mut conn, me.id(), &ids).await?;
+    Ok(Json(Value::Array(rels.iter().map(relationship_to_api).collect())))
+}
+
+async fn show(State(app): State<App>, auth: MaybeAuth, Path(raw): Path<String>) -> Result<Json<Value>, Error> {
+    auth.viewer("read:accounts")?;
+    let account = app.visible_account(id(&raw)?).await?;
+    Ok(Json(account_to_api(&account, &Ctx::new(&app.config))))
+}
+
+#[derive(Deserialize)]
+struct StatusesParams {
+    #[serde(flatten)]
+    page: PageParams,
+    #[serde(default, deserialize_with = "de::opt_bool")]
+    pinned: Option<bool>,
+    #[serde(default, deserialize_with = "de::opt_bool")]
+    exclude_replies: Option<bool>,
+    #[serde(default, deserialize_with = "de::opt_bool")]
+    exclude_reblogs: Option<bool>,
+    #[serde(default, deserialize_with = "de::opt_bool")]
+    only_media: Option<bool>,
+    #[serde(default, deserialize_with = "de::opt_string")]
+    tagged: Option<String>,
+}
+
+async fn statuses(
+    State(app): State<App>,
+    auth: MaybeAuth,
+    OriginalUri(uri): OriginalUri,
+    Path(raw): Path<String>,
+    Query(p): Query<StatusesParams>,
+) -> Result<Paged, Error> {
+    let viewer = auth.viewer_id("read:statuses")?;
+    let account = app.visible_account(id(&raw)?).await?;
+    let base = app.config.base_url();
+    // Pins and media attachments are not built yet: no status has either.
+    if p.pinned == Some(true) || only_media_unsupported(p.only_media) {
+        return Ok(Paged::new(vec![], &base, &uri, None));
+    }
+    let filter = AccountStatusesFilter {
+        exclude_replies: p.exclude_replies.unwrap_or(false),
+        exclude_reblogs: p.exclude_reblogs.unwrap_or(false),
+        tagged: p.tagged,
+    };
+    let mut conn = app.db.pool.acquire().await?;
+    let views = sq::of_account(&mut conn, viewer, account.id, &filter, &p.page.page(20, 40)).await?;
+    let ctx = Ctx::new(&app.config);
+    let cursors = views.first().zip(views.last()).map(|(a, b)| (a.row.id, b.row.id));
+    Ok(Paged::new(views.iter().map(|v| status_to_api(v, &ctx)).collect(), &base, &uri, cursors))
+}
+
+pub fn accounts_page(app: &App, uri: &axum::http::Uri, rows: Vec<Row<q::AccountRow>>) -> Paged {
+    let ctx = Ctx::new(&app.config);
+    let cursors = rows.first().zip(rows.last()).map(|(a, b)| (a.cursor, b.cursor));
+    Paged::new(rows.iter().map(|r| account_to_api(&r.item, &ctx)).collect(), &app.config.base_url(), uri, cursors)
+}
+
+async fn followers(
+    State(app): State<App>,
+    auth: MaybeAuth,
+    OriginalUri(uri): OriginalUri,
+    Path(raw): Path<String>,
+    Query(p): Query<PageParams>,
+) -> Result<Paged, Error> {
+    auth.viewer("read:accounts")?;
+    let account = app.visible_account(id(&raw)?).await?;
+    let mut conn = app.db.pool.acquire().await?;
+    let rows = q::followers(&mut conn, account.id, &p.page(40, 80)).await?;
+    Ok(accounts_page(&app, &uri, rows))
+}
+
+async fn following(
+    State(app): State<App>,
+    auth: MaybeAuth,
+    OriginalUri(uri): OriginalUri,
+    Path(raw): Path<String>,
+    Query(p): Query<PageParams>,
+) -> Result<Paged, Error> {
+    auth.viewer("read:accounts")?;
+    let account = app.visible_account(id(&raw)?).await?;
+    let mut conn = app.db.pool.acquire().await?;
+    let rows = q::following(&mut conn, account.id, &p.page(40, 80)).await?;
+    Ok(accounts_page(&app, &uri, rows))
+}
+
+pub async fn relationship_with(app: &App, me: i64, other: i64) -> Result<Json<Value>, Error> {
+    let mut conn = app.db.pool.acquire().await?;
+    let rel = q::relationships(&mut conn, me, &[other]).await?.pop().ok_or(Error::NotFound)?;
+    Ok(Json(relationship_to_api(&rel)))
+}
+
+async fn follow(State(app): State<App>, auth: Auth, Path(raw): Path<String>) -> Result<Json<Value>, Error> {
+    let me = auth.require("write:follows")?;
+    let target = id(&raw)?;
+    app.follow(me.id(), target).await?;
+    relationship_with(&app, me.id(), target).await
+}
+
+async fn unfollow(State(app): State<App>, auth: Auth, Path(raw): Path<String>) -> Result<Json<Value>, Error> {
+    let me = auth.require("write:follows")?;
+    let target = id(&raw)?;
+    app.unfollow(me.id(), target).await?;
+    relationship_with(&app, me.id(), target).await
+}

@@ -1,0 +1,123 @@
+//! `GET /api/v1/instance` and `/api/v2/instance` (with and without a trailing slash).
+
+use axum::extract::State;
+use axum::routing::get;
+use axum::{Json, Router};
+use serde_json::{Value, json};
+
+use crate::app::App;
+use crate::config::Registrations;
+use crate::error::Error;
+
+/// Semver-parsable, as clients compare it: the Mastodon API level first.
+pub fn version() -> String {
+    format!("4.5.0 (compatible; Tessera {})", env!("CARGO_PKG_VERSION"))
+}
+
+/// The Mastodon API version we implement, for `api_versions.mastodon`.
+pub const MASTODON_API_VERSION: i64 = 6;
+
+pub fn router() -> Router<App> {
+    Router::new()
+        .route("/api/v1/instance", get(v1))
+        .route("/api/v1/instance/", get(v1))
+        .route("/api/v2/instance", get(v2))
+        .route("/api/v2/instance/", get(v2))
+}
+
+fn statuses_config(app: &App) -> Value {
+    json!({
+        "max_characters": app.config.max_status_chars,
+        "max_media_attachments": 4,
+        "characters_reserved_per_url": 23,
+    })
+}
+
+fn media_config() -> Value {
+    json!({
+        "supported_mime_types": ["image/jpeg", "image/png", "image/gif", "image/webp"],
+        "description_limit": 1500,
+        "image_size_limit": 16_777_216,
+        "image_matrix_limit": 33_177_600,
+        "video_size_limit": 103_809_024,
+        "video_frame_rate_limit": 120,
+        "video_matrix_limit": 8_294_400,
+    })
+}
+
+fn polls_config() -> Value {
+    json!({ "max_options": 4, "max_characters_per_option": 50, "min_expiration": 300, "max_expiration": 2_629_746 })
+}
+
+async fn counts(app: &App) -> Result<(i64, i64), Error> {
+    let users: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM local_users").fetch_one(&app.db.pool).await?;
+    let statuses: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM statuses WHERE local = 1 AND reblog_of_id IS NULL").fetch_one(&app.db.pool).await?;
+    Ok((users, statuses))
+}
+
+async fn v1(State(app): State<App>) -> Result<Json<Value>, Error> {
+    let (users, statuses) = counts(&app).await?;
+    let c = &app.config;
+    let base = c.base_url();
+    Ok(Json(json!({
+        "uri": c.domain,
+        "title": c.instance_title,
+        "short_description": "",
+        "description": "",
+        "email": c.contact_email,
+        "version": version(),
+        "urls": { "streaming_api": base.replacen("http", "ws", 1) },
+        "stats": { "user_count": users, "status_count": statuses, "domain_count": 0 },
+        "thumbnail": null,
+        "languages": ["en"],
+        "registrations": c.registrations != Registrations::Closed,
+        "approval_required": c.registrations == Registrations::Approval,
+        "invites_enabled": false,
+        "configuration": {
+            "accounts": { "max_featured_tags": 10 },
+            "statuses": statuses_config(&app),
+            "media_attachments": media_config(),
+            "polls": polls_config(),
+        },
+        "contact_account": null,
+        "rules": [],
+    })))
+}
+
+async fn v2(State(app): State<App>) -> Result<Json<Value>, Error> {
+    let (users, _) = counts(&app).await?;
+    let c = &app.config;
+    let base = c.base_url();
+    Ok(Json(json!({
+        "domain": c.domain,
+        "title": c.instance_title,
+        "version": version(),
+        "source_url": "https://github.com/tessera-social/tessera",
+        "description": "",
+        "usage": { "users": { "active_month": users } },
+        "thumbnail": { "url": format!("{base}/avatars/original/missing.png") },
+        "icon": [],
+        "languages": ["en"],
+        "configuration": {
+            "urls": { "streaming": base.replacen("http", "ws", 1), "status": null, "about": format!("{base}/about"), "privacy_policy": null, "terms_of_service": null },
+            "vapid": { "public_key": "" },
+            "accounts": { "max_featured_tags": 10, "max_pinned_statuses": 5 },
+            "statuses": statuses_config(&app),
+            "media_attachments": media_config(),
+            "polls": polls_config(),
+            "translation": { "enabled": false },
+            "limited_federation": false,
+        },
+        "registrations": {
+            "enabled": c.registrations != Registrations::Closed,
+            "approval_required": c.registrations == Registrations::Approval,
+            "reason_required": false,
+            "message": null,
+            "min_age": null,
+            "url": null,
+        },
+        "api_versions": { "mastodon": MASTODON_API_VERSION },
+        "contact": { "email": c.contact_email, "account": null },
+        "rules": [],
+    })))
+}

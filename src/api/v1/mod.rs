@@ -1,0 +1,24 @@
+//! `/api/v1` and `/api/v2` routes, one module per resource.
+
+pub mod accounts;
+pub mod apps;
+pub mod follow_requests;
+pub mod instance;
+pub mod notifications;
+pub mod statuses;
+pub mod timelines;
+
+use axum::Router;
+
+use crate::app::App;
+
+pub fn router() -> Router<App> {
+    Router::new()
+        .merge(apps::router())
+        .merge(instance::router())
+        .merge(accounts::router())
+        .merge(follow_requests::router())
+        .merge(statuses::router())
+        .merge(timelines::router())
+        .merge(notifications::router())
+}

@@ -1,0 +1,202 @@
+//! `/api/v1/statuses`: post, show, delete, context, favourite, reblog and who did.
+
+use axum::extract::{OriginalUri, Path, State};
+use axum::http::HeaderMap;
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+use super::accounts::accounts_page;
+use crate::api::auth::{Auth, MaybeAuth};
+use crate::api::entities::{Ctx, deleted_status_to_api, status_to_api};
+use crate::api::id;
+use crate::api::pagination::{PageParams, Paged};
+use crate::api::params::{Params, Query, de};
+use crate::app::App;
+use crate::app::statuses::NewStatus;
+use crate::error::Error;
+use crate::events::AppRef;
+use crate::oauth::store;
+use crate::queries::accounts as aq;
+use crate::queries::statuses as q;
+
+pub fn router() -> Router<App> {
+    Router::new()
+        .route("/api/v1/statuses", post(create))
+        .route("/api/v1/statuses/{id}", get(show).delete(delete))
+        .route("/api/v1/statuses/{id}/context", get(context))
+        .route("/api/v1/statuses/{id}/favourite", post(favourite))
+        .route("/api/v1/statuses/{id}/unfavourite", post(unfavourite))
+        .route("/api/v1/statuses/{id}/reblog", post(reblog))
+        .route("/api/v1/statuses/{id}/unreblog", post(unreblog))
+        .route("/api/v1/statuses/{id}/favourited_by", get(favourited_by))
+        .route("/api/v1/statuses/{id}/reblogged_by", get(reblogged_by))
+}
+
+/// Media attachments are not built yet, so `only_media=true` matches nothing.
+pub fn only_media_unsupported(only_media: Option<bool>) -> bool {
+    only_media == Some(true)
+}
+
+#[derive(Deserialize)]
+struct CreateParams {
+    #[serde(default, deserialize_with = "de::opt_string_keep_empty")]
+    status: Option<String>,
+    #[serde(default, deserialize_with = "de::opt_string")]
+    in_reply_to_id: Option<String>,
+    #[serde(default, deserialize_with = "de::opt_bool")]
+    sensitive: Option<bool>,
+    #[serde(default, deserialize_with = "de::opt_string")]
+    spoiler_text: Option<String>,
+    #[serde(default, deserialize_with = "de::opt_string")]
+    visibility: Option<String>,
+    #[serde(default, deserialize_with = "de::opt_string")]
+    language: Option<String>,
+    #[serde(default, deserialize_with = "de::string_list")]
+    media_ids: Vec<String>,
+    #[serde(default)]
+    poll: Option<Value>,
+    #[serde(default, deserialize_with = "de::opt_string")]
+    scheduled_at: Option<String>,
+}
+
+async fn view(app: &App, viewer: Option<i64>, status_id: i64) -> Result<Value, Error> {
+    let mut conn = app.db.pool.acquire().await?;
+    let v = q::visible(&mut conn, viewer, status_id).await?.ok_or(Error::NotFound)?;
+    Ok(status_to_api(&v, &Ctx::new(&app.config)))
+}
+
+async fn create(State(app): State<App>, auth: Auth, headers: HeaderMap, Params(p): Params<CreateParams>) -> Result<Json<Value>, Error> {
+    let me = auth.require("write:statuses")?;
+    // Refuse what we cannot do yet rather than silently dropping it.
+    if !p.media_ids.is_empty() {
+        return Err(Error::Validation("Media attachments are not supported yet".into()));
+    }
+    if p.poll.as_ref().is_some_and(|v| !v.is_null()) {
+        return Err(Error::Validation("Polls are not supported yet".into()));
+    }
+    if p.scheduled_at.is_some() {
+        return Err(Error::Validation("Scheduled statuses are not supported yet".into()));
+    }
+    let in_reply_to_id = match &p.in_reply_to_id {
+        Some(raw) => Some(id(raw)?),
+        None => None,
+    };
+    let application = {
+        let mut conn = app.db.pool.acquire().await?;
+        store::app_by_id(&mut conn, auth.token.app_id).await?.map(|a| AppRef { name: a.name, website: a.website })
+    };
+    let language = p.language.filter(|l| l.len() <= 16 && l.chars().all(|c| c.is_ascii_alphanumeric() || c == '-'));
+    let idempotency_key = headers.get("idempotency-key").and_then(|v| v.to_str().ok()).map(|k| k.chars().take(128).collect());
+    let status_id = app
+        .post_status(
+            &me.account,
+            NewStatus {
+                text: p.status.unwrap_or_default(),
+                spoiler_text: p.spoiler_text.unwrap_or_default(),
+                visibility: p.visibility.unwrap_or_else(|| "public".into()),
+                sensitive: p.sensitive.unwrap_or(false),
+                language,
+                in_reply_to_id,
+                application,
+                idempotency_key,
+            },
+        )
+        .await?;
+    Ok(Json(view(&app, Some(me.id()), status_id).await?))
+}
+
+async fn show(State(app): State<App>, auth: MaybeAuth, Path(raw): Path<String>) -> Result<Json<Value>, Error> {
+    let viewer = auth.viewer_id("read:statuses")?;
+    Ok(Json(view(&app, viewer, id(&raw)?).await?))
+}
+
+async fn delete(State(app): State<App>, auth: Auth, Path(raw): Path<String>) -> Result<Json<Value>, Error> {
+    let me = auth.require("write:statuses")?;
+    let status_id = id(&raw)?;
+    let before = {
+        let mut conn = app.db.pool.acquire().await?;
+        q::visible(&mut conn, Some(me.id()), status_id).await?.ok_or(Error::NotFound)?
+    };
+    app.delete_status(me.id(), status_id).await?;
+    Ok(Json(deleted_status_to_api(&before, &Ctx::new(&app.config))))
+}
+
+async fn context(State(app): State<App>, auth: MaybeAuth, Path(raw): Path<String>) -> Result<Json<Value>, Error> {
+    let viewer = auth.viewer_id("read:statuses")?;
+    let mut conn = app.db.pool.acquire().await?;
+    let row = q::visible_row(&mut conn, viewer, id(&raw)?).await?.ok_or(Error::NotFound)?;
+    let (ancestors, descendants) = q::context(&mut conn, viewer, &row).await?;
+    let ctx = Ctx::new(&app.config);
+    Ok(Json(json!({
+        "ancestors": ancestors.iter().map(|s| status_to_api(s, &ctx)).collect::<Vec<_>>(),
+        "descendants": descendants.iter().map(|s| status_to_api(s, &ctx)).collect::<Vec<_>>(),
+    })))
+}
+
+async fn favourite(State(app): State<App>, auth: Auth, Path(raw): Path<String>) -> Result<Json<Value>, Error> {
+    let me = auth.require("write:favourites")?;
+    let target = app.favourite(me.id(), id(&raw)?, true).await?;
+    Ok(Json(view(&app, Some(me.id()), target).await?))
+}
+
+async fn unfavourite(State(app): State<App>, auth: Auth, Path(raw): Path<String>) -> Result<Json<Value>, Error> {
+    let me = auth.require("write:favourites")?;
+    let target = app.favourite(me.id(), id(&raw)?, false).await?;
+    Ok(Json(view(&app, Some(me.id()), target).await?))
+}
+
+#[derive(Deserialize)]
+struct ReblogParams {
+    #[serde(default, deserialize_with = "de::opt_string")]
+    visibility: Option<String>,
+}
+
+async fn reblog(State(app): State<App>, auth: Auth, Path(raw): Path<String>, Params(p): Params<ReblogParams>) -> Result<Json<Value>, Error> {
+    let me = auth.require("write:statuses")?;
+    let target = app.reblog(me.id(), id(&raw)?, true, p.visibility).await?;
+    // Mastodon answers with the reblog, wrapping the original.
+    let mut conn = app.db.pool.acquire().await?;
+    let reblog_id: Option<i64> = sqlx::query_scalar("SELECT id FROM statuses WHERE account_id = $1 AND reblog_of_id = $2")
+        .bind(me.id())
+        .bind(target)
+        .fetch_optional(&mut *conn)
+        .await?;
+    drop(conn);
+    Ok(Json(view(&app, Some(me.id()), reblog_id.unwrap_or(target)).await?))
+}
+
+async fn unreblog(State(app): State<App>, auth: Auth, Path(raw): Path<String>) -> Result<Json<Value>, Error> {
+    let me = auth.require("write:statuses")?;
+    let target = app.reblog(me.id(), id(&raw)?, false, None).await?;
+    Ok(Json(view(&app, Some(me.id()), target).await?))
+}
+
+async fn favourited_by(
+    State(app): State<App>,
+    auth: MaybeAuth,
+    OriginalUri(uri): OriginalUri,
+    Path(raw): Path<String>,
+    Query(p): Query<PageParams>,
+) -> Result<Paged, Error> {
+    let viewer = auth.viewer_id("read:accounts")?;
+    let mut conn = app.db.pool.acquire().await?;
+    let status = q::visible_row(&mut conn, viewer, id(&raw)?).await?.ok_or(Error::NotFound)?;
+    let rows = aq::favourited_by(&mut conn, status.id, &p.page(40, 80)).await?;
+    Ok(accounts_page(&app, &uri, rows))
+}
+
+async fn reblogged_by(
+    State(app): State<App>,
+    auth: MaybeAuth,
+    OriginalUri(uri): OriginalUri,
+    Path(raw): Path<String>,
+    Query(p): Query<PageParams>,
+) -> Result<Paged, Error> {
+    let viewer = auth.viewer_id("read:accounts")?;
+    let mut conn = app.db.pool.acquire().await?;
+    let status = q::visible_row(&mut conn, viewer, id(&raw)?).await?.ok_or(Error::NotFound)?;
+    let rows = aq::reblogged_by(&mut conn, status.id, &p.page(40, 80)).await?;
+    Ok(accounts_page(&app, &uri, rows))
+}

@@ -1,0 +1,72 @@
+//! `/api/v1/timelines`: home, public and hashtag.
+
+use axum::extract::{OriginalUri, Path, State};
+use axum::routing::get;
+use axum::Router;
+use serde::Deserialize;
+
+use super::statuses::only_media_unsupported;
+use crate::api::auth::{Auth, MaybeAuth};
+use crate::api::entities::{Ctx, status_to_api};
+use crate::api::pagination::{PageParams, Paged};
+use crate::api::params::{Query, de};
+use crate::app::App;
+use crate::error::Error;
+use crate::queries::statuses::{self as q, PublicFilter, StatusView};
+
+pub fn router() -> Router<App> {
+    Router::new()
+        .route("/api/v1/timelines/home", get(home))
+        .route("/api/v1/timelines/public", get(public))
+        .route("/api/v1/timelines/tag/{hashtag}", get(tag))
+}
+
+fn page_of(app: &App, uri: &axum::http::Uri, views: Vec<StatusView>) -> Paged {
+    let ctx = Ctx::new(&app.config);
+    let cursors = views.first().zip(views.last()).map(|(a, b)| (a.row.id, b.row.id));
+    Paged::new(views.iter().map(|v| status_to_api(v, &ctx)).collect(), &app.config.base_url(), uri, cursors)
+}
+
+async fn home(State(app): State<App>, auth: Auth, OriginalUri(uri): OriginalUri, Query(p): Query<PageParams>) -> Result<Paged, Error> {
+    let me = auth.require("read:statuses")?;
+    let mut conn = app.db.pool.acquire().await?;
+    let views = q::home(&mut conn, me.id(), &p.page(20, 40)).await?;
+    Ok(page_of(&app, &uri, views))
+}
+
+#[derive(Deserialize)]
+struct PublicParams {
+    #[serde(flatten)]
+    page: PageParams,
+    #[serde(default, deserialize_with = "de::opt_bool")]
+    local: Option<bool>,
+    #[serde(default, deserialize_with = "de::opt_bool")]
+    remote: Option<bool>,
+    #[serde(default, deserialize_with = "de::opt_bool")]
+    only_media: Option<bool>,
+}
+
+async fn timeline(app: &App, auth: MaybeAuth, uri: &axum::http::Uri, p: PublicParams, tag: Option<String>) -> Result<Paged, Error> {
+    let viewer = auth.viewer_id("read:statuses")?;
+    if only_media_unsupported(p.only_media) {
+        return Ok(Paged::new(vec![], &app.config.base_url(), uri, None));
+    }
+    let filter = PublicFilter { local: p.local.unwrap_or(false), remote: p.remote.unwrap_or(false), tag };
+    let mut conn = app.db.pool.acquire().await?;
+    let views = q::public(&mut conn, viewer, &filter, &p.page.page(20, 40)).await?;
+    Ok(page_of(app, uri, views))
+}
+
+async fn public(State(app): State<App>, auth: MaybeAuth, OriginalUri(uri): OriginalUri, Query(p): Query<PublicParams>) -> Result<Paged, Error> {
+    timeline(&app, auth, &uri, p, None).await
+}
+
+async fn tag(
+    State(app): State<App>,
+    auth: MaybeAuth,
+    OriginalUri(uri): OriginalUri,
+    Path(hashtag): Path<String>,
+    Query(p): Query<PublicParams>,
+) -> Result<Paged, Error> {
+    timeline(&app, auth, &uri, p, Some(hashtag.trim_start_matches('#').to_string())).await
+}

@@ -1,0 +1,178 @@
+//! Use cases: each does its I/O first (look-ups, hashing, key generation), then hands a
+//! command to an aggregate through [`App::execute`], which appends the decided events and
+//! applies the inline projections in one transaction.
+
+pub mod accounts;
+pub mod statuses;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::sync::Notify;
+
+use crate::config::Config;
+use crate::db::Db;
+use crate::domain::Aggregate;
+use crate::error::Error;
+use crate::eventlog::{self, AppendError, Recorded};
+use crate::projections;
+
+/// Attempts before a contended stream surfaces as a clean 409.
+const MAX_ATTEMPTS: u32 = 8;
+
+#[derive(Clone)]
+pub struct App {
+    pub db: Db,
+    pub config: Arc<Config>,
+    /// Wakes the checkpointed projectors after a commit.
+    pub projector_wake: Arc<Notify>,
+}
+
+/// What executing a command did.
+pub enum Outcome {
+    Appended(Vec<Recorded>),
+    /// The dedupe key was used before: these are the events appended then.
+    Duplicate(Recorded),
+}
+
+impl App {
+    pub fn new(db: Db, config: Config) -> App {
+        App { db, config: Arc::new(config), projector_wake: Arc::new(Notify::new()) }
+    }
+
+    /// Load the stream, decide, append and project; retried when another writer got there
+    /// first. Nothing is written unless everything is.
+    pub async fn execute<A: Aggregate>(
+        &self,
+        stream: &str,
+        actor: &str,
+        dedupe_key: Option<&str>,
+        command: A::Command,
+    ) -> Result<Outcome, Error>
+    where
+        A::Command: Clone,
+    {
+        self.execute_with::<A>(stream, actor, dedupe_key, command, &SideWrite::None).await
+    }
+
+    /// As [`App::execute`], also writing `side` in the same transaction.
+    pub async fn execute_with<A: Aggregate>(
+        &self,
+        stream: &str,
+        actor: &str,
+        dedupe_key: Option<&str>,
+        command: A::Command,
+        side: &SideWrite,
+    ) -> Result<Outcome, Error>
+    where
+        A::Command: Clone,
+    {
+        for attempt in 0..MAX_ATTEMPTS {
+            match self.try_execute::<A>(stream, actor, dedupe_key, command.clone(), side).await {
+                Err(AttemptError::Retry) => {
+                    let jitter = u64::from(rand::random::<u8>() % 8);
+                    tokio::time::sleep(Duration::from_millis(u64::from(attempt) * 5 + jitter)).await;
+                }
+                Err(AttemptError::Fail(e)) => return Err(e),
+                Ok(outcome) => {
+                    if matches!(&outcome, Outcome::Appended(r) if !r.is_empty()) {
+                        self.projector_wake.notify_one();
+                    }
+                    return Ok(outcome);
+                }
+            }
+        }
+        Err(Error::Conflict("The record is being changed by another request; please try again".into()))
+    }
+
+    async fn try_execute<A: Aggregate>(
+        &self,
+        stream: &str,
+        actor: &str,
+        dedupe_key: Option<&str>,
+        command: A::Command,
+        side: &SideWrite,
+    ) -> Result<Outcome, AttemptError> {
+        let (_turn, mut tx) = self.db.begin_write().await?;
+        if let Some(key) = dedupe_key {
+            if let Some(first) = eventlog::find_deduped(&mut tx, key).await? {
+                return Ok(Outcome::Duplicate(first));
+            }
+        }
+        let history = eventlog::read_stream(&mut tx, stream).await?;
+        let version = history.last().map_or(0, |r| r.version);
+        let state = A::from_events(history.iter().map(|r| &r.event));
+        let events = state.decide(command).map_err(|r| AttemptError::Fail(r.into()))?;
+        if events.is_empty() {
+            return Ok(Outcome::Appended(Vec::new()));
+        }
+        let recorded = eventlog::append(&mut tx, stream, version, &events, actor, dedupe_key).await?;
+        for rec in &recorded {
+            projections::inline::apply(&mut tx, rec).await.map_err(AppendError::from)?;
+        }
+        side.write(&mut tx).await?;
+        tx.commit().await?;
+        Ok(Outcome::Appended(recorded))
+    }
+}
+
+/// State kept beside the log (secrets), written in the append's transaction.
+pub enum SideWrite {
+    None,
+    AccountSecrets { account_id: i64, password_hash: String, private_key_pem: String },
+}
+
+impl SideWrite {
+    async fn write(&self, conn: &mut crate::db::Conn) -> Result<(), sqlx::Error> {
+        match self {
+            SideWrite::None => Ok(()),
+            SideWrite::AccountSecrets { account_id, password_hash, private_key_pem } => {
+                sqlx::query("INSERT INTO account_secrets (account_id, password_hash, private_key_pem) VALUES ($1, $2, $3)")
+                    .bind(account_id)
+                    .bind(password_hash)
+                    .bind(private_key_pem)
+                    .execute(&mut *conn)
+                    .await?;
+                Ok(())
+            }
+        }
+    }
+}
+
+enum AttemptError {
+    Retry,
+    Fail(Error),
+}
+
+impl From<AppendError> for AttemptError {
+    fn from(e: AppendError) -> Self {
+        match e {
+            AppendError::Conflict => AttemptError::Retry,
+            AppendError::Db(db) if is_transient(&db) => AttemptError::Retry,
+            AppendError::Db(db) => AttemptError::Fail(db.into()),
+            AppendError::Decode(d) => AttemptError::Fail(Error::internal(d)),
+        }
+    }
+}
+
+impl From<sqlx::Error> for AttemptError {
+    fn from(e: sqlx::Error) -> Self {
+        AppendError::from(e).into()
+    }
+}
+
+/// PostgreSQL's serialization failures and deadlocks, SQLite's busy: worth another try.
+fn is_transient(e: &sqlx::Error) -> bool {
+    match e {
+        sqlx::Error::Database(db) => {
+            matches!(db.code().as_deref(), Some("40001" | "40P01" | "5" | "6"))
+                || db.message().contains("database is locked")
+        }
+        _ => false,
+    }
+}
+
+/// Run blocking work (hashing, key generation) off the async runtime.
+pub async fn blocking<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> Result<T, Error> {
+    tokio::task::spawn_blocking(f).await.map_err(Error::internal)
+}

@@ -1,0 +1,137 @@
+//! Status use cases: post, delete, favourite, reblog.
+
+use crate::domain::favourite::{self, Favourite};
+use crate::domain::reblog::{self, Reblog};
+use crate::domain::status::{self, Status};
+use crate::domain::text;
+use crate::error::Error;
+use crate::eventlog::local_actor;
+use crate::events::{self, AppRef, Event, StatusPosted};
+use crate::queries::accounts::AccountRow;
+use crate::queries::statuses::{self as q, StatusRow};
+use crate::{ids, time};
+
+use super::{App, Outcome};
+
+pub struct NewStatus {
+    pub text: String,
+    pub spoiler_text: String,
+    pub visibility: String,
+    pub sensitive: bool,
+    pub language: Option<String>,
+    pub in_reply_to_id: Option<i64>,
+    pub application: Option<AppRef>,
+    pub idempotency_key: Option<String>,
+}
+
+impl App {
+    /// Post a status; returns its id (the earlier one when the idempotency key was used).
+    pub async fn post_status(&self, author: &AccountRow, new: NewStatus) -> Result<i64, Error> {
+        let parent = match new.in_reply_to_id {
+            Some(id) => {
+                let mut conn = self.db.pool.acquire().await?;
+                Some(q::visible_row(&mut conn, Some(author.id), id).await?.ok_or(Error::NotFound)?)
+            }
+            None => None,
+        };
+        let (content, mentioned) = self.render_text(&new.text).await?;
+        let status_id = ids::next_id();
+        let base = self.config.base_url();
+        let posted = StatusPosted {
+            status_id,
+            account_id: author.id,
+            uri: format!("{base}/users/{}/statuses/{status_id}", author.username),
+            url: format!("{base}/@{}/{status_id}", author.username),
+            content,
+            spoiler_text: new.spoiler_text,
+            visibility: new.visibility,
+            sensitive: new.sensitive,
+            language: new.language,
+            in_reply_to_id: parent.as_ref().map(|p| p.id),
+            in_reply_to_account_id: parent.as_ref().map(|p| p.account_id),
+            mentions: mentioned.iter().map(|a| a.id).collect(),
+            tags: text::hashtags(&new.text),
+            text: new.text,
+            application: new.application,
+            created_at: time::now_ms(),
+        };
+        let dedupe = new.idempotency_key.map(|k| format!("idempotency:{}:{k}", author.id));
+        let cmd = status::Command::Post { status: posted, max_chars: self.config.max_status_chars };
+        match self.execute::<Status>(&status::stream(status_id), &local_actor(author.id), dedupe.as_deref(), cmd).await? {
+            Outcome::Duplicate(first) => match first.event {
+                Event::StatusPosted(p) => Ok(p.status_id),
+                _ => Err(Error::Validation("Idempotency-Key was already used for another request".into())),
+            },
+            Outcome::Appended(_) => Ok(status_id),
+        }
+    }
+
+    /// Delete a status (or undo a reblog, when the id is a reblog). Returns the deleted row.
+    pub async fn delete_status(&self, by: i64, status_id: i64) -> Result<StatusRow, Error> {
+        let row = {
+            let mut conn = self.db.pool.acquire().await?;
+            q::visible_row(&mut conn, Some(by), status_id).await?.ok_or(Error::NotFound)?
+        };
+        if row.account_id != by {
+            return Err(Error::Forbidden("This action is not allowed".into()));
+        }
+        if let Some(original) = row.reblog_of_id {
+            self.execute::<Reblog>(&reblog::stream(by, original), &local_actor(by), None, reblog::Command::Unreblog).await?;
+        } else {
+            self.execute::<Status>(&status::stream(status_id), &local_actor(by), None, status::Command::Delete { by_account_id: by }).await?;
+        }
+        Ok(row)
+    }
+
+    /// The status an action applies to: a reblog's original, if the viewer may see it.
+    async fn target_status(&self, viewer: i64, status_id: i64) -> Result<StatusRow, Error> {
+        let mut conn = self.db.pool.acquire().await?;
+        let row = q::visible_row(&mut conn, Some(viewer), status_id).await?.ok_or(Error::NotFound)?;
+        match row.reblog_of_id {
+            Some(original) => q::visible_row(&mut conn, Some(viewer), original).await?.ok_or(Error::NotFound),
+            None => Ok(row),
+        }
+    }
+
+    pub async fn favourite(&self, by: i64, status_id: i64, on: bool) -> Result<i64, Error> {
+        let target = self.target_status(by, status_id).await?;
+        let cmd = if on {
+            favourite::Command::Favourite(events::Favourite {
+                favourite_id: ids::next_id(),
+                account_id: by,
+                status_id: target.id,
+                status_account_id: target.account_id,
+                created_at: time::now_ms(),
+            })
+        } else {
+            favourite::Command::Unfavourite
+        };
+        self.execute::<Favourite>(&favourite::stream(by, target.id), &local_actor(by), None, cmd).await?;
+        Ok(target.id)
+    }
+
+    pub async fn reblog(&self, by: i64, status_id: i64, on: bool, visibility: Option<String>) -> Result<i64, Error> {
+        let target = self.target_status(by, status_id).await?;
+        let cmd = if on {
+            let visibility = visibility.unwrap_or_else(|| "public".into());
+            if !matches!(visibility.as_str(), "public" | "unlisted" | "private") {
+                return Err(Error::Validation("Visibility is not included in the list".into()));
+            }
+            reblog::Command::Reblog {
+                reblog: events::Reblog {
+                    reblog_id: ids::next_id(),
+                    account_id: by,
+                    status_id: target.id,
+                    status_account_id: target.account_id,
+                    visibility,
+                    created_at: time::now_ms(),
+                },
+                original_visibility: target.visibility.clone(),
+            }
+        } else {
+            reblog::Command::Unreblog
+        };
+        self.execute::<Reblog>(&reblog::stream(by, target.id), &local_actor(by), None, cmd).await?;
+        Ok(target.id)
+    }
+}

@@ -1,0 +1,211 @@
+//! The `tessera` command line.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand, ValueEnum};
+
+use crate::app::App;
+use crate::app::accounts::Registration;
+use crate::config::Config;
+use crate::domain::{account, password};
+use crate::eventlog::SYSTEM_ACTOR;
+use crate::queries::accounts as q;
+
+#[derive(Parser)]
+#[command(name = "tessera", version, about = "An event-sourced, federated ActivityPub server with the Mastodon client API")]
+pub struct Cli {
+    /// A TOML configuration file; environment variables override it.
+    #[arg(long, global = true, value_name = "FILE")]
+    config: Option<PathBuf>,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run pending migrations, then serve HTTP until interrupted.
+    Serve,
+    /// Run pending database migrations and exit.
+    Migrate,
+    /// Rebuild every read model from the event log and compare it with the live one.
+    Replay {
+        /// Replace the live read models with the rebuilt ones (stop the server first).
+        #[arg(long)]
+        apply: bool,
+    },
+    /// Operator commands.
+    Admin {
+        #[command(subcommand)]
+        command: AdminCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum AdminCommand {
+    /// Manage local accounts.
+    Accounts {
+        #[command(subcommand)]
+        command: AccountsCommand,
+    },
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum Role {
+    User,
+    Moderator,
+    Admin,
+}
+
+#[derive(Subcommand)]
+enum AccountsCommand {
+    /// Create a confirmed, approved local account; prints the password if it made one.
+    Create {
+        username: String,
+        #[arg(long)]
+        email: String,
+        #[arg(long)]
+        password: Option<String>,
+        #[arg(long, value_enum, default_value = "user")]
+        role: Role,
+    },
+    /// List local accounts.
+    List,
+    /// Suspend an account: it can no longer sign in and its content is hidden.
+    Suspend { username: String },
+    /// Lift a suspension.
+    Unsuspend { username: String },
+}
+
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let config = match Config::load(cli.config.as_deref()) {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("tessera: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,sqlx=warn,tower_http=warn")),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    let runtime = match tokio::runtime::Runtime::new() {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("tessera: cannot start the runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(run(cli.command, config)) {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("tessera: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run(command: Command, config: Config) -> anyhow::Result<ExitCode> {
+    match command {
+        Command::Serve => {
+            let listener = tokio::net::TcpListener::bind(config.listen).await?;
+            let base = config.base_url();
+            let running = crate::server::start(config, listener, async {
+                let _ = tokio::signal::ctrl_c().await;
+            })
+            .await?;
+            tracing::info!(addr = %running.addr, public = %base, "serving");
+            running.wait().await?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Migrate => {
+            crate::server::open(&config).await?;
+            println!("migrations are up to date");
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Replay { apply } => {
+            let report = crate::replay::run(&config, apply).await?;
+            println!("replayed {} events", report.events);
+            for d in &report.differences {
+                println!("difference in {}: {} rows only in the live table, {} only in the rebuilt one", d.table, d.only_live, d.only_rebuilt);
+            }
+            if report.applied {
+                println!("the rebuilt read models are now live");
+            }
+            if report.differences.is_empty() {
+                println!("no differences");
+                Ok(ExitCode::SUCCESS)
+            } else {
+                Ok(ExitCode::FAILURE)
+            }
+        }
+        Command::Admin { command: AdminCommand::Accounts { command } } => accounts(command, config).await,
+    }
+}
+
+async fn accounts(command: AccountsCommand, config: Config) -> anyhow::Result<ExitCode> {
+    let db = crate::server::open(&config).await?;
+    let app = App::new(db, config);
+    match command {
+        AccountsCommand::Create { username, email, password: given, role } => {
+            let generated = given.is_none();
+            let password = given.unwrap_or_else(password::generate);
+            let role = match role {
+                Role::User => "user",
+                Role::Moderator => "moderator",
+                Role::Admin => "admin",
+            };
+            let registration = Registration {
+                username: username.clone(),
+                email,
+                password: password.clone(),
+                display_name: String::new(),
+                locale: "en".into(),
+                role: role.into(),
+                approved: true,
+                confirmed: true,
+            };
+            match app.register(registration).await {
+                Ok(_) => {
+                    println!("OK");
+                    if generated {
+                        println!("New password: {password}");
+                    }
+                    Ok(ExitCode::SUCCESS)
+                }
+                Err(e) => {
+                    eprintln!("tessera: cannot create {username}: {e}");
+                    Ok(ExitCode::FAILURE)
+                }
+            }
+        }
+        AccountsCommand::List => {
+            let mut conn = app.db.pool.acquire().await?;
+            for (a, u) in q::list_local(&mut conn).await? {
+                let state = if a.suspended != 0 { "suspended" } else if u.approved == 0 { "pending" } else { "active" };
+                println!("{}\t{}\t{}\t{}\t{}", a.id, a.username, u.email, u.role, state);
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        AccountsCommand::Suspend { username } => moderate(&app, &username, account::Command::Suspend).await,
+        AccountsCommand::Unsuspend { username } => moderate(&app, &username, account::Command::Unsuspend).await,
+    }
+}
+
+async fn moderate(app: &App, username: &str, command: account::Command) -> anyhow::Result<ExitCode> {
+    let found = {
+        let mut conn = app.db.pool.acquire().await?;
+        q::local_by_username(&mut conn, username).await?
+    };
+    let Some(account) = found else {
+        eprintln!("tessera: no local account named {username}");
+        return Ok(ExitCode::FAILURE);
+    };
+    app.moderate(account.id, command, SYSTEM_ACTOR).await?;
+    println!("OK");
+    Ok(ExitCode::SUCCESS)
+}

@@ -1,0 +1,227 @@
+//! Configuration: built-in defaults, then an optional TOML file, then environment variables.
+//! Every key is documented in docs/configuration.md. A bad value is a [`ConfigError`] that
+//! names the key; the command line turns it into one line and exit status 2.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Scheme {
+    Http,
+    Https,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Registrations {
+    Open,
+    Approval,
+    Closed,
+}
+
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// Public host, with a port when not the default one for the scheme.
+    pub domain: String,
+    pub listen: SocketAddr,
+    pub data_dir: PathBuf,
+    pub database_url: String,
+    pub scheme: Scheme,
+    pub registrations: Registrations,
+    pub max_status_chars: usize,
+    pub instance_title: String,
+    pub contact_email: String,
+    /// The OAuth password grant, kept for command-line clients (Mastodon 4.4 removed it).
+    pub password_grant: bool,
+}
+
+#[derive(Debug, thiserror::Error)]
+#[error("invalid {key}: {message}")]
+pub struct ConfigError {
+    pub key: String,
+    pub message: String,
+}
+
+fn bad(key: &str, message: impl Into<String>) -> ConfigError {
+    ConfigError { key: key.to_string(), message: message.into() }
+}
+
+/// Keys of the TOML file; the environment variable of each is named beside it.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FileConfig {
+    domain: Option<String>,           // TESSERA_DOMAIN
+    listen: Option<String>,           // TESSERA_LISTEN
+    data_dir: Option<String>,         // TESSERA_DATA_DIR
+    database_url: Option<String>,     // DATABASE_URL
+    scheme: Option<String>,           // TESSERA_SCHEME
+    registrations: Option<String>,    // TESSERA_REGISTRATIONS
+    max_status_chars: Option<String>, // TESSERA_MAX_STATUS_CHARS
+    instance_title: Option<String>,   // TESSERA_INSTANCE_TITLE
+    contact_email: Option<String>,    // TESSERA_CONTACT_EMAIL
+    password_grant: Option<String>,   // TESSERA_PASSWORD_GRANT
+}
+
+impl Config {
+    /// Load from the optional file and the process environment.
+    pub fn load(file: Option<&Path>) -> Result<Config, ConfigError> {
+        Self::load_from(file, |k| std::env::var(k).ok().filter(|v| !v.is_empty()))
+    }
+
+    pub fn load_from(
+        file: Option<&Path>,
+        env: impl Fn(&str) -> Option<String>,
+    ) -> Result<Config, ConfigError> {
+        let from_file = match file {
+            Some(path) => {
+                let text = std::fs::read_to_string(path)
+                    .map_err(|e| bad("--config", format!("{}: {e}", path.display())))?;
+                toml::from_str::<FileConfig>(&text)
+                    .map_err(|e| bad("--config", format!("{}: {}", path.display(), e.message())))?
+            }
+            None => FileConfig::default(),
+        };
+        let pick = |env_key: &str, file_value: &Option<String>| env(env_key).or_else(|| file_value.clone());
+
+        let domain = pick("TESSERA_DOMAIN", &from_file.domain).unwrap_or_else(|| "localhost:8080".into());
+        validate_domain(&domain).map_err(|m| bad("TESSERA_DOMAIN", m))?;
+
+        let listen_raw = pick("TESSERA_LISTEN", &from_file.listen).unwrap_or_else(|| "127.0.0.1:8080".into());
+        let listen = listen_raw
+            .parse::<SocketAddr>()
+            .map_err(|_| bad("TESSERA_LISTEN", format!("`{listen_raw}` is not an address such as 127.0.0.1:8080")))?;
+
+        let data_dir = PathBuf::from(pick("TESSERA_DATA_DIR", &from_file.data_dir).unwrap_or_else(|| "./data".into()));
+
+        let database_url = pick("DATABASE_URL", &from_file.database_url)
+            .unwrap_or_else(|| format!("sqlite://{}/tessera.db", data_dir.display()));
+        if !(database_url.starts_with("sqlite:") || database_url.starts_with("postgres://") || database_url.starts_with("postgresql://")) {
+            return Err(bad("DATABASE_URL", "must start with sqlite:, postgres:// or postgresql://"));
+        }
+
+        let scheme = match pick("TESSERA_SCHEME", &from_file.scheme).as_deref() {
+            None => {
+                if is_local_host(&domain) { Scheme::Http } else { Scheme::Https }
+            }
+            Some("http") => Scheme::Http,
+            Some("https") => Scheme::Https,
+            Some(other) => return Err(bad("TESSERA_SCHEME", format!("`{other}` is neither http nor https"))),
+        };
+
+        let registrations = match pick("TESSERA_REGISTRATIONS", &from_file.registrations).as_deref() {
+            None | Some("open") => Registrations::Open,
+            Some("approval") => Registrations::Approval,
+            Some("closed") => Registrations::Closed,
+            Some(other) => {
+                return Err(bad("TESSERA_REGISTRATIONS", format!("`{other}` is not one of open, approval, closed")));
+            }
+        };
+
+        let max_status_chars = match pick("TESSERA_MAX_STATUS_CHARS", &from_file.max_status_chars) {
+            None => 500,
+            Some(v) => v
+                .parse::<usize>()
+                .ok()
+                .filter(|n| (1..=100_000).contains(n))
+                .ok_or_else(|| bad("TESSERA_MAX_STATUS_CHARS", format!("`{v}` is not a number from 1 to 100000")))?,
+        };
+
+        let password_grant = match pick("TESSERA_PASSWORD_GRANT", &from_file.password_grant).as_deref() {
+            None | Some("true") | Some("on") | Some("1") => true,
+            Some("false") | Some("off") | Some("0") => false,
+            Some(other) => return Err(bad("TESSERA_PASSWORD_GRANT", format!("`{other}` is not true or false"))),
+        };
+
+        Ok(Config {
+            instance_title: pick("TESSERA_INSTANCE_TITLE", &from_file.instance_title).unwrap_or_else(|| "Tessera".into()),
+            contact_email: pick("TESSERA_CONTACT_EMAIL", &from_file.contact_email).unwrap_or_default(),
+            domain,
+            listen,
+            data_dir,
+            database_url,
+            scheme,
+            registrations,
+            max_status_chars,
+            password_grant,
+        })
+    }
+
+    /// `https://example.com` — the origin every public URL starts with.
+    pub fn base_url(&self) -> String {
+        let scheme = match self.scheme {
+            Scheme::Http => "http",
+            Scheme::Https => "https",
+        };
+        format!("{scheme}://{}", self.domain)
+    }
+
+    /// The host part of the domain, without a port (for `acct` handles).
+    pub fn host(&self) -> &str {
+        &self.domain
+    }
+}
+
+fn validate_domain(domain: &str) -> Result<(), String> {
+    let parsed = url::Url::parse(&format!("http://{domain}/")).map_err(|e| format!("`{domain}`: {e}"))?;
+    if parsed.host_str().is_none() || parsed.path() != "/" || parsed.username() != "" || domain.contains('/') {
+        return Err(format!("`{domain}` is not a host name with an optional port"));
+    }
+    Ok(())
+}
+
+fn is_local_host(domain: &str) -> bool {
+    let host = domain.rsplit_once(':').map(|(h, p)| if p.chars().all(|c| c.is_ascii_digit()) { h } else { domain }).unwrap_or(domain);
+    host == "localhost" || host.ends_with(".localhost") || host.starts_with("127.") || host == "[::1]"
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn load(pairs: &[(&str, &str)]) -> Result<Config, ConfigError> {
+        let pairs: Vec<(String, String)> = pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        Config::load_from(None, move |k| pairs.iter().find(|(key, _)| key == k).map(|(_, v)| v.clone()))
+    }
+
+    #[test]
+    fn defaults_run_on_a_fresh_machine() {
+        let c = load(&[]).unwrap();
+        assert_eq!(c.domain, "localhost:8080");
+        assert_eq!(c.listen.to_string(), "127.0.0.1:8080");
+        assert_eq!(c.scheme, Scheme::Http);
+        assert_eq!(c.database_url, "sqlite://./data/tessera.db");
+        assert_eq!(c.base_url(), "http://localhost:8080");
+        assert_eq!(c.registrations, Registrations::Open);
+    }
+
+    #[test]
+    fn a_public_domain_defaults_to_https() {
+        let c = load(&[("TESSERA_DOMAIN", "social.example")]).unwrap();
+        assert_eq!(c.base_url(), "https://social.example");
+    }
+
+    #[test]
+    fn bad_values_name_their_key() {
+        let e = load(&[("TESSERA_LISTEN", "nowhere")]).unwrap_err();
+        assert_eq!(e.key, "TESSERA_LISTEN");
+        let e = load(&[("TESSERA_REGISTRATIONS", "sometimes")]).unwrap_err();
+        assert!(e.to_string().starts_with("invalid TESSERA_REGISTRATIONS"));
+        let e = load(&[("TESSERA_DOMAIN", "a b/c")]).unwrap_err();
+        assert_eq!(e.key, "TESSERA_DOMAIN");
+        let e = load(&[("DATABASE_URL", "mysql://x")]).unwrap_err();
+        assert_eq!(e.key, "DATABASE_URL");
+    }
+
+    #[test]
+    fn file_values_are_overridden_by_the_environment() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("tessera.toml");
+        std::fs::write(&path, "domain = \"file.example\"\nregistrations = \"closed\"\n").unwrap();
+        let c = Config::load_from(Some(&path), |k| (k == "TESSERA_DOMAIN").then(|| "env.example".to_string())).unwrap();
+        assert_eq!(c.domain, "env.example");
+        assert_eq!(c.registrations, Registrations::Closed);
+        std::fs::write(&path, "colour = \"blue\"\n").unwrap();
+        assert_eq!(Config::load_from(Some(&path), |_| None).unwrap_err().key, "--config");
+    }
+}

@@ -1,0 +1,217 @@
+//! A local account's lifecycle and profile. Stream `account:<id>`.
+
+use super::validate::{self, DISPLAY_NAME_MAX, FIELD_MAX, FIELDS_MAX, NOTE_MAX};
+use super::{Aggregate, Rejection, invalid};
+use crate::events::{AccountProfileUpdated, AccountRef, AccountRegistered, Event, NotificationDismissed, ProfileField};
+
+pub fn stream(account_id: i64) -> String {
+    format!("account:{account_id}")
+}
+
+#[derive(Debug, Default, Clone)]
+pub struct Account {
+    pub id: Option<i64>,
+    pub display_name: String,
+    pub note: String,
+    pub fields: Vec<ProfileField>,
+    pub locked: bool,
+    pub bot: bool,
+    pub discoverable: bool,
+    pub approved: bool,
+    pub suspended: bool,
+}
+
+#[derive(Debug, Clone)]
+pub enum Command {
+    Register(AccountRegistered),
+    UpdateProfile(ProfileChange),
+    Approve,
+    Suspend,
+    Unsuspend,
+    DismissNotification(i64),
+    ClearNotifications,
+}
+
+/// What the client asked to change; `note_html` is the note rendered by the use case.
+#[derive(Debug, Clone, Default)]
+pub struct ProfileChange {
+    pub display_name: Option<String>,
+    pub note: Option<(String, String)>,
+    pub fields: Option<Vec<ProfileField>>,
+    pub locked: Option<bool>,
+    pub bot: Option<bool>,
+    pub discoverable: Option<bool>,
+}
+
+impl Aggregate for Account {
+    type Command = Command;
+
+    fn evolve(mut self, event: &Event) -> Self {
+        match event {
+            Event::AccountRegistered(e) => {
+                self.id = Some(e.account_id);
+                self.display_name = e.display_name.clone();
+                self.approved = e.approved;
+                self.discoverable = true;
+            }
+            Event::AccountProfileUpdated(e) => {
+                if let Some(v) = &e.display_name {
+                    self.display_name = v.clone();
+                }
+                if let Some(v) = &e.note {
+                    self.note = v.clone();
+                }
+                if let Some(v) = &e.fields {
+                    self.fields = v.clone();
+                }
+                self.locked = e.locked.unwrap_or(self.locked);
+                self.bot = e.bot.unwrap_or(self.bot);
+                self.discoverable = e.discoverable.unwrap_or(self.discoverable);
+            }
+            Event::AccountApproved(_) => self.approved = true,
+            Event::AccountSuspended(_) => self.suspended = true,
+            Event::AccountUnsuspended(_) => self.suspended = false,
+            _ => {}
+        }
+        self
+    }
+
+    fn decide(&self, command: Command) -> Result<Vec<Event>, Rejection> {
+        let Some(account_id) = self.id else {
+            return match command {
+                Command::Register(r) => {
+                    validate::username(&r.username)?;
+                    validate::email(&r.email)?;
+                    validate::max_chars("Display name", &r.display_name, DISPLAY_NAME_MAX)?;
+                    Ok(vec![Event::AccountRegistered(r)])
+                }
+                _ => Err(Rejection::NotFound),
+            };
+        };
+        let this = AccountRef { account_id };
+        match command {
+            Command::Register(_) => Err(Rejection::Conflict("Account already exists".into())),
+            Command::UpdateProfile(change) => self.decide_profile(account_id, change),
+            Command::Approve if self.approved => Ok(vec![]),
+            Command::Approve => Ok(vec![Event::AccountApproved(this)]),
+            Command::Suspend if self.suspended => Ok(vec![]),
+            Command::Suspend => Ok(vec![Event::AccountSuspended(this)]),
+            Command::Unsuspend if !self.suspended => Ok(vec![]),
+            Command::Unsuspend => Ok(vec![Event::AccountUnsuspended(this)]),
+            Command::DismissNotification(notification_id) => {
+                Ok(vec![Event::NotificationDismissed(NotificationDismissed { account_id, notification_id })])
+            }
+            Command::ClearNotifications => Ok(vec![Event::NotificationsCleared(this)]),
+        }
+    }
+}
+
+impl Account {
+    fn decide_profile(&self, account_id: i64, change: ProfileChange) -> Result<Vec<Event>, Rejection> {
+        let mut e = AccountProfileUpdated { account_id, ..Default::default() };
+        if let Some(name) = change.display_name.filter(|n| *n != self.display_name) {
+            validate::max_chars("Display name", &name, DISPLAY_NAME_MAX)?;
+            e.display_name = Some(name);
+        }
+        if let Some((note, html)) = change.note.filter(|(n, _)| *n != self.note) {
+            validate::max_chars("Note", &note, NOTE_MAX)?;
+            e.note = Some(note);
+            e.note_html = Some(html);
+        }
+        if let Some(fields) = change.fields.filter(|f| *f != self.fields) {
+            if fields.len() > FIELDS_MAX {
+                return Err(invalid(format!("Fields can have at most {FIELDS_MAX} entries")));
+            }
+            for f in &fields {
+                validate::max_chars("Field name", &f.name, FIELD_MAX)?;
+                validate::max_chars("Field value", &f.value, FIELD_MAX)?;
+            }
+            e.fields = Some(fields);
+        }
+        e.locked = change.locked.filter(|v| *v != self.locked);
+        e.bot = change.bot.filter(|v| *v != self.bot);
+        e.discoverable = change.discoverable.filter(|v| *v != self.discoverable);
+        if e == (AccountProfileUpdated { account_id, ..Default::default() }) {
+            return Ok(vec![]);
+        }
+        Ok(vec![Event::AccountProfileUpdated(e)])
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::given_when;
+
+    fn registered(username: &str) -> AccountRegistered {
+        AccountRegistered {
+            account_id: 1,
+            username: username.into(),
+            email: format!("{username}@example.com"),
+            display_name: String::new(),
+            role: "user".into(),
+            approved: true,
+            confirmed: true,
+            locale: "en".into(),
+            uri: "https://example.com/users/a".into(),
+            url: "https://example.com/@a".into(),
+            public_key_pem: "PEM".into(),
+            created_at: 0,
+        }
+    }
+
+    #[test]
+    fn given_nothing_when_registering_then_the_account_is_registered() {
+        let events = given_when::<Account>(&[], Command::Register(registered("alice"))).unwrap();
+        assert_eq!(events, vec![Event::AccountRegistered(registered("alice"))]);
+    }
+
+    #[test]
+    fn given_nothing_when_registering_an_invalid_username_then_it_is_refused() {
+        let r = given_when::<Account>(&[], Command::Register(registered("al ice")));
+        assert!(matches!(r, Err(Rejection::Invalid(_))));
+    }
+
+    #[test]
+    fn given_an_account_when_registering_again_then_conflict() {
+        let given = [Event::AccountRegistered(registered("alice"))];
+        let r = given_when::<Account>(&given, Command::Register(registered("alice")));
+        assert!(matches!(r, Err(Rejection::Conflict(_))));
+    }
+
+    #[test]
+    fn given_an_account_when_updating_only_changes_are_recorded() {
+        let given = [Event::AccountRegistered(registered("alice"))];
+        let change = ProfileChange { display_name: Some("Alice".into()), locked: Some(false), ..Default::default() };
+        let events = given_when::<Account>(&given, Command::UpdateProfile(change)).unwrap();
+        assert_eq!(
+            events,
+            vec![Event::AccountProfileUpdated(AccountProfileUpdated {
+                account_id: 1,
+                display_name: Some("Alice".into()),
+                ..Default::default()
+            })]
+        );
+    }
+
+    #[test]
+    fn given_an_account_when_nothing_changes_then_no_events() {
+        let given = [Event::AccountRegistered(registered("alice"))];
+        let events = given_when::<Account>(&given, Command::UpdateProfile(ProfileChange::default())).unwrap();
+        assert!(events.is_empty());
+    }
+
+    #[test]
+    fn given_an_account_when_the_note_is_too_long_then_it_is_refused() {
+        let given = [Event::AccountRegistered(registered("alice"))];
+        let change = ProfileChange { note: Some(("x".repeat(501), String::new())), ..Default::default() };
+        assert!(matches!(given_when::<Account>(&given, Command::UpdateProfile(change)), Err(Rejection::Invalid(_))));
+    }
+
+    #[test]
+    fn given_a_suspended_account_when_suspending_again_then_no_events() {
+        let given = [Event::AccountRegistered(registered("alice")), Event::AccountSuspended(AccountRef { account_id: 1 })];
+        assert!(given_when::<Account>(&given, Command::Suspend).unwrap().is_empty());
+        assert_eq!(given_when::<Account>(&given, Command::Unsuspend).unwrap().len(), 1);
+    }
+}

@@ -1,0 +1,132 @@
+//! A status's lifecycle. Stream `status:<id>`.
+
+use super::{Aggregate, Rejection, invalid};
+use crate::events::{Event, StatusDeleted, StatusPosted};
+
+pub fn stream(status_id: i64) -> String {
+    format!("status:{status_id}")
+}
+
+pub const VISIBILITIES: [&str; 4] = ["public", "unlisted", "private", "direct"];
+
+#[derive(Debug, Default, Clone)]
+pub struct Status {
+    pub id: Option<i64>,
+    pub account_id: i64,
+    pub deleted: bool,
+}
+
+#[derive(Debug, Clone)]
+pub enum Command {
+    /// `max_chars` is the instance limit; the use case rendered `content` and resolved mentions.
+    Post { status: StatusPosted, max_chars: usize },
+    Delete { by_account_id: i64 },
+}
+
+impl Aggregate for Status {
+    type Command = Command;
+
+    fn evolve(mut self, event: &Event) -> Self {
+        match event {
+            Event::StatusPosted(e) => {
+                self.id = Some(e.status_id);
+                self.account_id = e.account_id;
+            }
+            Event::StatusDeleted(_) => self.deleted = true,
+            _ => {}
+        }
+        self
+    }
+
+    fn decide(&self, command: Command) -> Result<Vec<Event>, Rejection> {
+        match command {
+            Command::Post { status, max_chars } => {
+                if self.id.is_some() {
+                    return Err(Rejection::Conflict("Status already exists".into()));
+                }
+                if status.text.trim().is_empty() {
+                    return Err(invalid("Text can't be blank"));
+                }
+                let length = super::text::counted_length(&status.text) + status.spoiler_text.chars().count();
+                if length > max_chars {
+                    return Err(invalid(format!("Text character limit of {max_chars} exceeded")));
+                }
+                if !VISIBILITIES.contains(&status.visibility.as_str()) {
+                    return Err(invalid("Visibility is not included in the list"));
+                }
+                Ok(vec![Event::StatusPosted(status)])
+            }
+            Command::Delete { by_account_id } => match self.id {
+                Some(status_id) if !self.deleted => {
+                    if self.account_id != by_account_id {
+                        return Err(Rejection::Forbidden("This action is not allowed".into()));
+                    }
+                    Ok(vec![Event::StatusDeleted(StatusDeleted { status_id, account_id: self.account_id })])
+                }
+                _ => Err(Rejection::NotFound),
+            },
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::given_when;
+
+    fn posted(text: &str) -> StatusPosted {
+        StatusPosted {
+            status_id: 10,
+            account_id: 1,
+            uri: "u".into(),
+            url: "u".into(),
+            text: text.into(),
+            content: format!("<p>{text}</p>"),
+            spoiler_text: String::new(),
+            visibility: "public".into(),
+            sensitive: false,
+            language: None,
+            in_reply_to_id: None,
+            in_reply_to_account_id: None,
+            mentions: vec![],
+            tags: vec![],
+            application: None,
+            created_at: 0,
+        }
+    }
+
+    #[test]
+    fn given_nothing_when_posting_then_posted() {
+        let e = given_when::<Status>(&[], Command::Post { status: posted("hi"), max_chars: 500 }).unwrap();
+        assert_eq!(e, vec![Event::StatusPosted(posted("hi"))]);
+    }
+
+    #[test]
+    fn given_nothing_when_posting_too_much_then_refused() {
+        let r = given_when::<Status>(&[], Command::Post { status: posted(&"x".repeat(501)), max_chars: 500 });
+        assert_eq!(r, Err(invalid("Text character limit of 500 exceeded")));
+    }
+
+    #[test]
+    fn given_nothing_when_posting_blank_or_unknown_visibility_then_refused() {
+        assert!(given_when::<Status>(&[], Command::Post { status: posted("  "), max_chars: 500 }).is_err());
+        let mut s = posted("hi");
+        s.visibility = "secret".into();
+        assert!(given_when::<Status>(&[], Command::Post { status: s, max_chars: 500 }).is_err());
+    }
+
+    #[test]
+    fn given_a_status_when_its_author_deletes_then_deleted_once() {
+        let given = [Event::StatusPosted(posted("hi"))];
+        let e = given_when::<Status>(&given, Command::Delete { by_account_id: 1 }).unwrap();
+        assert_eq!(e, vec![Event::StatusDeleted(StatusDeleted { status_id: 10, account_id: 1 })]);
+        let given = [Event::StatusPosted(posted("hi")), e[0].clone()];
+        assert_eq!(given_when::<Status>(&given, Command::Delete { by_account_id: 1 }), Err(Rejection::NotFound));
+    }
+
+    #[test]
+    fn given_a_status_when_someone_else_deletes_then_forbidden() {
+        let given = [Event::StatusPosted(posted("hi"))];
+        assert!(matches!(given_when::<Status>(&given, Command::Delete { by_account_id: 2 }), Err(Rejection::Forbidden(_))));
+    }
+}

@@ -1,0 +1,296 @@
+//! The read models updated in the append transaction: accounts, statuses, follows,
+//! favourites and their counters, plus the author's own home-feed row.
+
+use crate::db::{Conn, flag};
+use crate::eventlog::Recorded;
+use crate::events::*;
+
+pub async fn apply(conn: &mut Conn, rec: &Recorded) -> Result<(), sqlx::Error> {
+    match &rec.event {
+        Event::AccountRegistered(e) => account_registered(conn, e).await,
+        Event::AccountProfileUpdated(e) => profile_updated(conn, e).await,
+        Event::AccountSuspended(e) => set_suspended(conn, e.account_id, true).await,
+        Event::AccountUnsuspended(e) => set_suspended(conn, e.account_id, false).await,
+        Event::AccountApproved(e) => {
+            sqlx::query("UPDATE local_users SET approved = 1 WHERE account_id = $1").bind(e.account_id).execute(&mut *conn).await?;
+            Ok(())
+        }
+        Event::StatusPosted(e) => status_posted(conn, e).await,
+        Event::StatusDeleted(e) => status_deleted(conn, e).await,
+        Event::StatusFavourited(e) => favourited(conn, e).await,
+        Event::StatusUnfavourited(e) => unfavourited(conn, e).await,
+        Event::StatusReblogged(e) => reblogged(conn, e).await,
+        Event::StatusUnreblogged(e) => unreblogged(conn, e).await,
+        Event::Followed(e) | Event::FollowRequestAuthorized(e) => followed(conn, e).await,
+        Event::FollowRequested(e) => {
+            sqlx::query("INSERT INTO follow_requests (id, account_id, target_account_id, created_at) VALUES ($1, $2, $3, $4)")
+                .bind(e.follow_id)
+                .bind(e.account_id)
+                .bind(e.target_account_id)
+                .bind(e.created_at)
+                .execute(&mut *conn)
+                .await?;
+            Ok(())
+        }
+        Event::FollowRequestRejected(e) | Event::FollowRequestCancelled(e) => delete_request(conn, e).await,
+        Event::Unfollowed(e) => unfollowed(conn, e).await,
+        // Deleted at once so the client sees it gone; the notifications projector agrees.
+        Event::NotificationDismissed(e) => super::notifications::dismiss(conn, e).await,
+        Event::NotificationsCleared(e) => super::notifications::clear(conn, e.account_id, rec.id).await,
+    }
+}
+
+async fn account_registered(conn: &mut Conn, e: &AccountRegistered) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "INSERT INTO accounts (id, username, username_lower, domain, display_name, note, note_html, fields, \
+         locked, bot, discoverable, uri, url, public_key_pem, suspended, created_at, followers_count, \
+         following_count, statuses_count, last_status_at) \
+         VALUES ($1, $2, $3, NULL, $4, '', '', '[]', 0, 0, 1, $5, $6, $7, 0, $8, 0, 0, 0, NULL)",
+    )
+    .bind(e.account_id)
+    .bind(&e.username)
+    .bind(e.username.to_lowercase())
+    .bind(&e.display_name)
+    .bind(&e.uri)
+    .bind(&e.url)
+    .bind(&e.public_key_pem)
+    .bind(e.created_at)
+    .execute(&mut *conn)
+    .await?;
+    sqlx::query(
+        "INSERT INTO local_users (account_id, email, email_lower, role, approved, confirmed, locale, created_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+    )
+    .bind(e.account_id)
+    .bind(&e.email)
+    .bind(e.email.to_lowercase())
+    .bind(&e.role)
+    .bind(flag(e.approved))
+    .bind(flag(e.confirmed))
+    .bind(&e.locale)
+    .bind(e.created_at)
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
+}
+
+async fn profile_updated(conn: &mut Conn, e: &AccountProfileUpdated) -> Result<(), sqlx::Error> {
+    let fields = match &e.fields {
+        Some(f) => Some(serde_json::to_string(f).map_err(|err| sqlx::Error::Encode(Box::new(err)))?),
+        None => None,
+    };
+    sqlx::query(
+        "UPDATE accounts SET display_name = COALESCE($2, display_name), note = COALESCE($3, note), \
+         note_html = COALESCE($4, note_html), fields = COALESCE($5, fields), locked = COALESCE($6, locked), \
+         bot = COALESCE($7, bot), discoverable = COALESCE($8, discoverable) WHERE id = $1",
+    )
+    .bind(e.account_id)
+    .bind(e.display_name.as_deref())
+    .bind(e.note.as_deref())
+    .bind(e.note_html.as_deref())
+    .bind(fields)
+    .bind(e.locked.map(flag))
+    .bind(e.bot.map(flag))
+    .bind(e.discoverable.map(flag))
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
+}
+
+async fn set_suspended(conn: &mut Conn, account_id: i64, suspended: bool) -> Result<(), sqlx::Error> {
+    sqlx::query("UPDATE accounts SET suspended = $2 WHERE id = $1").bind(account_id).bind(flag(suspended)).execute(&mut *conn).await?;
+    Ok(())
+}
+
+async fn status_posted(conn: &mut Conn, e: &StatusPosted) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "INSERT INTO statuses (id, account_id, uri, url, text, content, spoiler_text, visibility, sensitive, \
+         language, in_reply_to_id, in_reply_to_account_id, reblog_of_id, application_name, application_website, \
+         local, created_at, replies_count, reblogs_count, favourites_count) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, NULL, $13, $14, 1, $15, 0, 0, 0)",
+    )
+    .bind(e.status_id)
+    .bind(e.account_id)
+    .bind(&e.uri)
+    .bind(&e.url)
+    .bind(&e.text)
+    .bind(&e.content)
+    .bind(&e.spoiler_text)
+    .bind(&e.visibility)
+    .bind(flag(e.sensitive))
+    .bind(e.language.as_deref())
+    .bind(e.in_reply_to_id)
+    .bind(e.in_reply_to_account_id)
+    .bind(e.application.as_ref().map(|a| a.name.as_str()))
+    .bind(e.application.as_ref().and_then(|a| a.website.as_deref()))
+    .bind(e.created_at)
+    .execute(&mut *conn)
+    .await?;
+    for account_id in &e.mentions {
+        sqlx::query("INSERT INTO status_mentions (status_id, account_id) VALUES ($1, $2) ON CONFLICT DO NOTHING")
+            .bind(e.status_id)
+            .bind(account_id)
+            .execute(&mut *conn)
+            .await?;
+    }
+    for tag in &e.tags {
+        let name = tag.to_lowercase();
+        sqlx::query("INSERT INTO tags (name, display_name, created_at) VALUES ($1, $2, $3) ON CONFLICT (name) DO NOTHING")
+            .bind(&name)
+            .bind(tag)
+            .bind(e.created_at)
+            .execute(&mut *conn)
+            .await?;
+        sqlx::query("INSERT INTO status_tags (status_id, tag) VALUES ($1, $2) ON CONFLICT DO NOTHING")
+            .bind(e.status_id)
+            .bind(&name)
+            .execute(&mut *conn)
+            .await?;
+    }
+    sqlx::query("UPDATE accounts SET statuses_count = statuses_count + 1, last_status_at = $2 WHERE id = $1")
+        .bind(e.account_id)
+        .bind(e.created_at)
+        .execute(&mut *conn)
+        .await?;
+    if let Some(parent) = e.in_reply_to_id {
+        sqlx::query("UPDATE statuses SET replies_count = replies_count + 1 WHERE id = $1").bind(parent).execute(&mut *conn).await?;
+    }
+    super::home::insert(conn, e.account_id, e.status_id, e.account_id, None).await
+}
+
+async fn status_deleted(conn: &mut Conn, e: &StatusDeleted) -> Result<(), sqlx::Error> {
+    let parent: Option<Option<i64>> = sqlx::query_scalar("SELECT in_reply_to_id FROM statuses WHERE id = $1")
+        .bind(e.status_id)
+        .fetch_optional(&mut *conn)
+        .await?;
+    let Some(parent) = parent else { return Ok(()) };
+    // Reblogs of a deleted status go with it, as in Mastodon.
+    let reblogs: Vec<(i64, i64)> = sqlx::query_as("SELECT id, account_id FROM statuses WHERE reblog_of_id = $1")
+        .bind(e.status_id)
+        .fetch_all(&mut *conn)
+        .await?;
+    for (reblog_id, account_id) in reblogs {
+        sqlx::query("DELETE FROM statuses WHERE id = $1").bind(reblog_id).execute(&mut *conn).await?;
+        sqlx::query("UPDATE accounts SET statuses_count = statuses_count - 1 WHERE id = $1").bind(account_id).execute(&mut *conn).await?;
+    }
+    for sql in [
+        "DELETE FROM statuses WHERE id = $1",
+        "DELETE FROM status_mentions WHERE status_id = $1",
+        "DELETE FROM status_tags WHERE status_id = $1",
+        "DELETE FROM favourites WHERE status_id = $1",
+    ] {
+        sqlx::query(sql).bind(e.status_id).execute(&mut *conn).await?;
+    }
+    sqlx::query("UPDATE accounts SET statuses_count = statuses_count - 1 WHERE id = $1").bind(e.account_id).execute(&mut *conn).await?;
+    if let Some(parent) = parent {
+        sqlx::query("UPDATE statuses SET replies_count = replies_count - 1 WHERE id = $1").bind(parent).execute(&mut *conn).await?;
+    }
+    super::home::remove_status(conn, e.status_id).await
+}
+
+async fn favourited(conn: &mut Conn, e: &Favourite) -> Result<(), sqlx::Error> {
+    sqlx::query("INSERT INTO favourites (id, account_id, status_id, created_at) VALUES ($1, $2, $3, $4)")
+        .bind(e.favourite_id)
+        .bind(e.account_id)
+        .bind(e.status_id)
+        .bind(e.created_at)
+        .execute(&mut *conn)
+        .await?;
+    sqlx::query("UPDATE statuses SET favourites_count = favourites_count + 1 WHERE id = $1").bind(e.status_id).execute(&mut *conn).await?;
+    Ok(())
+}
+
+async fn unfavourited(conn: &mut Conn, e: &Favourite) -> Result<(), sqlx::Error> {
+    let gone = sqlx::query("DELETE FROM favourites WHERE account_id = $1 AND status_id = $2")
+        .bind(e.account_id)
+        .bind(e.status_id)
+        .execute(&mut *conn)
+        .await?;
+    if gone.rows_affected() > 0 {
+        sqlx::query("UPDATE statuses SET favourites_count = favourites_count - 1 WHERE id = $1").bind(e.status_id).execute(&mut *conn).await?;
+    }
+    Ok(())
+}
+
+async fn reblogged(conn: &mut Conn, e: &Reblog) -> Result<(), sqlx::Error> {
+    let original: Option<(String,)> = sqlx::query_as("SELECT uri FROM statuses WHERE id = $1").bind(e.status_id).fetch_optional(&mut *conn).await?;
+    // The original was deleted before this reblog reached the log: nothing to show.
+    let Some((original_uri,)) = original else { return Ok(()) };
+    sqlx::query(
+        "INSERT INTO statuses (id, account_id, uri, url, text, content, spoiler_text, visibility, sensitive, \
+         language, in_reply_to_id, in_reply_to_account_id, reblog_of_id, application_name, application_website, \
+         local, created_at, replies_count, reblogs_count, favourites_count) \
+         VALUES ($1, $2, $3, NULL, '', '', '', $4, 0, NULL, NULL, NULL, $5, NULL, NULL, 1, $6, 0, 0, 0)",
+    )
+    .bind(e.reblog_id)
+    .bind(e.account_id)
+    .bind(format!("{original_uri}#reblog-{}", e.reblog_id))
+    .bind(&e.visibility)
+    .bind(e.status_id)
+    .bind(e.created_at)
+    .execute(&mut *conn)
+    .await?;
+    sqlx::query("UPDATE statuses SET reblogs_count = reblogs_count + 1 WHERE id = $1").bind(e.status_id).execute(&mut *conn).await?;
+    sqlx::query("UPDATE accounts SET statuses_count = statuses_count + 1, last_status_at = $2 WHERE id = $1")
+        .bind(e.account_id)
+        .bind(e.created_at)
+        .execute(&mut *conn)
+        .await?;
+    super::home::insert(conn, e.account_id, e.reblog_id, e.account_id, Some(e.status_id)).await
+}
+
+async fn unreblogged(conn: &mut Conn, e: &Reblog) -> Result<(), sqlx::Error> {
+    let gone = sqlx::query("DELETE FROM statuses WHERE id = $1").bind(e.reblog_id).execute(&mut *conn).await?;
+    if gone.rows_affected() > 0 {
+        sqlx::query("UPDATE statuses SET reblogs_count = reblogs_count - 1 WHERE id = $1").bind(e.status_id).execute(&mut *conn).await?;
+        sqlx::query("UPDATE accounts SET statuses_count = statuses_count - 1 WHERE id = $1").bind(e.account_id).execute(&mut *conn).await?;
+    }
+    super::home::remove_status(conn, e.reblog_id).await
+}
+
+async fn followed(conn: &mut Conn, e: &Follow) -> Result<(), sqlx::Error> {
+    delete_request(conn, e).await?;
+    sqlx::query("INSERT INTO follows (id, account_id, target_account_id, created_at) VALUES ($1, $2, $3, $4)")
+        .bind(e.follow_id)
+        .bind(e.account_id)
+        .bind(e.target_account_id)
+        .bind(e.created_at)
+        .execute(&mut *conn)
+        .await?;
+    follow_counts(conn, e, 1).await
+}
+
+async fn unfollowed(conn: &mut Conn, e: &Follow) -> Result<(), sqlx::Error> {
+    let gone = sqlx::query("DELETE FROM follows WHERE account_id = $1 AND target_account_id = $2")
+        .bind(e.account_id)
+        .bind(e.target_account_id)
+        .execute(&mut *conn)
+        .await?;
+    if gone.rows_affected() > 0 {
+        follow_counts(conn, e, -1).await?;
+    }
+    Ok(())
+}
+
+async fn follow_counts(conn: &mut Conn, e: &Follow, delta: i64) -> Result<(), sqlx::Error> {
+    sqlx::query("UPDATE accounts SET following_count = following_count + $2 WHERE id = $1")
+        .bind(e.account_id)
+        .bind(delta)
+        .execute(&mut *conn)
+        .await?;
+    sqlx::query("UPDATE accounts SET followers_count = followers_count + $2 WHERE id = $1")
+        .bind(e.target_account_id)
+        .bind(delta)
+        .execute(&mut *conn)
+        .await?;
+    Ok(())
+}
+
+async fn delete_request(conn: &mut Conn, e: &Follow) -> Result<(), sqlx::Error> {
+    sqlx::query("DELETE FROM follow_requests WHERE account_id = $1 AND target_account_id = $2")
+        .bind(e.account_id)
+        .bind(e.target_account_id)
+        .execute(&mut *conn)
+        .await?;
+    Ok(())
+}

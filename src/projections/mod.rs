@@ -1,0 +1,39 @@
+//! Projections turn the log into read models. [`inline`] runs inside the append
+//! transaction, so a client reads its own writes at once; the [`Checkpointed`] projectors
+//! (home-feed fan-out, notifications) follow the log from a checkpoint in the background.
+//! Every projector is idempotent and convergent: applying the log in order, at any lag,
+//! ends in the same state, which is what `tessera replay` checks.
+
+pub mod home;
+pub mod inline;
+pub mod notifications;
+pub mod runner;
+
+use crate::db::Conn;
+use crate::eventlog::Recorded;
+
+pub use runner::{Checkpointed, catch_up, spawn};
+
+/// Every table a projection writes, in the order replay copies them.
+pub const READ_MODELS: &[&str] = &[
+    "accounts",
+    "local_users",
+    "statuses",
+    "status_mentions",
+    "tags",
+    "status_tags",
+    "follows",
+    "follow_requests",
+    "favourites",
+    "home_feed",
+    "notifications",
+];
+
+/// Apply one event to every projection, inline first: replay's order, and live's at zero lag.
+pub async fn apply_all(conn: &mut Conn, rec: &Recorded) -> Result<(), sqlx::Error> {
+    inline::apply(conn, rec).await?;
+    for p in Checkpointed::ALL {
+        p.apply(conn, rec).await?;
+    }
+    Ok(())
+}

@@ -1,0 +1,109 @@
+//! Runs the checkpointed projectors: each reads the log after its checkpoint, applies a
+//! batch and moves its checkpoint in the same transaction, so a crash repeats nothing and
+//! loses nothing.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::sync::Notify;
+use tokio::task::JoinHandle;
+
+use crate::db::{Conn, Db};
+use crate::eventlog::{self, AppendError, Recorded};
+
+const BATCH: i64 = 200;
+
+#[derive(Debug, Clone, Copy)]
+pub enum Checkpointed {
+    HomeFeed,
+    Notifications,
+}
+
+impl Checkpointed {
+    pub const ALL: [Checkpointed; 2] = [Checkpointed::HomeFeed, Checkpointed::Notifications];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Checkpointed::HomeFeed => "home_feed",
+            Checkpointed::Notifications => "notifications",
+        }
+    }
+
+    pub async fn apply(self, conn: &mut Conn, rec: &Recorded) -> Result<(), sqlx::Error> {
+        match self {
+            Checkpointed::HomeFeed => super::home::apply(conn, rec).await,
+            Checkpointed::Notifications => super::notifications::apply(conn, rec).await,
+        }
+    }
+}
+
+/// Where a projector stands, creating its checkpoint at 0. The UPDATE takes the row lock on
+/// PostgreSQL, so two processes never run the same projector at once.
+pub async fn checkpoint(conn: &mut Conn, name: &str) -> Result<i64, sqlx::Error> {
+    sqlx::query("INSERT INTO projector_checkpoints (name, seq) VALUES ($1, 0) ON CONFLICT (name) DO NOTHING")
+        .bind(name)
+        .execute(&mut *conn)
+        .await?;
+    sqlx::query_scalar("UPDATE projector_checkpoints SET seq = seq WHERE name = $1 RETURNING seq").bind(name).fetch_one(&mut *conn).await
+}
+
+pub async fn set_checkpoint(conn: &mut Conn, name: &str, seq: i64) -> Result<(), sqlx::Error> {
+    sqlx::query("UPDATE projector_checkpoints SET seq = $2 WHERE name = $1").bind(name).bind(seq).execute(&mut *conn).await?;
+    Ok(())
+}
+
+/// Apply one batch; the number of events applied (0 when caught up).
+async fn step(db: &Db, projector: Checkpointed) -> Result<usize, AppendError> {
+    let (_turn, mut tx) = db.begin_write().await?;
+    let from = checkpoint(&mut tx, projector.name()).await?;
+    let batch = eventlog::read_after(&mut tx, from, BATCH).await?;
+    let Some(last) = batch.last().map(|r| r.seq) else {
+        tx.rollback().await?;
+        return Ok(0);
+    };
+    for rec in &batch {
+        projector.apply(&mut tx, rec).await?;
+    }
+    set_checkpoint(&mut tx, projector.name(), last).await?;
+    tx.commit().await?;
+    Ok(batch.len())
+}
+
+/// Run every checkpointed projector until it has seen the whole log.
+pub async fn catch_up(db: &Db) -> Result<usize, AppendError> {
+    let mut total = 0;
+    for p in Checkpointed::ALL {
+        loop {
+            let n = step(db, p).await?;
+            total += n;
+            if n == 0 {
+                break;
+            }
+        }
+    }
+    Ok(total)
+}
+
+/// Follow the log in the background: woken by `notify` after each commit, and every
+/// second in case another process appended.
+pub fn spawn(db: Db, notify: Arc<Notify>) -> JoinHandle<()> {
+    tokio::spawn(async move {
+        let mut failures = 0u32;
+        loop {
+            match catch_up(&db).await {
+                Ok(_) => failures = 0,
+                Err(e) => {
+                    // Never skip an event: a projector that cannot apply one stops and retries.
+                    failures = failures.saturating_add(1);
+                    tracing::error!(error = %e, failures, "projector failed; will retry");
+                    tokio::time::sleep(Duration::from_millis(200 * u64::from(failures.min(50)))).await;
+                    continue;
+                }
+            }
+            tokio::select! {
+                _ = notify.notified() => {}
+                _ = tokio::time::sleep(Duration::from_secs(1)) => {}
+            }
+        }
+    })
+}

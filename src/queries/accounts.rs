@@ -1,0 +1,195 @@
+//! Accounts, users and relationships as the API reads them.
+
+use std::collections::HashMap;
+
+use super::{Page, Sql};
+use crate::db::Conn;
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct AccountRow {
+    pub id: i64,
+    pub username: String,
+    pub domain: Option<String>,
+    pub display_name: String,
+    pub note: String,
+    pub note_html: String,
+    pub fields: String,
+    pub locked: i64,
+    pub bot: i64,
+    pub discoverable: i64,
+    pub uri: String,
+    pub url: String,
+    pub suspended: i64,
+    pub created_at: i64,
+    pub followers_count: i64,
+    pub following_count: i64,
+    pub statuses_count: i64,
+    pub last_status_at: Option<i64>,
+}
+
+pub const ACCOUNT_COLUMNS: &str = "a.id, a.username, a.domain, a.display_name, a.note, a.note_html, a.fields, \
+     a.locked, a.bot, a.discoverable, a.uri, a.url, a.suspended, a.created_at, a.followers_count, \
+     a.following_count, a.statuses_count, a.last_status_at";
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct UserRow {
+    pub account_id: i64,
+    pub email: String,
+    pub role: String,
+    pub approved: i64,
+    pub confirmed: i64,
+    pub locale: String,
+    pub created_at: i64,
+}
+
+pub async fn by_id(conn: &mut Conn, id: i64) -> Result<Option<AccountRow>, sqlx::Error> {
+    Ok(by_ids(conn, &[id]).await?.remove(&id))
+}
+
+pub async fn by_ids(conn: &mut Conn, ids: &[i64]) -> Result<HashMap<i64, AccountRow>, sqlx::Error> {
+    let mut sql = Sql::new(&format!("SELECT {ACCOUNT_COLUMNS} FROM accounts a WHERE a.id IN ("));
+    sql.ints(ids).push(")");
+    Ok(sql.fetch_all::<AccountRow>(conn).await?.into_iter().map(|a| (a.id, a)).collect())
+}
+
+/// A local account by username, ignoring case.
+pub async fn local_by_username(conn: &mut Conn, username: &str) -> Result<Option<AccountRow>, sqlx::Error> {
+    let mut sql = Sql::new(&format!("SELECT {ACCOUNT_COLUMNS} FROM accounts a WHERE a.domain IS NULL AND a.username_lower = "));
+    sql.text(&username.to_lowercase());
+    Ok(sql.fetch_all(conn).await?.into_iter().next())
+}
+
+pub async fn local_by_usernames(conn: &mut Conn, usernames: &[String]) -> Result<Vec<AccountRow>, sqlx::Error> {
+    let lower: Vec<String> = usernames.iter().map(|u| u.to_lowercase()).collect();
+    let mut sql = Sql::new(&format!("SELECT {ACCOUNT_COLUMNS} FROM accounts a WHERE a.domain IS NULL AND a.username_lower IN ("));
+    sql.texts(&lower).push(")");
+    sql.fetch_all(conn).await
+}
+
+pub async fn user(conn: &mut Conn, account_id: i64) -> Result<Option<UserRow>, sqlx::Error> {
+    sqlx::query_as("SELECT account_id, email, role, approved, confirmed, locale, created_at FROM local_users WHERE account_id = $1")
+        .bind(account_id)
+        .fetch_optional(&mut *conn)
+        .await
+}
+
+/// The local user signing in as `login`: an e-mail address or a username.
+pub async fn user_by_login(conn: &mut Conn, login: &str) -> Result<Option<UserRow>, sqlx::Error> {
+    let login = login.trim().to_lowercase();
+    sqlx::query_as(
+        "SELECT u.account_id, u.email, u.role, u.approved, u.confirmed, u.locale, u.created_at FROM local_users u \
+         JOIN accounts a ON a.id = u.account_id WHERE u.email_lower = $1 OR a.username_lower = $1",
+    )
+    .bind(login)
+    .fetch_optional(&mut *conn)
+    .await
+}
+
+pub async fn email_taken(conn: &mut Conn, email: &str) -> Result<bool, sqlx::Error> {
+    let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM local_users WHERE email_lower = $1")
+        .bind(email.to_lowercase())
+        .fetch_one(&mut *conn)
+        .await?;
+    Ok(n > 0)
+}
+
+pub async fn password_hash(conn: &mut Conn, account_id: i64) -> Result<Option<String>, sqlx::Error> {
+    sqlx::query_scalar("SELECT password_hash FROM account_secrets WHERE account_id = $1").bind(account_id).fetch_optional(&mut *conn).await
+}
+
+pub async fn list_local(conn: &mut Conn) -> Result<Vec<(AccountRow, UserRow)>, sqlx::Error> {
+    let accounts = Sql::new(&format!("SELECT {ACCOUNT_COLUMNS} FROM accounts a WHERE a.domain IS NULL ORDER BY a.id"))
+        .fetch_all::<AccountRow>(conn)
+        .await?;
+    let users: Vec<UserRow> = sqlx::query_as("SELECT account_id, email, role, approved, confirmed, locale, created_at FROM local_users")
+        .fetch_all(&mut *conn)
+        .await?;
+    let mut users: HashMap<i64, UserRow> = users.into_iter().map(|u| (u.account_id, u)).collect();
+    Ok(accounts.into_iter().filter_map(|a| users.remove(&a.id).map(|u| (a, u))).collect())
+}
+
+/// An account with the id of the row it was paged by (follow or favourite ids).
+pub struct Paged<T> {
+    pub cursor: i64,
+    pub item: T,
+}
+
+#[derive(sqlx::FromRow)]
+struct CursorRow {
+    cursor: i64,
+    account_id: i64,
+}
+
+async fn paged_accounts(conn: &mut Conn, mut sql: Sql, page: &Page, cursor_col: &str) -> Result<Vec<Paged<AccountRow>>, sqlx::Error> {
+    page.apply(&mut sql, cursor_col);
+    let rows: Vec<CursorRow> = page.finish(sql.fetch_all(conn).await?);
+    let ids: Vec<i64> = rows.iter().map(|r| r.account_id).collect();
+    let mut accounts = by_ids(conn, &ids).await?;
+    Ok(rows
+        .into_iter()
+        .filter_map(|r| accounts.remove(&r.account_id).filter(|a| a.suspended == 0).map(|item| Paged { cursor: r.cursor, item }))
+        .collect())
+}
+
+pub async fn followers(conn: &mut Conn, account_id: i64, page: &Page) -> Result<Vec<Paged<AccountRow>>, sqlx::Error> {
+    let mut sql = Sql::new("SELECT f.id AS cursor, f.account_id AS account_id FROM follows f WHERE f.target_account_id = ");
+    sql.int(account_id);
+    paged_accounts(conn, sql, page, "f.id").await
+}
+
+pub async fn following(conn: &mut Conn, account_id: i64, page: &Page) -> Result<Vec<Paged<AccountRow>>, sqlx::Error> {
+    let mut sql = Sql::new("SELECT f.id AS cursor, f.target_account_id AS account_id FROM follows f WHERE f.account_id = ");
+    sql.int(account_id);
+    paged_accounts(conn, sql, page, "f.id").await
+}
+
+pub async fn follow_requests(conn: &mut Conn, target_id: i64, page: &Page) -> Result<Vec<Paged<AccountRow>>, sqlx::Error> {
+    let mut sql = Sql::new("SELECT r.id AS cursor, r.account_id AS account_id FROM follow_requests r WHERE r.target_account_id = ");
+    sql.int(target_id);
+    paged_accounts(conn, sql, page, "r.id").await
+}
+
+pub async fn favourited_by(conn: &mut Conn, status_id: i64, page: &Page) -> Result<Vec<Paged<AccountRow>>, sqlx::Error> {
+    let mut sql = Sql::new("SELECT v.id AS cursor, v.account_id AS account_id FROM favourites v WHERE v.status_id = ");
+    sql.int(status_id);
+    paged_accounts(conn, sql, page, "v.id").await
+}
+
+pub async fn reblogged_by(conn: &mut Conn, status_id: i64, page: &Page) -> Result<Vec<Paged<AccountRow>>, sqlx::Error> {
+    let mut sql = Sql::new("SELECT s.id AS cursor, s.account_id AS account_id FROM statuses s WHERE s.reblog_of_id = ");
+    sql.int(status_id);
+    paged_accounts(conn, sql, page, "s.id").await
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct Relationship {
+    pub id: i64,
+    pub following: bool,
+    pub followed_by: bool,
+    pub requested: bool,
+    pub requested_by: bool,
+}
+
+pub async fn relationships(conn: &mut Conn, viewer: i64, targets: &[i64]) -> Result<Vec<Relationship>, sqlx::Error> {
+    let pairs = |table: &str, outgoing: bool| {
+        let (me, them) = if outgoing { ("account_id", "target_account_id") } else { ("target_account_id", "account_id") };
+        let mut sql = Sql::new(&format!("SELECT {them} FROM {table} WHERE {me} = "));
+        sql.int(viewer).push(&format!(" AND {them} IN (")).ints(targets).push(")");
+        sql
+    };
+    let set = |rows: Vec<(i64,)>| rows.into_iter().map(|(id,)| id).collect::<std::collections::HashSet<i64>>();
+    let following = set(pairs("follows", true).fetch_all(conn).await?);
+    let followed_by = set(pairs("follows", false).fetch_all(conn).await?);
+    let requested = set(pairs("follow_requests", true).fetch_all(conn).await?);
+    let requested_by = set(pairs("follow_requests", false).fetch_all(conn).await?);
+    Ok(targets
+        .iter()
+        .map(|id| Relationship {
+            id: *id,
+            following: following.contains(id),
+            followed_by: followed_by.contains(id),
+            requested: requested.contains(id),
+            requested_by: requested_by.contains(id),
+        })
+        .collect())
+}

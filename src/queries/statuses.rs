@@ -1,0 +1,284 @@
+//! Statuses and timelines as a viewer may see them, hydrated with their authors, reblogged
+//! originals, mentions, tags and the viewer's own favourite/reblog flags.
+
+use std::collections::{HashMap, HashSet};
+
+use super::accounts::{self, AccountRow};
+use super::{Page, Sql};
+use crate::db::Conn;
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct StatusRow {
+    pub id: i64,
+    pub account_id: i64,
+    pub uri: String,
+    pub url: Option<String>,
+    pub text: String,
+    pub content: String,
+    pub spoiler_text: String,
+    pub visibility: String,
+    pub sensitive: i64,
+    pub language: Option<String>,
+    pub in_reply_to_id: Option<i64>,
+    pub in_reply_to_account_id: Option<i64>,
+    pub reblog_of_id: Option<i64>,
+    pub application_name: Option<String>,
+    pub application_website: Option<String>,
+    pub created_at: i64,
+    pub replies_count: i64,
+    pub reblogs_count: i64,
+    pub favourites_count: i64,
+}
+
+const COLUMNS: &str = "s.id, s.account_id, s.uri, s.url, s.text, s.content, s.spoiler_text, s.visibility, \
+     s.sensitive, s.language, s.in_reply_to_id, s.in_reply_to_account_id, s.reblog_of_id, s.application_name, \
+     s.application_website, s.created_at, s.replies_count, s.reblogs_count, s.favourites_count";
+
+/// A status ready to become an API entity.
+#[derive(Debug, Clone)]
+pub struct StatusView {
+    pub row: StatusRow,
+    pub account: AccountRow,
+    pub reblog: Option<Box<StatusView>>,
+    pub mentions: Vec<AccountRow>,
+    pub tags: Vec<String>,
+    pub favourited: bool,
+    pub reblogged: bool,
+    /// Whether a viewer was asking: viewer flags are shown only then.
+    pub has_viewer: bool,
+}
+
+/// `FROM statuses s JOIN accounts a … WHERE <visible to viewer>`; callers add conditions.
+fn visible_from(viewer: Option<i64>) -> Sql {
+    let mut sql = Sql::new(&format!(
+        "SELECT {COLUMNS} FROM statuses s JOIN accounts a ON a.id = s.account_id WHERE a.suspended = 0"
+    ));
+    push_visible(&mut sql, viewer);
+    sql
+}
+
+/// Public and unlisted posts to all; followers-only to followers; direct and followers-only
+/// to the author and whoever they mention.
+fn push_visible(sql: &mut Sql, viewer: Option<i64>) {
+    match viewer {
+        None => {
+            sql.push(" AND s.visibility IN ('public', 'unlisted')");
+        }
+        Some(v) => {
+            sql.push(" AND (s.visibility IN ('public', 'unlisted') OR s.account_id = ").int(v);
+            sql.push(" OR EXISTS (SELECT 1 FROM status_mentions m WHERE m.status_id = s.id AND m.account_id = ").int(v);
+            sql.push(") OR (s.visibility = 'private' AND EXISTS (SELECT 1 FROM follows f WHERE f.account_id = ").int(v);
+            sql.push(" AND f.target_account_id = s.account_id)))");
+        }
+    }
+}
+
+pub async fn visible_row(conn: &mut Conn, viewer: Option<i64>, id: i64) -> Result<Option<StatusRow>, sqlx::Error> {
+    let mut sql = visible_from(viewer);
+    sql.push(" AND s.id = ").int(id);
+    Ok(sql.fetch_all(conn).await?.into_iter().next())
+}
+
+/// One status the viewer may see, hydrated.
+pub async fn visible(conn: &mut Conn, viewer: Option<i64>, id: i64) -> Result<Option<StatusView>, sqlx::Error> {
+    match visible_row(conn, viewer, id).await? {
+        Some(row) => Ok(hydrate(conn, viewer, vec![row]).await?.pop()),
+        None => Ok(None),
+    }
+}
+
+/// The author of a status, whether or not the viewer may see it (for ownership checks).
+pub async fn row_any(conn: &mut Conn, id: i64) -> Result<Option<StatusRow>, sqlx::Error> {
+    let mut sql = Sql::new(&format!("SELECT {COLUMNS} FROM statuses s WHERE s.id = "));
+    sql.int(id);
+    Ok(sql.fetch_all(conn).await?.into_iter().next())
+}
+
+pub struct AccountStatusesFilter {
+    pub exclude_replies: bool,
+    pub exclude_reblogs: bool,
+    pub tagged: Option<String>,
+}
+
+pub async fn of_account(
+    conn: &mut Conn,
+    viewer: Option<i64>,
+    account_id: i64,
+    filter: &AccountStatusesFilter,
+    page: &Page,
+) -> Result<Vec<StatusView>, sqlx::Error> {
+    let mut sql = visible_from(viewer);
+    sql.push(" AND s.account_id = ").int(account_id);
+    if filter.exclude_replies {
+        // As Mastodon: replies to oneself (threads) stay.
+        sql.push(" AND (s.in_reply_to_id IS NULL OR s.in_reply_to_account_id = s.account_id)");
+    }
+    if filter.exclude_reblogs {
+        sql.push(" AND s.reblog_of_id IS NULL");
+    }
+    if let Some(tag) = &filter.tagged {
+        sql.push(" AND EXISTS (SELECT 1 FROM status_tags t WHERE t.status_id = s.id AND t.tag = ").text(&tag.to_lowercase()).push(")");
+    }
+    page.apply(&mut sql, "s.id");
+    let rows = page.finish(sql.fetch_all(conn).await?);
+    hydrate(conn, viewer, rows).await
+}
+
+pub async fn home(conn: &mut Conn, viewer: i64, page: &Page) -> Result<Vec<StatusView>, sqlx::Error> {
+    let mut sql = Sql::new(&format!(
+        "SELECT {COLUMNS} FROM home_feed h JOIN statuses s ON s.id = h.status_id \
+         JOIN accounts a ON a.id = s.account_id WHERE a.suspended = 0 AND h.account_id = "
+    ));
+    sql.int(viewer);
+    page.apply(&mut sql, "h.status_id");
+    let rows = page.finish(sql.fetch_all(conn).await?);
+    hydrate(conn, Some(viewer), rows).await
+}
+
+pub struct PublicFilter {
+    pub local: bool,
+    pub remote: bool,
+    pub tag: Option<String>,
+}
+
+/// Public posts, without reblogs and without replies to others, as Mastodon's public feed.
+pub async fn public(conn: &mut Conn, viewer: Option<i64>, filter: &PublicFilter, page: &Page) -> Result<Vec<StatusView>, sqlx::Error> {
+    let mut sql = Sql::new(&format!(
+        "SELECT {COLUMNS} FROM statuses s JOIN accounts a ON a.id = s.account_id WHERE a.suspended = 0 \
+         AND s.visibility = 'public' AND s.reblog_of_id IS NULL"
+    ));
+    if filter.tag.is_none() {
+        sql.push(" AND (s.in_reply_to_id IS NULL OR s.in_reply_to_account_id = s.account_id)");
+    }
+    if filter.local {
+        sql.push(" AND s.local = 1");
+    }
+    if filter.remote {
+        sql.push(" AND s.local = 0");
+    }
+    if let Some(tag) = &filter.tag {
+        sql.push(" AND EXISTS (SELECT 1 FROM status_tags t WHERE t.status_id = s.id AND t.tag = ").text(&tag.to_lowercase()).push(")");
+    }
+    page.apply(&mut sql, "s.id");
+    let rows = page.finish(sql.fetch_all(conn).await?);
+    hydrate(conn, viewer, rows).await
+}
+
+/// Ancestors (oldest first) and descendants (in thread order) the viewer may see.
+pub async fn context(conn: &mut Conn, viewer: Option<i64>, status: &StatusRow) -> Result<(Vec<StatusView>, Vec<StatusView>), sqlx::Error> {
+    const MAX_ANCESTORS: usize = 40;
+    const MAX_DESCENDANTS: i64 = 4096;
+    let mut ancestors = Vec::new();
+    let mut next = status.in_reply_to_id;
+    while let Some(parent) = next {
+        if ancestors.len() >= MAX_ANCESTORS {
+            break;
+        }
+        match visible_row(conn, viewer, parent).await? {
+            Some(row) => {
+                next = row.in_reply_to_id;
+                ancestors.push(row);
+            }
+            None => break,
+        }
+    }
+    ancestors.reverse();
+    let mut sql = Sql::new(
+        "WITH RECURSIVE thread(id) AS (SELECT id FROM statuses WHERE in_reply_to_id = ",
+    );
+    sql.int(status.id);
+    sql.push(" UNION SELECT c.id FROM statuses c JOIN thread t ON c.in_reply_to_id = t.id) ");
+    sql.push(&format!(
+        "SELECT {COLUMNS} FROM statuses s JOIN accounts a ON a.id = s.account_id WHERE a.suspended = 0 \
+         AND s.id IN (SELECT id FROM thread)"
+    ));
+    push_visible(&mut sql, viewer);
+    sql.push(" ORDER BY s.id LIMIT ").int(MAX_DESCENDANTS);
+    let descendants: Vec<StatusRow> = sql.fetch_all(conn).await?;
+    // A reply whose parent the viewer cannot see would dangle: keep only connected ones.
+    let mut reachable: HashSet<i64> = HashSet::from([status.id]);
+    let descendants: Vec<StatusRow> = descendants
+        .into_iter()
+        .filter(|d| {
+            let ok = d.in_reply_to_id.is_some_and(|p| reachable.contains(&p));
+            if ok {
+                reachable.insert(d.id);
+            }
+            ok
+        })
+        .collect();
+    Ok((hydrate(conn, viewer, ancestors).await?, hydrate(conn, viewer, descendants).await?))
+}
+
+/// Load everything the entities need, in a fixed number of queries whatever the page size.
+pub async fn hydrate(conn: &mut Conn, viewer: Option<i64>, rows: Vec<StatusRow>) -> Result<Vec<StatusView>, sqlx::Error> {
+    let original_ids: Vec<i64> = rows.iter().filter_map(|r| r.reblog_of_id).collect();
+    let mut originals: HashMap<i64, StatusRow> = HashMap::new();
+    if !original_ids.is_empty() {
+        let mut sql = Sql::new(&format!("SELECT {COLUMNS} FROM statuses s WHERE s.id IN ("));
+        sql.ints(&original_ids).push(")");
+        originals = sql.fetch_all::<StatusRow>(conn).await?.into_iter().map(|r| (r.id, r)).collect();
+    }
+    let all: Vec<&StatusRow> = rows.iter().chain(originals.values()).collect();
+    let status_ids: Vec<i64> = all.iter().map(|r| r.id).collect();
+
+    let mut mention_rows: Vec<(i64, i64)> = Vec::new();
+    let mut tag_rows: Vec<(i64, String)> = Vec::new();
+    if !status_ids.is_empty() {
+        let mut sql = Sql::new("SELECT status_id, account_id FROM status_mentions WHERE status_id IN (");
+        sql.ints(&status_ids).push(")");
+        mention_rows = sql.fetch_all(conn).await?;
+        let mut sql = Sql::new("SELECT st.status_id, t.display_name FROM status_tags st JOIN tags t ON t.name = st.tag WHERE st.status_id IN (");
+        sql.ints(&status_ids).push(") ORDER BY st.status_id, t.display_name");
+        tag_rows = sql.fetch_all(conn).await?;
+    }
+    let mut account_ids: Vec<i64> = all.iter().map(|r| r.account_id).collect();
+    account_ids.extend(mention_rows.iter().map(|(_, a)| *a));
+    account_ids.sort_unstable();
+    account_ids.dedup();
+    let accounts = accounts::by_ids(conn, &account_ids).await?;
+
+    let (mut favourited, mut reblogged) = (HashSet::new(), HashSet::new());
+    if let Some(v) = viewer.filter(|_| !status_ids.is_empty()) {
+        let mut sql = Sql::new("SELECT status_id FROM favourites WHERE account_id = ");
+        sql.int(v).push(" AND status_id IN (").ints(&status_ids).push(")");
+        favourited = sql.fetch_all::<(i64,)>(conn).await?.into_iter().map(|(id,)| id).collect();
+        let mut sql = Sql::new("SELECT reblog_of_id FROM statuses WHERE account_id = ");
+        sql.int(v).push(" AND reblog_of_id IN (").ints(&status_ids).push(")");
+        reblogged = sql.fetch_all::<(i64,)>(conn).await?.into_iter().map(|(id,)| id).collect();
+    }
+
+    let mut mentions: HashMap<i64, Vec<AccountRow>> = HashMap::new();
+    for (status_id, account_id) in mention_rows {
+        if let Some(a) = accounts.get(&account_id) {
+            mentions.entry(status_id).or_default().push(a.clone());
+        }
+    }
+    let mut tags: HashMap<i64, Vec<String>> = HashMap::new();
+    for (status_id, name) in tag_rows {
+        tags.entry(status_id).or_default().push(name);
+    }
+    let view = |row: StatusRow, reblog: Option<Box<StatusView>>| -> Option<StatusView> {
+        let account = accounts.get(&row.account_id)?.clone();
+        Some(StatusView {
+            account,
+            reblog,
+            mentions: mentions.get(&row.id).cloned().unwrap_or_default(),
+            tags: tags.get(&row.id).cloned().unwrap_or_default(),
+            favourited: favourited.contains(&row.id),
+            reblogged: reblogged.contains(&row.id),
+            has_viewer: viewer.is_some(),
+            row,
+        })
+    };
+    Ok(rows
+        .into_iter()
+        .filter_map(|row| match row.reblog_of_id {
+            Some(original) => {
+                let inner = originals.get(&original).cloned().and_then(|o| view(o, None))?;
+                view(row, Some(Box::new(inner)))
+            }
+            None => view(row, None),
+        })
+        .collect())
+}

@@ -1,0 +1,85 @@
+//! Starting and stopping the whole server: database, migrations, projectors, HTTP.
+
+pub mod pages;
+
+use std::net::SocketAddr;
+
+use axum::Router;
+use axum::http::header::{CACHE_CONTROL, CONTENT_TYPE};
+use axum::routing::get;
+use tokio::net::TcpListener;
+use tokio::sync::oneshot;
+use tokio::task::JoinHandle;
+
+use crate::app::App;
+use crate::config::Config;
+use crate::db::Db;
+
+static MISSING_PNG: &[u8] = include_bytes!("../../frontend/static/missing.png");
+
+pub fn router(app: App) -> Router {
+    let images = Router::new()
+        .route("/avatars/original/missing.png", get(missing_image))
+        .route("/headers/original/missing.png", get(missing_image));
+    crate::api::router(app).merge(images)
+}
+
+async fn missing_image() -> impl axum::response::IntoResponse {
+    ([(CONTENT_TYPE, "image/png"), (CACHE_CONTROL, "public, max-age=86400")], MISSING_PNG)
+}
+
+/// Connect and migrate: what every command that touches the database starts with.
+pub async fn open(config: &Config) -> anyhow::Result<Db> {
+    if config.database_url.starts_with("sqlite:") {
+        std::fs::create_dir_all(&config.data_dir)?;
+    }
+    let db = Db::connect(&config.database_url).await?;
+    db.migrate().await?;
+    Ok(db)
+}
+
+/// A server running in this process (used by `serve` and by the tests).
+pub struct Running {
+    pub addr: SocketAddr,
+    pub app: App,
+    stop: Option<oneshot::Sender<()>>,
+    http: JoinHandle<std::io::Result<()>>,
+    projector: JoinHandle<()>,
+}
+
+impl Running {
+    pub async fn stop(mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        let _ = (&mut self.http).await;
+        self.projector.abort();
+    }
+
+    /// Wait until the HTTP server ends (on a signal).
+    pub async fn wait(mut self) -> std::io::Result<()> {
+        let result = (&mut self.http).await.unwrap_or(Ok(()));
+        self.projector.abort();
+        result
+    }
+}
+
+pub async fn start(config: Config, listener: TcpListener, until: impl std::future::Future<Output = ()> + Send + 'static) -> anyhow::Result<Running> {
+    let db = open(&config).await?;
+    let app = App::new(db.clone(), config);
+    let projector = crate::projections::spawn(db, app.projector_wake.clone());
+    let addr = listener.local_addr()?;
+    let (stop, stopped) = oneshot::channel::<()>();
+    let router = router(app.clone());
+    let http = tokio::spawn(async move {
+        axum::serve(listener, router.into_make_service_with_connect_info::<SocketAddr>())
+            .with_graceful_shutdown(async move {
+                tokio::select! {
+                    _ = stopped => {}
+                    _ = until => {}
+                }
+            })
+            .await
+    });
+    Ok(Running { addr, app, stop: Some(stop), http, projector })
+}
