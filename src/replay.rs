@@ -47,7 +47,7 @@ pub async fn run(config: &Config, apply: bool) -> anyhow::Result<Report> {
         }
         Kind::Postgres => {
             let mut conn = Conn::connect(&config.database_url).await?;
-            let live_schema: String = sqlx::query_scalar("SELECT current_schema()").fetch_one(&mut conn).await?;
+            let live_schema: String = sqlx::query_scalar("SELECT CAST(current_schema() AS TEXT)").fetch_one(&mut conn).await?;
             sqlx::raw_sql(crate::sqlf!("DROP SCHEMA IF EXISTS {PG_SCHEMA} CASCADE; CREATE SCHEMA {PG_SCHEMA}; SET search_path TO {PG_SCHEMA}")).execute(&mut conn)
                 .await?;
             kind.migrator().run(&mut conn).await?;

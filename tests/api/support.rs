@@ -1,0 +1,226 @@
+//! The test world: a real Tessera on a loopback port with a database of its own (a temp
+//! SQLite file, or a fresh PostgreSQL database when TESSERA_TEST_DATABASE_URL is set),
+//! driven over HTTP with reqwest, responses checked against Mastodon's OpenAPI description.
+
+#![allow(dead_code)]
+
+use std::collections::HashMap;
+use std::sync::{LazyLock, Mutex};
+use std::time::Duration;
+
+use reqwest::{Client, Method, StatusCode};
+use serde_json::{Value, json};
+use sqlx::Connection;
+use tessera::config::Config;
+use tessera::server::Running;
+
+pub struct TestServer {
+    pub running: Option<Running>,
+    pub base: String,
+    pub database_url: String,
+    pub data_dir: tempfile::TempDir,
+    pg_admin: Option<(String, String)>,
+    pub http: Client,
+}
+
+pub struct User {
+    pub id: String,
+    pub username: String,
+    pub token: String,
+}
+
+impl TestServer {
+    pub async fn start() -> TestServer {
+        let data_dir = tempfile::tempdir().unwrap();
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let (database_url, pg_admin) = match std::env::var("TESSERA_TEST_DATABASE_URL").ok().filter(|v| !v.is_empty()) {
+            Some(base) => {
+                tessera::db::install_drivers();
+                let name = format!("tessera_test_{}_{}", std::process::id(), rand_suffix());
+                let mut admin = sqlx::AnyConnection::connect(&base).await.unwrap();
+                sqlx::raw_sql(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}"))).execute(&mut admin).await.unwrap();
+                admin.close().await.unwrap();
+                let (prefix, _) = base.rsplit_once('/').unwrap();
+                (format!("{prefix}/{name}"), Some((base.clone(), name)))
+            }
+            None => (format!("sqlite://{}/tessera.db", data_dir.path().display()), None),
+        };
+        let env: HashMap<&str, String> = HashMap::from([
+            ("TESSERA_DOMAIN", format!("127.0.0.1:{port}")),
+            ("TESSERA_LISTEN", format!("127.0.0.1:{port}")),
+            ("TESSERA_DATA_DIR", data_dir.path().display().to_string()),
+            ("DATABASE_URL", database_url.clone()),
+        ]);
+        let config = Config::load_from(None, |k| env.get(k).cloned()).unwrap();
+        let running = tessera::server::start(config, listener, std::future::pending()).await.unwrap();
+        TestServer {
+            running: Some(running),
+            base: format!("http://127.0.0.1:{port}"),
+            database_url,
+            data_dir,
+            pg_admin,
+            http: Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap(),
+        }
+    }
+
+    /// Environment for running the `tessera` binary against this server's database.
+    pub fn env(&self) -> Vec<(&'static str, String)> {
+        vec![
+            ("DATABASE_URL", self.database_url.clone()),
+            ("TESSERA_DATA_DIR", self.data_dir.path().display().to_string()),
+            ("TESSERA_DOMAIN", self.base.trim_start_matches("http://").to_string()),
+        ]
+    }
+
+    pub async fn stop(mut self) {
+        if let Some(r) = self.running.take() {
+            r.app.db.pool.close().await;
+            r.stop().await;
+        }
+        if let Some((base, name)) = self.pg_admin.take() {
+            if let Ok(mut admin) = sqlx::AnyConnection::connect(&base).await {
+                let _ = sqlx::raw_sql(sqlx::AssertSqlSafe(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))).execute(&mut admin).await;
+            }
+        }
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+
+    /// Send a request; returns the status and the JSON body (Null when not JSON).
+    pub async fn call(&self, method: Method, path: &str, token: Option<&str>, body: Option<Value>) -> (StatusCode, Value) {
+        let (status, _, body) = self.call_full(method, path, token, body).await;
+        (status, body)
+    }
+
+    pub async fn call_full(&self, method: Method, path: &str, token: Option<&str>, body: Option<Value>) -> (StatusCode, reqwest::header::HeaderMap, Value) {
+        let mut req = self.http.request(method, self.url(path));
+        if let Some(t) = token {
+            req = req.bearer_auth(t);
+        }
+        if let Some(b) = body {
+            req = req.json(&b);
+        }
+        let resp = req.send().await.unwrap();
+        let status = resp.status();
+        let headers = resp.headers().clone();
+        let text = resp.text().await.unwrap();
+        (status, headers, serde_json::from_str(&text).unwrap_or(Value::Null))
+    }
+
+    pub async fn get(&self, path: &str, token: Option<&str>) -> (StatusCode, Value) {
+        self.call(Method::GET, path, token, None).await
+    }
+
+    pub async fn post(&self, path: &str, token: Option<&str>, body: Value) -> (StatusCode, Value) {
+        self.call(Method::POST, path, token, Some(body)).await
+    }
+
+    /// An app and its client-credentials token.
+    pub async fn app(&self) -> (String, String, String) {
+        let (status, app) = self
+            .post("/api/v1/apps", None, json!({"client_name": "tests", "redirect_uris": "urn:ietf:wg:oauth:2.0:oob", "scopes": "read write follow push"}))
+            .await;
+        assert_eq!(status, 200, "{app}");
+        let id = app["client_id"].as_str().unwrap().to_string();
+        let secret = app["client_secret"].as_str().unwrap().to_string();
+        let form = [("grant_type", "client_credentials"), ("client_id", &id), ("client_secret", &secret), ("scope", "read write follow push")];
+        let token: Value = self.http.post(self.url("/oauth/token")).form(&form).send().await.unwrap().json().await.unwrap();
+        (id, secret, token["access_token"].as_str().unwrap().to_string())
+    }
+
+    /// Register `username` through the API and return its token.
+    pub async fn user(&self, username: &str) -> User {
+        let (_, _, app_token) = self.app().await;
+        self.user_with(&app_token, username).await
+    }
+
+    pub async fn user_with(&self, app_token: &str, username: &str) -> User {
+        let (status, body) = self
+            .post(
+                "/api/v1/accounts",
+                Some(app_token),
+                json!({"username": username, "email": format!("{username}@example.com"), "password": "correct horse battery", "agreement": true, "locale": "en"}),
+            )
+            .await;
+        assert_eq!(status, 200, "registering {username}: {body}");
+        let token = body["access_token"].as_str().unwrap().to_string();
+        let (status, me) = self.get("/api/v1/accounts/verify_credentials", Some(&token)).await;
+        assert_eq!(status, 200, "{me}");
+        User { id: me["id"].as_str().unwrap().to_string(), username: username.to_string(), token }
+    }
+
+    /// Many users at once (registration hashes a password and makes an RSA key each).
+    pub async fn users(&self, prefix: &str, n: usize) -> Vec<User> {
+        let (_, _, app_token) = self.app().await;
+        let mut out = Vec::new();
+        for chunk in (0..n).collect::<Vec<_>>().chunks(8) {
+            let batch = futures::future::join_all(chunk.iter().map(|i| {
+                let name = format!("{prefix}{i}");
+                let app_token = &app_token;
+                async move { self.user_with(app_token, &name).await }
+            }))
+            .await;
+            out.extend(batch);
+        }
+        out
+    }
+
+    pub async fn event_count(&self) -> i64 {
+        let db = &self.running.as_ref().unwrap().app.db;
+        sqlx::query_scalar("SELECT COUNT(*) FROM events").fetch_one(&db.pool).await.unwrap()
+    }
+
+    /// Poll `check` until it holds: checkpointed projectors are asynchronous.
+    pub async fn eventually<F, Fut>(&self, what: &str, mut check: F)
+    where
+        F: FnMut() -> Fut,
+        Fut: std::future::Future<Output = bool>,
+    {
+        for _ in 0..100 {
+            if check().await {
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        panic!("timed out waiting for: {what}");
+    }
+}
+
+fn rand_suffix() -> String {
+    format!("{:x}", std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().subsec_nanos() ^ std::process::id())
+}
+
+static SPEC: LazyLock<Value> = LazyLock::new(|| {
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/specs/mastodon-openapi.json");
+    let local = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/specs/mastodon-openapi.json");
+    let text = std::fs::read_to_string(local).or_else(|_| std::fs::read_to_string(path)).expect("the Mastodon OpenAPI description");
+    serde_json::from_str(&text).unwrap()
+});
+
+static VALIDATORS: LazyLock<Mutex<HashMap<String, std::sync::Arc<jsonschema::Validator>>>> = LazyLock::new(|| Mutex::new(HashMap::new()));
+
+/// Assert `value` is a valid `schema` (a component name such as "Status") of Mastodon 4.7.
+pub fn assert_schema(schema: &str, value: &Value) {
+    let validator = {
+        let mut cache = VALIDATORS.lock().unwrap();
+        cache
+            .entry(schema.to_string())
+            .or_insert_with(|| {
+                let mut root = SPEC.clone();
+                root["$ref"] = json!(format!("#/components/schemas/{schema}"));
+                std::sync::Arc::new(jsonschema::validator_for(&root).unwrap())
+            })
+            .clone()
+    };
+    let errors: Vec<String> = validator.iter_errors(value).map(|e| format!("{} at {}", e, e.instance_path)).collect();
+    assert!(errors.is_empty(), "{schema} does not match the OpenAPI description:\n{}\n{value:#}", errors.join("\n"));
+}
+
+pub fn assert_each(schema: &str, list: &Value) {
+    for item in list.as_array().expect("a JSON array") {
+        assert_schema(schema, item);
+    }
+}
