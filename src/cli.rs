@@ -13,7 +13,11 @@ use crate::eventlog::SYSTEM_ACTOR;
 use crate::queries::accounts as q;
 
 #[derive(Parser)]
-#[command(name = "tessera", version, about = "An event-sourced, federated ActivityPub server with the Mastodon client API")]
+#[command(
+    name = "tessera",
+    version,
+    about = "An event-sourced, federated ActivityPub server with the Mastodon client API"
+)]
 pub struct Cli {
     /// A TOML configuration file; environment variables override it.
     #[arg(long, global = true, value_name = "FILE")]
@@ -88,8 +92,9 @@ pub fn main() -> ExitCode {
     };
     tracing_subscriber::fmt()
         .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env()
-                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,sqlx=warn,tower_http=warn")),
+            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| {
+                tracing_subscriber::EnvFilter::new("info,sqlx=warn,tower_http=warn")
+            }),
         )
         .with_writer(std::io::stderr)
         .init();
@@ -131,7 +136,10 @@ async fn run(command: Command, config: Config) -> anyhow::Result<ExitCode> {
             let report = crate::replay::run(&config, apply).await?;
             println!("replayed {} events", report.events);
             for d in &report.differences {
-                println!("difference in {}: {} rows only in the live table, {} only in the rebuilt one", d.table, d.only_live, d.only_rebuilt);
+                println!(
+                    "difference in {}: {} rows only in the live table, {} only in the rebuilt one",
+                    d.table, d.only_live, d.only_rebuilt
+                );
             }
             if report.applied {
                 println!("the rebuilt read models are now live");
@@ -143,7 +151,9 @@ async fn run(command: Command, config: Config) -> anyhow::Result<ExitCode> {
                 Ok(ExitCode::FAILURE)
             }
         }
-        Command::Admin { command: AdminCommand::Accounts { command } } => accounts(command, config).await,
+        Command::Admin {
+            command: AdminCommand::Accounts { command },
+        } => accounts(command, config).await,
     }
 }
 
@@ -151,7 +161,12 @@ async fn accounts(command: AccountsCommand, config: Config) -> anyhow::Result<Ex
     let db = crate::server::open(&config).await?;
     let app = App::new(db, config);
     match command {
-        AccountsCommand::Create { username, email, password: given, role } => {
+        AccountsCommand::Create {
+            username,
+            email,
+            password: given,
+            role,
+        } => {
             let generated = given.is_none();
             let password = given.unwrap_or_else(password::generate);
             let role = match role {
@@ -186,17 +201,34 @@ async fn accounts(command: AccountsCommand, config: Config) -> anyhow::Result<Ex
         AccountsCommand::List => {
             let mut conn = app.db.pool.acquire().await?;
             for (a, u) in q::list_local(&mut conn).await? {
-                let state = if a.suspended != 0 { "suspended" } else if u.approved == 0 { "pending" } else { "active" };
-                println!("{}\t{}\t{}\t{}\t{}", a.id, a.username, u.email, u.role, state);
+                let state = if a.suspended != 0 {
+                    "suspended"
+                } else if u.approved == 0 {
+                    "pending"
+                } else {
+                    "active"
+                };
+                println!(
+                    "{}\t{}\t{}\t{}\t{}",
+                    a.id, a.username, u.email, u.role, state
+                );
             }
             Ok(ExitCode::SUCCESS)
         }
-        AccountsCommand::Suspend { username } => moderate(&app, &username, account::Command::Suspend).await,
-        AccountsCommand::Unsuspend { username } => moderate(&app, &username, account::Command::Unsuspend).await,
+        AccountsCommand::Suspend { username } => {
+            moderate(&app, &username, account::Command::Suspend).await
+        }
+        AccountsCommand::Unsuspend { username } => {
+            moderate(&app, &username, account::Command::Unsuspend).await
+        }
     }
 }
 
-async fn moderate(app: &App, username: &str, command: account::Command) -> anyhow::Result<ExitCode> {
+async fn moderate(
+    app: &App,
+    username: &str,
+    command: account::Command,
+) -> anyhow::Result<ExitCode> {
     let found = {
         let mut conn = app.db.pool.acquire().await?;
         q::local_by_username(&mut conn, username).await?

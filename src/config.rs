@@ -44,7 +44,10 @@ pub struct ConfigError {
 }
 
 fn bad(key: &str, message: impl Into<String>) -> ConfigError {
-    ConfigError { key: key.to_string(), message: message.into() }
+    ConfigError {
+        key: key.to_string(),
+        message: message.into(),
+    }
 }
 
 /// Keys of the TOML file; the environment variable of each is named beside it.
@@ -82,39 +85,67 @@ impl Config {
             }
             None => FileConfig::default(),
         };
-        let pick = |env_key: &str, file_value: &Option<String>| env(env_key).or_else(|| file_value.clone());
+        let pick = |env_key: &str, file_value: &Option<String>| {
+            env(env_key).or_else(|| file_value.clone())
+        };
 
-        let domain = pick("TESSERA_DOMAIN", &from_file.domain).unwrap_or_else(|| "localhost:8080".into());
+        let domain =
+            pick("TESSERA_DOMAIN", &from_file.domain).unwrap_or_else(|| "localhost:8080".into());
         validate_domain(&domain).map_err(|m| bad("TESSERA_DOMAIN", m))?;
 
-        let listen_raw = pick("TESSERA_LISTEN", &from_file.listen).unwrap_or_else(|| "127.0.0.1:8080".into());
-        let listen = listen_raw
-            .parse::<SocketAddr>()
-            .map_err(|_| bad("TESSERA_LISTEN", format!("`{listen_raw}` is not an address such as 127.0.0.1:8080")))?;
+        let listen_raw =
+            pick("TESSERA_LISTEN", &from_file.listen).unwrap_or_else(|| "127.0.0.1:8080".into());
+        let listen = listen_raw.parse::<SocketAddr>().map_err(|_| {
+            bad(
+                "TESSERA_LISTEN",
+                format!("`{listen_raw}` is not an address such as 127.0.0.1:8080"),
+            )
+        })?;
 
-        let data_dir = PathBuf::from(pick("TESSERA_DATA_DIR", &from_file.data_dir).unwrap_or_else(|| "./data".into()));
+        let data_dir = PathBuf::from(
+            pick("TESSERA_DATA_DIR", &from_file.data_dir).unwrap_or_else(|| "./data".into()),
+        );
 
         let database_url = pick("DATABASE_URL", &from_file.database_url)
             .unwrap_or_else(|| format!("sqlite://{}/tessera.db", data_dir.display()));
-        if !(database_url.starts_with("sqlite:") || database_url.starts_with("postgres://") || database_url.starts_with("postgresql://")) {
-            return Err(bad("DATABASE_URL", "must start with sqlite:, postgres:// or postgresql://"));
+        if !(database_url.starts_with("sqlite:")
+            || database_url.starts_with("postgres://")
+            || database_url.starts_with("postgresql://"))
+        {
+            return Err(bad(
+                "DATABASE_URL",
+                "must start with sqlite:, postgres:// or postgresql://",
+            ));
         }
 
         let scheme = match pick("TESSERA_SCHEME", &from_file.scheme).as_deref() {
             None => {
-                if is_local_host(&domain) { Scheme::Http } else { Scheme::Https }
+                if is_local_host(&domain) {
+                    Scheme::Http
+                } else {
+                    Scheme::Https
+                }
             }
             Some("http") => Scheme::Http,
             Some("https") => Scheme::Https,
-            Some(other) => return Err(bad("TESSERA_SCHEME", format!("`{other}` is neither http nor https"))),
+            Some(other) => {
+                return Err(bad(
+                    "TESSERA_SCHEME",
+                    format!("`{other}` is neither http nor https"),
+                ));
+            }
         };
 
-        let registrations = match pick("TESSERA_REGISTRATIONS", &from_file.registrations).as_deref() {
+        let registrations = match pick("TESSERA_REGISTRATIONS", &from_file.registrations).as_deref()
+        {
             None | Some("open") => Registrations::Open,
             Some("approval") => Registrations::Approval,
             Some("closed") => Registrations::Closed,
             Some(other) => {
-                return Err(bad("TESSERA_REGISTRATIONS", format!("`{other}` is not one of open, approval, closed")));
+                return Err(bad(
+                    "TESSERA_REGISTRATIONS",
+                    format!("`{other}` is not one of open, approval, closed"),
+                ));
             }
         };
 
@@ -124,18 +155,31 @@ impl Config {
                 .parse::<usize>()
                 .ok()
                 .filter(|n| (1..=100_000).contains(n))
-                .ok_or_else(|| bad("TESSERA_MAX_STATUS_CHARS", format!("`{v}` is not a number from 1 to 100000")))?,
+                .ok_or_else(|| {
+                    bad(
+                        "TESSERA_MAX_STATUS_CHARS",
+                        format!("`{v}` is not a number from 1 to 100000"),
+                    )
+                })?,
         };
 
-        let password_grant = match pick("TESSERA_PASSWORD_GRANT", &from_file.password_grant).as_deref() {
-            None | Some("true") | Some("on") | Some("1") => true,
-            Some("false") | Some("off") | Some("0") => false,
-            Some(other) => return Err(bad("TESSERA_PASSWORD_GRANT", format!("`{other}` is not true or false"))),
-        };
+        let password_grant =
+            match pick("TESSERA_PASSWORD_GRANT", &from_file.password_grant).as_deref() {
+                None | Some("true") | Some("on") | Some("1") => true,
+                Some("false") | Some("off") | Some("0") => false,
+                Some(other) => {
+                    return Err(bad(
+                        "TESSERA_PASSWORD_GRANT",
+                        format!("`{other}` is not true or false"),
+                    ));
+                }
+            };
 
         Ok(Config {
-            instance_title: pick("TESSERA_INSTANCE_TITLE", &from_file.instance_title).unwrap_or_else(|| "Tessera".into()),
-            contact_email: pick("TESSERA_CONTACT_EMAIL", &from_file.contact_email).unwrap_or_default(),
+            instance_title: pick("TESSERA_INSTANCE_TITLE", &from_file.instance_title)
+                .unwrap_or_else(|| "Tessera".into()),
+            contact_email: pick("TESSERA_CONTACT_EMAIL", &from_file.contact_email)
+                .unwrap_or_default(),
             domain,
             listen,
             data_dir,
@@ -163,16 +207,35 @@ impl Config {
 }
 
 fn validate_domain(domain: &str) -> Result<(), String> {
-    let parsed = url::Url::parse(&format!("http://{domain}/")).map_err(|e| format!("`{domain}`: {e}"))?;
-    if parsed.host_str().is_none() || parsed.path() != "/" || parsed.username() != "" || domain.contains('/') {
-        return Err(format!("`{domain}` is not a host name with an optional port"));
+    let parsed =
+        url::Url::parse(&format!("http://{domain}/")).map_err(|e| format!("`{domain}`: {e}"))?;
+    if parsed.host_str().is_none()
+        || parsed.path() != "/"
+        || parsed.username() != ""
+        || domain.contains('/')
+    {
+        return Err(format!(
+            "`{domain}` is not a host name with an optional port"
+        ));
     }
     Ok(())
 }
 
 fn is_local_host(domain: &str) -> bool {
-    let host = domain.rsplit_once(':').map(|(h, p)| if p.chars().all(|c| c.is_ascii_digit()) { h } else { domain }).unwrap_or(domain);
-    host == "localhost" || host.ends_with(".localhost") || host.starts_with("127.") || host == "[::1]"
+    let host = domain
+        .rsplit_once(':')
+        .map(|(h, p)| {
+            if p.chars().all(|c| c.is_ascii_digit()) {
+                h
+            } else {
+                domain
+            }
+        })
+        .unwrap_or(domain);
+    host == "localhost"
+        || host.ends_with(".localhost")
+        || host.starts_with("127.")
+        || host == "[::1]"
 }
 
 #[cfg(test)]
@@ -180,8 +243,16 @@ mod tests {
     use super::*;
 
     fn load(pairs: &[(&str, &str)]) -> Result<Config, ConfigError> {
-        let pairs: Vec<(String, String)> = pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
-        Config::load_from(None, move |k| pairs.iter().find(|(key, _)| key == k).map(|(_, v)| v.clone()))
+        let pairs: Vec<(String, String)> = pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        Config::load_from(None, move |k| {
+            pairs
+                .iter()
+                .find(|(key, _)| key == k)
+                .map(|(_, v)| v.clone())
+        })
     }
 
     #[test]
@@ -217,11 +288,21 @@ mod tests {
     fn file_values_are_overridden_by_the_environment() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("tessera.toml");
-        std::fs::write(&path, "domain = \"file.example\"\nregistrations = \"closed\"\n").unwrap();
-        let c = Config::load_from(Some(&path), |k| (k == "TESSERA_DOMAIN").then(|| "env.example".to_string())).unwrap();
+        std::fs::write(
+            &path,
+            "domain = \"file.example\"\nregistrations = \"closed\"\n",
+        )
+        .unwrap();
+        let c = Config::load_from(Some(&path), |k| {
+            (k == "TESSERA_DOMAIN").then(|| "env.example".to_string())
+        })
+        .unwrap();
         assert_eq!(c.domain, "env.example");
         assert_eq!(c.registrations, Registrations::Closed);
         std::fs::write(&path, "colour = \"blue\"\n").unwrap();
-        assert_eq!(Config::load_from(Some(&path), |_| None).unwrap_err().key, "--config");
+        assert_eq!(
+            Config::load_from(Some(&path), |_| None).unwrap_err().key,
+            "--config"
+        );
     }
 }

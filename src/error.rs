@@ -28,7 +28,11 @@ pub enum Error {
     TooManyRequests,
     /// OAuth endpoints answer with RFC 6749 error codes and a description.
     #[error("{code}: {description}")]
-    OAuth { status: StatusCode, code: &'static str, description: String },
+    OAuth {
+        status: StatusCode,
+        code: &'static str,
+        description: String,
+    },
     #[error("service unavailable: {0}")]
     Unavailable(String),
     #[error("internal error: {0}")]
@@ -42,7 +46,9 @@ impl Error {
         match self {
             Error::NotFound => StatusCode::NOT_FOUND,
             Error::InvalidToken => StatusCode::UNAUTHORIZED,
-            Error::OutsideScopes | Error::UserRequired | Error::Forbidden(_) => StatusCode::FORBIDDEN,
+            Error::OutsideScopes | Error::UserRequired | Error::Forbidden(_) => {
+                StatusCode::FORBIDDEN
+            }
             Error::BadRequest(_) => StatusCode::BAD_REQUEST,
             Error::Validation(_) => StatusCode::UNPROCESSABLE_ENTITY,
             Error::Conflict(_) => StatusCode::CONFLICT,
@@ -63,7 +69,11 @@ impl Error {
             "unauthorized_client" => StatusCode::FORBIDDEN,
             _ => StatusCode::BAD_REQUEST,
         };
-        Error::OAuth { status, code, description: description.into() }
+        Error::OAuth {
+            status,
+            code,
+            description: description.into(),
+        }
     }
 }
 
@@ -100,7 +110,9 @@ impl IntoResponse for Error {
                 tracing::warn!(%detail, "service unavailable");
                 json!({ "error": "Service temporarily unavailable" })
             }
-            Error::OAuth { code, description, .. } => {
+            Error::OAuth {
+                code, description, ..
+            } => {
                 json!({ "error": code, "error_description": description })
             }
             other => json!({ "error": other.to_string() }),

@@ -30,7 +30,11 @@ pub enum AppendError {
 
 impl From<sqlx::Error> for AppendError {
     fn from(e: sqlx::Error) -> Self {
-        if is_unique_violation(&e) { AppendError::Conflict } else { AppendError::Db(e) }
+        if is_unique_violation(&e) {
+            AppendError::Conflict
+        } else {
+            AppendError::Db(e)
+        }
     }
 }
 
@@ -58,34 +62,49 @@ fn decode_row(row: &sqlx::any::AnyRow) -> Result<Recorded, AppendError> {
 
 /// Every event of one stream, in order.
 pub async fn read_stream(conn: &mut Conn, stream: &str) -> Result<Vec<Recorded>, AppendError> {
-    let rows = sqlx::query(crate::sqlf!("SELECT {COLUMNS} FROM events WHERE stream = $1 ORDER BY version"))
-        .bind(stream)
-        .fetch_all(&mut *conn)
-        .await?;
+    let rows = sqlx::query(crate::sqlf!(
+        "SELECT {COLUMNS} FROM events WHERE stream = $1 ORDER BY version"
+    ))
+    .bind(stream)
+    .fetch_all(&mut *conn)
+    .await?;
     rows.iter().map(decode_row).collect()
 }
 
 /// Up to `limit` events after `seq`, in order.
-pub async fn read_after(conn: &mut Conn, seq: i64, limit: i64) -> Result<Vec<Recorded>, AppendError> {
-    let rows = sqlx::query(crate::sqlf!("SELECT {COLUMNS} FROM events WHERE seq > $1 ORDER BY seq LIMIT $2"))
-        .bind(seq)
-        .bind(limit)
-        .fetch_all(&mut *conn)
-        .await?;
+pub async fn read_after(
+    conn: &mut Conn,
+    seq: i64,
+    limit: i64,
+) -> Result<Vec<Recorded>, AppendError> {
+    let rows = sqlx::query(crate::sqlf!(
+        "SELECT {COLUMNS} FROM events WHERE seq > $1 ORDER BY seq LIMIT $2"
+    ))
+    .bind(seq)
+    .bind(limit)
+    .fetch_all(&mut *conn)
+    .await?;
     rows.iter().map(decode_row).collect()
 }
 
 /// The events appended under `dedupe_key`, if any.
-pub async fn find_deduped(conn: &mut Conn, dedupe_key: &str) -> Result<Option<Recorded>, AppendError> {
-    let row = sqlx::query(crate::sqlf!("SELECT {COLUMNS} FROM events WHERE dedupe_key = $1"))
-        .bind(dedupe_key)
-        .fetch_optional(&mut *conn)
-        .await?;
+pub async fn find_deduped(
+    conn: &mut Conn,
+    dedupe_key: &str,
+) -> Result<Option<Recorded>, AppendError> {
+    let row = sqlx::query(crate::sqlf!(
+        "SELECT {COLUMNS} FROM events WHERE dedupe_key = $1"
+    ))
+    .bind(dedupe_key)
+    .fetch_optional(&mut *conn)
+    .await?;
     row.as_ref().map(decode_row).transpose()
 }
 
 pub async fn head(conn: &mut Conn) -> Result<i64, sqlx::Error> {
-    sqlx::query_scalar::<_, i64>("SELECT last_seq FROM event_log_head WHERE id = 1").fetch_one(&mut *conn).await
+    sqlx::query_scalar::<_, i64>("SELECT last_seq FROM event_log_head WHERE id = 1")
+        .fetch_one(&mut *conn)
+        .await
 }
 
 /// Append `events` to `stream`, which must be at `expected_version` (0 for a new stream).
@@ -104,10 +123,12 @@ pub async fn append(
     let count = i64::try_from(events.len()).unwrap_or(i64::MAX);
     // Taking the head row first orders all appenders; its lock lasts until commit, so `seq`
     // has no gaps and follows commit order (a rolled-back append gives its numbers back).
-    let last: i64 = sqlx::query_scalar("UPDATE event_log_head SET last_seq = last_seq + $1 WHERE id = 1 RETURNING last_seq")
-        .bind(count)
-        .fetch_one(&mut *conn)
-        .await?;
+    let last: i64 = sqlx::query_scalar(
+        "UPDATE event_log_head SET last_seq = last_seq + $1 WHERE id = 1 RETURNING last_seq",
+    )
+    .bind(count)
+    .fetch_one(&mut *conn)
+    .await?;
     let first_seq = last - count + 1;
     let recorded_at = crate::time::now_ms();
     let mut out = Vec::with_capacity(events.len());
@@ -122,7 +143,9 @@ pub async fn append(
             actor: actor.to_string(),
             recorded_at,
         };
-        let payload = event.payload().map_err(|e| AppendError::Db(sqlx::Error::Encode(Box::new(e))))?;
+        let payload = event
+            .payload()
+            .map_err(|e| AppendError::Db(sqlx::Error::Encode(Box::new(e))))?;
         sqlx::query(
             "INSERT INTO events (seq, id, stream, version, kind, payload, actor, dedupe_key, recorded_at) \
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",

@@ -185,7 +185,10 @@ impl Event {
     /// The payload as stored: the variant's fields plus `"v"`.
     pub fn payload(&self) -> Result<String, serde_json::Error> {
         let mut whole = serde_json::to_value(self)?;
-        let mut payload = whole.get_mut("payload").map(Value::take).unwrap_or(Value::Null);
+        let mut payload = whole
+            .get_mut("payload")
+            .map(Value::take)
+            .unwrap_or(Value::Null);
         if let Value::Object(map) = &mut payload {
             map.insert("v".into(), Value::from(PAYLOAD_VERSION));
         }
@@ -193,7 +196,10 @@ impl Event {
     }
 
     pub fn decode(kind: &str, payload: &str) -> Result<Event, DecodeError> {
-        let fail = |m: String| DecodeError { kind: kind.to_string(), message: m };
+        let fail = |m: String| DecodeError {
+            kind: kind.to_string(),
+            message: m,
+        };
         let mut value: Value = serde_json::from_str(payload).map_err(|e| fail(e.to_string()))?;
         let version = value.get("v").and_then(Value::as_i64).unwrap_or(1);
         if let Value::Object(map) = &mut value {
@@ -216,7 +222,12 @@ mod tests {
 
     #[test]
     fn payloads_round_trip_with_their_version() {
-        let e = Event::Followed(Follow { follow_id: 7, account_id: 1, target_account_id: 2, created_at: 3 });
+        let e = Event::Followed(Follow {
+            follow_id: 7,
+            account_id: 1,
+            target_account_id: 2,
+            created_at: 3,
+        });
         let stored = e.payload().unwrap();
         assert!(stored.contains("\"v\":1"));
         assert_eq!(Event::decode(e.kind(), &stored).unwrap(), e);
@@ -225,7 +236,13 @@ mod tests {
     #[test]
     fn optional_fields_may_be_missing_from_old_payloads() {
         let e = Event::decode("AccountProfileUpdated", r#"{"account_id":5}"#).unwrap();
-        assert_eq!(e, Event::AccountProfileUpdated(AccountProfileUpdated { account_id: 5, ..Default::default() }));
+        assert_eq!(
+            e,
+            Event::AccountProfileUpdated(AccountProfileUpdated {
+                account_id: 5,
+                ..Default::default()
+            })
+        );
     }
 
     #[test]

@@ -12,7 +12,11 @@ pub fn next_id() -> i64 {
     let mut last = LAST.load(Ordering::Relaxed);
     loop {
         // Start each millisecond at a random offset so two processes rarely collide.
-        let candidate = if last >= floor { last + 1 } else { floor | i64::from(rand::random::<u8>()) << 7 };
+        let candidate = if last >= floor {
+            last + 1
+        } else {
+            floor | i64::from(rand::random::<u8>()) << 7
+        };
         match LAST.compare_exchange_weak(last, candidate, Ordering::Relaxed, Ordering::Relaxed) {
             Ok(_) => return candidate,
             Err(seen) => last = seen,

@@ -35,19 +35,30 @@ pub async fn run(config: &Config, apply: bool) -> anyhow::Result<Report> {
 
     let (mut conn, live_prefix, scratch) = match kind {
         Kind::Sqlite => {
-            let live_path = config.database_url.trim_start_matches("sqlite://").trim_start_matches("sqlite:");
+            let live_path = config
+                .database_url
+                .trim_start_matches("sqlite://")
+                .trim_start_matches("sqlite:");
             let live_path = live_path.split('?').next().unwrap_or(live_path).to_string();
-            let scratch = std::path::PathBuf::from(format!("{live_path}.replay-{}", std::process::id()));
+            let scratch =
+                std::path::PathBuf::from(format!("{live_path}.replay-{}", std::process::id()));
             let _ = std::fs::remove_file(&scratch);
-            let mut conn = Conn::connect(&format!("sqlite://{}?mode=rwc", scratch.display())).await?;
-            conn.execute("PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 5000;").await?;
+            let mut conn =
+                Conn::connect(&format!("sqlite://{}?mode=rwc", scratch.display())).await?;
+            conn.execute("PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 5000;")
+                .await?;
             kind.migrator().run(&mut conn).await?;
-            sqlx::query("ATTACH DATABASE $1 AS live").bind(&live_path).execute(&mut conn).await?;
+            sqlx::query("ATTACH DATABASE $1 AS live")
+                .bind(&live_path)
+                .execute(&mut conn)
+                .await?;
             (conn, "live.".to_string(), Some(scratch))
         }
         Kind::Postgres => {
             let mut conn = Conn::connect(&config.database_url).await?;
-            let live_schema: String = sqlx::query_scalar("SELECT CAST(current_schema() AS TEXT)").fetch_one(&mut conn).await?;
+            let live_schema: String = sqlx::query_scalar("SELECT CAST(current_schema() AS TEXT)")
+                .fetch_one(&mut conn)
+                .await?;
             sqlx::raw_sql(crate::sqlf!("DROP SCHEMA IF EXISTS {PG_SCHEMA} CASCADE; CREATE SCHEMA {PG_SCHEMA}; SET search_path TO {PG_SCHEMA}")).execute(&mut conn)
                 .await?;
             kind.migrator().run(&mut conn).await?;
@@ -65,7 +76,9 @@ pub async fn run(config: &Config, apply: bool) -> anyhow::Result<Report> {
             }
         }
         Kind::Postgres => {
-            let _ = sqlx::raw_sql(crate::sqlf!("DROP SCHEMA IF EXISTS {PG_SCHEMA} CASCADE")).execute(&mut conn).await;
+            let _ = sqlx::raw_sql(crate::sqlf!("DROP SCHEMA IF EXISTS {PG_SCHEMA} CASCADE"))
+                .execute(&mut conn)
+                .await;
             let _ = conn.close().await;
         }
     }
@@ -73,14 +86,20 @@ pub async fn run(config: &Config, apply: bool) -> anyhow::Result<Report> {
 }
 
 async fn rebuild_and_compare(conn: &mut Conn, live: &str, apply: bool) -> anyhow::Result<Report> {
-    let copied = sqlx::query(crate::sqlf!("INSERT INTO events SELECT * FROM {live}events")).execute(&mut *conn).await?;
+    let copied = sqlx::query(crate::sqlf!(
+        "INSERT INTO events SELECT * FROM {live}events"
+    ))
+    .execute(&mut *conn)
+    .await?;
     let events = i64::try_from(copied.rows_affected()).unwrap_or(i64::MAX);
 
     let mut seq = 0;
     loop {
         let mut tx = Connection::begin(&mut *conn).await?;
         let batch = eventlog::read_after(&mut tx, seq, 1000).await?;
-        let Some(last) = batch.last().map(|r| r.seq) else { break };
+        let Some(last) = batch.last().map(|r| r.seq) else {
+            break;
+        };
         for rec in &batch {
             projections::apply_all(&mut tx, rec).await?;
         }
@@ -90,32 +109,57 @@ async fn rebuild_and_compare(conn: &mut Conn, live: &str, apply: bool) -> anyhow
 
     let mut differences = Vec::new();
     for table in READ_MODELS {
-        let only_rebuilt: i64 = sqlx::query_scalar(crate::sqlf!("SELECT COUNT(*) FROM (SELECT * FROM {table} EXCEPT SELECT * FROM {live}{table}) d"))
-            .fetch_one(&mut *conn)
-            .await?;
-        let only_live: i64 = sqlx::query_scalar(crate::sqlf!("SELECT COUNT(*) FROM (SELECT * FROM {live}{table} EXCEPT SELECT * FROM {table}) d"))
-            .fetch_one(&mut *conn)
-            .await?;
+        let only_rebuilt: i64 = sqlx::query_scalar(crate::sqlf!(
+            "SELECT COUNT(*) FROM (SELECT * FROM {table} EXCEPT SELECT * FROM {live}{table}) d"
+        ))
+        .fetch_one(&mut *conn)
+        .await?;
+        let only_live: i64 = sqlx::query_scalar(crate::sqlf!(
+            "SELECT COUNT(*) FROM (SELECT * FROM {live}{table} EXCEPT SELECT * FROM {table}) d"
+        ))
+        .fetch_one(&mut *conn)
+        .await?;
         if only_live > 0 || only_rebuilt > 0 {
-            differences.push(TableDiff { table, only_live, only_rebuilt });
+            differences.push(TableDiff {
+                table,
+                only_live,
+                only_rebuilt,
+            });
         }
     }
 
     if apply {
         let mut tx = Connection::begin(&mut *conn).await?;
         for table in READ_MODELS {
-            sqlx::query(crate::sqlf!("DELETE FROM {live}{table}")).execute(&mut *tx).await?;
-            sqlx::query(crate::sqlf!("INSERT INTO {live}{table} SELECT * FROM {table}")).execute(&mut *tx).await?;
-        }
-        for p in Checkpointed::ALL {
-            sqlx::query(crate::sqlf!("DELETE FROM {live}projector_checkpoints WHERE name = $1")).bind(p.name()).execute(&mut *tx).await?;
-            sqlx::query(crate::sqlf!("INSERT INTO {live}projector_checkpoints (name, seq) VALUES ($1, $2)"))
-                .bind(p.name())
-                .bind(seq)
+            sqlx::query(crate::sqlf!("DELETE FROM {live}{table}"))
                 .execute(&mut *tx)
                 .await?;
+            sqlx::query(crate::sqlf!(
+                "INSERT INTO {live}{table} SELECT * FROM {table}"
+            ))
+            .execute(&mut *tx)
+            .await?;
+        }
+        for p in Checkpointed::ALL {
+            sqlx::query(crate::sqlf!(
+                "DELETE FROM {live}projector_checkpoints WHERE name = $1"
+            ))
+            .bind(p.name())
+            .execute(&mut *tx)
+            .await?;
+            sqlx::query(crate::sqlf!(
+                "INSERT INTO {live}projector_checkpoints (name, seq) VALUES ($1, $2)"
+            ))
+            .bind(p.name())
+            .bind(seq)
+            .execute(&mut *tx)
+            .await?;
         }
         tx.commit().await?;
     }
-    Ok(Report { events, differences, applied: apply })
+    Ok(Report {
+        events,
+        differences,
+        applied: apply,
+    })
 }

@@ -17,9 +17,13 @@ impl Handle {
             None => (s, None),
         };
         let username_ok = !username.is_empty()
-            && username.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '-'));
+            && username
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '-'));
         let domain_ok = domain.is_none_or(|d| {
-            !d.is_empty() && d.chars().all(|c| c.is_alphanumeric() || matches!(c, '.' | '-' | ':'))
+            !d.is_empty()
+                && d.chars()
+                    .all(|c| c.is_alphanumeric() || matches!(c, '.' | '-' | ':'))
         });
         (username_ok && domain_ok).then(|| Handle {
             username: username.to_string(),
@@ -30,7 +34,10 @@ impl Handle {
     /// The handle with `local_domain` dropped, as Mastodon's `acct` shows local accounts.
     pub fn local_to(&self, local_domain: &str) -> Handle {
         match &self.domain {
-            Some(d) if d.eq_ignore_ascii_case(local_domain) => Handle { username: self.username.clone(), domain: None },
+            Some(d) if d.eq_ignore_ascii_case(local_domain) => Handle {
+                username: self.username.clone(),
+                domain: None,
+            },
             _ => self.clone(),
         }
     }
@@ -42,10 +49,16 @@ mod tests {
 
     #[test]
     fn handles_parse_in_every_written_form() {
-        let local = Handle { username: "alice".into(), domain: None };
+        let local = Handle {
+            username: "alice".into(),
+            domain: None,
+        };
         assert_eq!(Handle::parse("alice"), Some(local.clone()));
         assert_eq!(Handle::parse("@alice"), Some(local));
-        let remote = Handle { username: "bob".into(), domain: Some("example.com".into()) };
+        let remote = Handle {
+            username: "bob".into(),
+            domain: Some("example.com".into()),
+        };
         assert_eq!(Handle::parse("bob@Example.com"), Some(remote.clone()));
         assert_eq!(Handle::parse("@bob@example.com"), Some(remote.clone()));
         assert_eq!(Handle::parse("acct:bob@example.com"), Some(remote));
@@ -56,7 +69,9 @@ mod tests {
 
     #[test]
     fn our_own_domain_is_dropped() {
-        let h = Handle::parse("alice@localhost:8080").unwrap().local_to("localhost:8080");
+        let h = Handle::parse("alice@localhost:8080")
+            .unwrap()
+            .local_to("localhost:8080");
         assert_eq!(h.domain, None);
     }
 }

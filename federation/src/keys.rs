@@ -14,7 +14,10 @@ pub struct KeyPair {
 
 impl std::fmt::Debug for KeyPair {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("KeyPair").field("public_pem", &self.public_pem).field("private_pem", &"<redacted>").finish()
+        f.debug_struct("KeyPair")
+            .field("public_pem", &self.public_pem)
+            .field("private_pem", &"<redacted>")
+            .finish()
     }
 }
 
@@ -31,8 +34,13 @@ pub fn generate() -> Result<KeyPair, KeyError> {
     let private = RsaPrivateKey::new(&mut rng, KEY_BITS)?;
     let public = RsaPublicKey::from(&private);
     Ok(KeyPair {
-        public_pem: public.to_public_key_pem(LineEnding::LF).map_err(|e| KeyError::Encode(e.to_string()))?,
-        private_pem: private.to_pkcs8_pem(LineEnding::LF).map_err(|e| KeyError::Encode(e.to_string()))?.to_string(),
+        public_pem: public
+            .to_public_key_pem(LineEnding::LF)
+            .map_err(|e| KeyError::Encode(e.to_string()))?,
+        private_pem: private
+            .to_pkcs8_pem(LineEnding::LF)
+            .map_err(|e| KeyError::Encode(e.to_string()))?
+            .to_string(),
     })
 }
 

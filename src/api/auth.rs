@@ -32,26 +32,49 @@ impl CurrentUser {
 pub struct MaybeAuth(pub Option<Auth>);
 
 fn bearer(parts: &Parts) -> Option<String> {
-    if let Some(value) = parts.headers.get(AUTHORIZATION).and_then(|v| v.to_str().ok()) {
+    if let Some(value) = parts
+        .headers
+        .get(AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+    {
         let (scheme, token) = value.split_once(' ')?;
-        return scheme.eq_ignore_ascii_case("bearer").then(|| token.trim().to_string());
+        return scheme
+            .eq_ignore_ascii_case("bearer")
+            .then(|| token.trim().to_string());
     }
     // Streaming clients pass the token in the query string.
-    url::form_urlencoded::parse(parts.uri.query()?.as_bytes()).find(|(k, _)| k == "access_token").map(|(_, v)| v.into_owned())
+    url::form_urlencoded::parse(parts.uri.query()?.as_bytes())
+        .find(|(k, _)| k == "access_token")
+        .map(|(_, v)| v.into_owned())
 }
 
 async fn load(app: &App, token: &str) -> Result<Auth, Error> {
     let mut conn = app.db.pool.acquire().await?;
-    let row = store::token(&mut conn, token).await?.ok_or(Error::InvalidToken)?;
+    let row = store::token(&mut conn, token)
+        .await?
+        .ok_or(Error::InvalidToken)?;
     let user = match row.account_id {
         Some(id) => {
-            let account = accounts::by_id(&mut conn, id).await?.ok_or(Error::InvalidToken)?;
-            let user = accounts::user(&mut conn, id).await?.ok_or(Error::InvalidToken)?;
+            let account = accounts::by_id(&mut conn, id)
+                .await?
+                .ok_or(Error::InvalidToken)?;
+            let user = accounts::user(&mut conn, id)
+                .await?
+                .ok_or(Error::InvalidToken)?;
             Some(CurrentUser { account, user })
         }
         None => None,
     };
-    Ok(Auth { scopes: row.scopes.split(' ').filter(|s| !s.is_empty()).map(str::to_string).collect(), token: row, user })
+    Ok(Auth {
+        scopes: row
+            .scopes
+            .split(' ')
+            .filter(|s| !s.is_empty())
+            .map(str::to_string)
+            .collect(),
+        token: row,
+        user,
+    })
 }
 
 impl FromRequestParts<App> for Auth {
@@ -77,7 +100,11 @@ impl FromRequestParts<App> for MaybeAuth {
 impl Auth {
     /// The token must grant `scope`; any token (app or user) will do.
     pub fn require_scope(&self, scope: &str) -> Result<(), Error> {
-        if scopes::grants(&self.scopes, scope) { Ok(()) } else { Err(Error::OutsideScopes) }
+        if scopes::grants(&self.scopes, scope) {
+            Ok(())
+        } else {
+            Err(Error::OutsideScopes)
+        }
     }
 
     /// The token must grant `scope` and belong to a user who may use the API.
@@ -95,10 +122,14 @@ fn usable(u: &CurrentUser) -> Result<(), Error> {
         return Err(Error::Forbidden("Your login is currently disabled".into()));
     }
     if u.user.approved == 0 {
-        return Err(Error::Forbidden("Your login is currently pending approval".into()));
+        return Err(Error::Forbidden(
+            "Your login is currently pending approval".into(),
+        ));
     }
     if u.user.confirmed == 0 {
-        return Err(Error::Forbidden("Your login is missing a confirmed e-mail address".into()));
+        return Err(Error::Forbidden(
+            "Your login is missing a confirmed e-mail address".into(),
+        ));
     }
     Ok(())
 }

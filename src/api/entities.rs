@@ -18,12 +18,19 @@ pub struct Ctx<'a> {
 
 impl<'a> Ctx<'a> {
     pub fn new(config: &'a Config) -> Ctx<'a> {
-        Ctx { base_url: config.base_url(), domain: &config.domain }
+        Ctx {
+            base_url: config.base_url(),
+            domain: &config.domain,
+        }
     }
 }
 
 fn escape(s: &str) -> String {
-    s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;").replace('\'', "&#39;")
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+        .replace('\'', "&#39;")
 }
 
 pub fn acct(a: &AccountRow) -> String {
@@ -34,7 +41,8 @@ pub fn acct(a: &AccountRow) -> String {
 }
 
 pub fn account_to_api(a: &AccountRow, ctx: &Ctx) -> Value {
-    let fields: Vec<crate::events::ProfileField> = serde_json::from_str(&a.fields).unwrap_or_default();
+    let fields: Vec<crate::events::ProfileField> =
+        serde_json::from_str(&a.fields).unwrap_or_default();
     let avatar = format!("{}/avatars/original/missing.png", ctx.base_url);
     let header = format!("{}/headers/original/missing.png", ctx.base_url);
     json!({
@@ -68,9 +76,15 @@ pub fn account_to_api(a: &AccountRow, ctx: &Ctx) -> Value {
 }
 
 /// The signed-in user's own account, with `source` and `role`.
-pub fn credential_account_to_api(a: &AccountRow, u: &UserRow, follow_requests_count: i64, ctx: &Ctx) -> Value {
+pub fn credential_account_to_api(
+    a: &AccountRow,
+    u: &UserRow,
+    follow_requests_count: i64,
+    ctx: &Ctx,
+) -> Value {
     let mut v = account_to_api(a, ctx);
-    let fields: Vec<crate::events::ProfileField> = serde_json::from_str(&a.fields).unwrap_or_default();
+    let fields: Vec<crate::events::ProfileField> =
+        serde_json::from_str(&a.fields).unwrap_or_default();
     v["source"] = json!({
         "privacy": "public",
         "sensitive": false,

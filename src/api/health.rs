@@ -13,17 +13,25 @@ pub fn router() -> Router<App> {
 }
 
 async fn health(State(app): State<App>) -> (StatusCode, Json<serde_json::Value>) {
-    let database = match tokio::time::timeout(std::time::Duration::from_secs(3), app.db.ping()).await {
-        Ok(Ok(())) => "ok",
-        _ => "unavailable",
-    };
+    let database =
+        match tokio::time::timeout(std::time::Duration::from_secs(3), app.db.ping()).await {
+            Ok(Ok(())) => "ok",
+            _ => "unavailable",
+        };
     let kind = match app.db.kind {
         crate::db::Kind::Sqlite => "sqlite",
         crate::db::Kind::Postgres => "postgres",
     };
-    let status = if database == "ok" { StatusCode::OK } else { StatusCode::SERVICE_UNAVAILABLE };
-    (status, Json(json!({
-        "status": if database == "ok" { "ok" } else { "unavailable" },
-        "dependencies": { "database": { "kind": kind, "status": database } },
-    })))
+    let status = if database == "ok" {
+        StatusCode::OK
+    } else {
+        StatusCode::SERVICE_UNAVAILABLE
+    };
+    (
+        status,
+        Json(json!({
+            "status": if database == "ok" { "ok" } else { "unavailable" },
+            "dependencies": { "database": { "kind": kind, "status": database } },
+        })),
+    )
 }

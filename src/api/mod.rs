@@ -32,7 +32,10 @@ pub fn router(app: App) -> Router {
 }
 
 async fn not_found() -> impl IntoResponse {
-    (StatusCode::NOT_FOUND, axum::Json(serde_json::json!({ "error": "Record not found" })))
+    (
+        StatusCode::NOT_FOUND,
+        axum::Json(serde_json::json!({ "error": "Record not found" })),
+    )
 }
 
 /// Path ids that are not numbers are simply records that do not exist.

@@ -63,9 +63,14 @@ async fn validate(app: &App, p: &AuthorizeParams) -> Result<ValidRequest, String
     if p.response_type.as_deref() != Some("code") {
         return Err("The authorization server does not support this response type.".into());
     }
-    let client_id = p.client_id.as_deref().ok_or("Client authentication failed: missing client_id.")?;
+    let client_id = p
+        .client_id
+        .as_deref()
+        .ok_or("Client authentication failed: missing client_id.")?;
     let mut conn = app.db.pool.acquire().await.map_err(|e| e.to_string())?;
-    let found = store::app_by_client_id(&mut conn, client_id).await.map_err(|e| e.to_string())?;
+    let found = store::app_by_client_id(&mut conn, client_id)
+        .await
+        .map_err(|e| e.to_string())?;
     let client = found.ok_or("Client authentication failed due to unknown client.")?;
     let uris = client.redirect_uri_list();
     let redirect_uri = match &p.redirect_uri {
@@ -77,12 +82,17 @@ async fn validate(app: &App, p: &AuthorizeParams) -> Result<ValidRequest, String
     if !scopes::subset(&asked, &client.scope_list()) {
         return Err("The requested scope is invalid, unknown, or malformed.".into());
     }
-    if let Some(method) = &p.code_challenge_method {
-        if method != "S256" {
-            return Err("Only the S256 code challenge method is supported.".into());
-        }
+    if p.code_challenge_method
+        .as_deref()
+        .is_some_and(|m| m != "S256")
+    {
+        return Err("Only the S256 code challenge method is supported.".into());
     }
-    Ok(ValidRequest { app: client, redirect_uri, scopes: asked })
+    Ok(ValidRequest {
+        app: client,
+        redirect_uri,
+        scopes: asked,
+    })
 }
 
 fn page(status: StatusCode, body: String) -> Response {
@@ -92,7 +102,10 @@ fn page(status: StatusCode, body: String) -> Response {
 async fn authorize_page(State(app): State<App>, Query(p): Query<AuthorizeParams>) -> Response {
     match validate(&app, &p).await {
         Ok(req) => page(StatusCode::OK, consent_form(&req, &p, None)),
-        Err(message) => page(StatusCode::BAD_REQUEST, crate::server::pages::error_page("Authorization failed", &message)),
+        Err(message) => page(
+            StatusCode::BAD_REQUEST,
+            crate::server::pages::error_page("Authorization failed", &message),
+        ),
     }
 }
 
@@ -119,25 +132,50 @@ fn consent_form(req: &ValidRequest, p: &AuthorizeParams, error: Option<&str>) ->
 
 fn redirect_with(redirect_uri: &str, pairs: &[(&str, &str)]) -> Response {
     let sep = if redirect_uri.contains('?') { '&' } else { '?' };
-    let query = url::form_urlencoded::Serializer::new(String::new()).extend_pairs(pairs.iter().filter(|(_, v)| !v.is_empty())).finish();
-    (StatusCode::FOUND, [(LOCATION, format!("{redirect_uri}{sep}{query}"))]).into_response()
+    let query = url::form_urlencoded::Serializer::new(String::new())
+        .extend_pairs(pairs.iter().filter(|(_, v)| !v.is_empty()))
+        .finish();
+    (
+        StatusCode::FOUND,
+        [(LOCATION, format!("{redirect_uri}{sep}{query}"))],
+    )
+        .into_response()
 }
 
-async fn authorize(State(app): State<App>, Params(p): Params<AuthorizeParams>) -> Result<Response, Error> {
+async fn authorize(
+    State(app): State<App>,
+    Params(p): Params<AuthorizeParams>,
+) -> Result<Response, Error> {
     let req = match validate(&app, &p).await {
         Ok(r) => r,
-        Err(message) => return Ok(page(StatusCode::BAD_REQUEST, crate::server::pages::error_page("Authorization failed", &message))),
+        Err(message) => {
+            return Ok(page(
+                StatusCode::BAD_REQUEST,
+                crate::server::pages::error_page("Authorization failed", &message),
+            ));
+        }
     };
     let state = p.state.clone().unwrap_or_default();
     if p.decision.as_deref() == Some("deny") {
         if req.redirect_uri == OOB {
-            return Ok(page(StatusCode::OK, crate::server::pages::error_page("Authorization denied", "You denied the request.")));
+            return Ok(page(
+                StatusCode::OK,
+                crate::server::pages::error_page("Authorization denied", "You denied the request."),
+            ));
         }
-        return Ok(redirect_with(&req.redirect_uri, &[("error", "access_denied"), ("state", &state)]));
+        return Ok(redirect_with(
+            &req.redirect_uri,
+            &[("error", "access_denied"), ("state", &state)],
+        ));
     }
     let account_id = match check_login(&app, p.username.as_deref(), p.password.as_deref()).await? {
         Ok(id) => id,
-        Err(message) => return Ok(page(StatusCode::UNAUTHORIZED, consent_form(&req, &p, Some(message)))),
+        Err(message) => {
+            return Ok(page(
+                StatusCode::UNAUTHORIZED,
+                consent_form(&req, &p, Some(message)),
+            ));
+        }
     };
     let mut conn = app.db.pool.acquire().await?;
     let scope_text = req.scopes.join(" ");
@@ -153,20 +191,34 @@ async fn authorize(State(app): State<App>, Params(p): Params<AuthorizeParams>) -
     )
     .await?;
     if req.redirect_uri == OOB {
-        return Ok(page(StatusCode::OK, crate::server::pages::render("oob_code.html", minijinja::context! { code => code })));
+        return Ok(page(
+            StatusCode::OK,
+            crate::server::pages::render("oob_code.html", minijinja::context! { code => code }),
+        ));
     }
-    Ok(redirect_with(&req.redirect_uri, &[("code", &code), ("state", &state)]))
+    Ok(redirect_with(
+        &req.redirect_uri,
+        &[("code", &code), ("state", &state)],
+    ))
 }
 
 /// Check a log-in; the outer error is a server fault, the inner one a message for the user.
-async fn check_login(app: &App, login: Option<&str>, password: Option<&str>) -> Result<Result<i64, &'static str>, Error> {
+async fn check_login(
+    app: &App,
+    login: Option<&str>,
+    password: Option<&str>,
+) -> Result<Result<i64, &'static str>, Error> {
     const WRONG: &str = "Invalid email or password.";
-    let (Some(login), Some(password)) = (login, password) else { return Ok(Err(WRONG)) };
+    let (Some(login), Some(password)) = (login, password) else {
+        return Ok(Err(WRONG));
+    };
     let mut conn = app.db.pool.acquire().await?;
     let Some(user) = accounts::user_by_login(&mut conn, login).await? else {
         return Ok(Err(WRONG));
     };
-    let hash = accounts::password_hash(&mut conn, user.account_id).await?.unwrap_or_default();
+    let hash = accounts::password_hash(&mut conn, user.account_id)
+        .await?
+        .unwrap_or_default();
     let account = accounts::by_id(&mut conn, user.account_id).await?;
     drop(conn);
     let password = password.to_string();
@@ -180,7 +232,9 @@ async fn check_login(app: &App, login: Option<&str>, password: Option<&str>) -> 
         return Ok(Err("Your account is pending approval."));
     }
     if user.confirmed == 0 {
-        return Ok(Err("You have to confirm your email address before continuing."));
+        return Ok(Err(
+            "You have to confirm your email address before continuing.",
+        ));
     }
     Ok(Ok(user.account_id))
 }
@@ -215,9 +269,16 @@ fn client_credentials(headers: &HeaderMap, p: &TokenParams) -> (Option<String>, 
         .get(AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.strip_prefix("Basic "))
-        .and_then(|b| base64::engine::general_purpose::STANDARD.decode(b.trim()).ok())
+        .and_then(|b| {
+            base64::engine::general_purpose::STANDARD
+                .decode(b.trim())
+                .ok()
+        })
         .and_then(|b| String::from_utf8(b).ok())
-        .and_then(|s| s.split_once(':').map(|(i, s)| (i.to_string(), s.to_string())));
+        .and_then(|s| {
+            s.split_once(':')
+                .map(|(i, s)| (i.to_string(), s.to_string()))
+        });
     match basic {
         Some((id, secret)) => (Some(id), Some(secret)),
         None => (p.client_id.clone(), p.client_secret.clone()),
@@ -226,7 +287,11 @@ fn client_credentials(headers: &HeaderMap, p: &TokenParams) -> (Option<String>, 
 
 const BAD_CLIENT: &str = "Client authentication failed due to unknown client, no client authentication included, or unsupported authentication method.";
 
-async fn token(State(app): State<App>, headers: HeaderMap, Params(p): Params<TokenParams>) -> Result<Response, Error> {
+async fn token(
+    State(app): State<App>,
+    headers: HeaderMap,
+    Params(p): Params<TokenParams>,
+) -> Result<Response, Error> {
     let (client_id, client_secret) = client_credentials(&headers, &p);
     let mut conn = app.db.pool.acquire().await?;
     let client = match &client_id {
@@ -234,18 +299,30 @@ async fn token(State(app): State<App>, headers: HeaderMap, Params(p): Params<Tok
         None => None,
     }
     .ok_or_else(|| Error::oauth("invalid_client", BAD_CLIENT))?;
-    let secret_ok = client_secret.as_deref().is_some_and(|s| client.secret_matches(s));
+    let secret_ok = client_secret
+        .as_deref()
+        .is_some_and(|s| client.secret_matches(s));
     if client_secret.is_some() && !secret_ok {
         return Err(Error::oauth("invalid_client", BAD_CLIENT));
     }
     let issued = match p.grant_type.as_deref() {
         Some("authorization_code") => {
-            let invalid = || Error::oauth("invalid_grant", "The provided authorization grant is invalid, expired, revoked, does not match the redirection URI used in the authorization request, or was issued to another client.");
-            let code = store::take_code(&mut conn, p.code.as_deref().unwrap_or("")).await?.ok_or_else(invalid)?;
+            let invalid = || {
+                Error::oauth(
+                    "invalid_grant",
+                    "The provided authorization grant is invalid, expired, revoked, does not match the redirection URI used in the authorization request, or was issued to another client.",
+                )
+            };
+            let code = store::take_code(&mut conn, p.code.as_deref().unwrap_or(""))
+                .await?
+                .ok_or_else(invalid)?;
             if code.app_id != client.id || code.expires_at < crate::time::now_ms() {
                 return Err(invalid());
             }
-            if p.redirect_uri.as_deref().is_some_and(|u| u != code.redirect_uri) {
+            if p.redirect_uri
+                .as_deref()
+                .is_some_and(|u| u != code.redirect_uri)
+            {
                 return Err(invalid());
             }
             match (&code.code_challenge, &p.code_verifier) {
@@ -261,9 +338,13 @@ async fn token(State(app): State<App>, headers: HeaderMap, Params(p): Params<Tok
             if !secret_ok {
                 return Err(Error::oauth("invalid_client", BAD_CLIENT));
             }
-            let asked = scopes::parse(p.scope.as_deref().unwrap_or("read")).map_err(|m| Error::oauth("invalid_scope", m))?;
+            let asked = scopes::parse(p.scope.as_deref().unwrap_or("read"))
+                .map_err(|m| Error::oauth("invalid_scope", m))?;
             if !scopes::subset(&asked, &client.scope_list()) {
-                return Err(Error::oauth("invalid_scope", "The requested scope is invalid, unknown, or malformed."));
+                return Err(Error::oauth(
+                    "invalid_scope",
+                    "The requested scope is invalid, unknown, or malformed.",
+                ));
             }
             drop(conn);
             let account_id = check_login(&app, p.username.as_deref(), p.password.as_deref())
@@ -276,26 +357,48 @@ async fn token(State(app): State<App>, headers: HeaderMap, Params(p): Params<Tok
             if !secret_ok {
                 return Err(Error::oauth("invalid_client", BAD_CLIENT));
             }
-            let asked = scopes::parse(p.scope.as_deref().unwrap_or("read")).map_err(|m| Error::oauth("invalid_scope", m))?;
+            let asked = scopes::parse(p.scope.as_deref().unwrap_or("read"))
+                .map_err(|m| Error::oauth("invalid_scope", m))?;
             if !scopes::subset(&asked, &client.scope_list()) {
-                return Err(Error::oauth("invalid_scope", "The requested scope is invalid, unknown, or malformed."));
+                return Err(Error::oauth(
+                    "invalid_scope",
+                    "The requested scope is invalid, unknown, or malformed.",
+                ));
             }
             store::issue_token(&mut conn, client.id, None, &asked.join(" ")).await?
         }
-        _ => return Err(Error::oauth("unsupported_grant_type", "The authorization grant type is not supported by the authorization server.")),
+        _ => {
+            return Err(Error::oauth(
+                "unsupported_grant_type",
+                "The authorization grant type is not supported by the authorization server.",
+            ));
+        }
     };
     Ok(([(CACHE_CONTROL, "no-store")], Json(token_to_api(&issued))).into_response())
 }
 
-async fn revoke(State(app): State<App>, headers: HeaderMap, Params(p): Params<TokenParams>) -> Result<Json<serde_json::Value>, Error> {
+async fn revoke(
+    State(app): State<App>,
+    headers: HeaderMap,
+    Params(p): Params<TokenParams>,
+) -> Result<Json<serde_json::Value>, Error> {
     let (client_id, client_secret) = client_credentials(&headers, &p);
     let mut conn = app.db.pool.acquire().await?;
     let client = match &client_id {
         Some(id) => store::app_by_client_id(&mut conn, id).await?,
         None => None,
     }
-    .filter(|c| client_secret.as_deref().is_some_and(|s| c.secret_matches(s)))
-    .ok_or_else(|| Error::oauth("unauthorized_client", "You are not authorized to revoke this token"))?;
+    .filter(|c| {
+        client_secret
+            .as_deref()
+            .is_some_and(|s| c.secret_matches(s))
+    })
+    .ok_or_else(|| {
+        Error::oauth(
+            "unauthorized_client",
+            "You are not authorized to revoke this token",
+        )
+    })?;
     if let Some(token) = &p.token {
         store::revoke(&mut conn, client.id, token).await?;
     }

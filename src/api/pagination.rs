@@ -45,15 +45,22 @@ impl Paged {
     pub fn new(items: Vec<Value>, base_url: &str, uri: &Uri, cursors: Option<(i64, i64)>) -> Paged {
         let link = cursors.map(|(newest, oldest)| {
             let url = |key: &str, id: i64| {
-                let mut query: Vec<(String, String)> = url::form_urlencoded::parse(uri.query().unwrap_or("").as_bytes())
-                    .into_owned()
-                    .filter(|(k, _)| !matches!(k.as_str(), "max_id" | "min_id" | "since_id"))
-                    .collect();
+                let mut query: Vec<(String, String)> =
+                    url::form_urlencoded::parse(uri.query().unwrap_or("").as_bytes())
+                        .into_owned()
+                        .filter(|(k, _)| !matches!(k.as_str(), "max_id" | "min_id" | "since_id"))
+                        .collect();
                 query.push((key.to_string(), id.to_string()));
-                let encoded = url::form_urlencoded::Serializer::new(String::new()).extend_pairs(query).finish();
+                let encoded = url::form_urlencoded::Serializer::new(String::new())
+                    .extend_pairs(query)
+                    .finish();
                 format!("{base_url}{}?{encoded}", uri.path())
             };
-            format!("<{}>; rel=\"next\", <{}>; rel=\"prev\"", url("max_id", oldest), url("min_id", newest))
+            format!(
+                "<{}>; rel=\"next\", <{}>; rel=\"prev\"",
+                url("max_id", oldest),
+                url("min_id", newest)
+            )
         });
         Paged { items, link }
     }

@@ -32,13 +32,22 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for Params<T> {
                 .await
                 .map_err(|e| Error::BadRequest(format!("Malformed multipart body: {e}")))?;
             let mut pairs = Vec::new();
-            while let Some(field) = multipart.next_field().await.map_err(|e| Error::BadRequest(format!("Malformed multipart body: {e}")))? {
-                let Some(name) = field.name().map(str::to_string) else { continue };
+            while let Some(field) = multipart
+                .next_field()
+                .await
+                .map_err(|e| Error::BadRequest(format!("Malformed multipart body: {e}")))?
+            {
+                let Some(name) = field.name().map(str::to_string) else {
+                    continue;
+                };
                 if field.file_name().is_some() {
                     // Files are read by the media endpoints, not as parameters.
                     continue;
                 }
-                let text = field.text().await.map_err(|e| Error::BadRequest(format!("Malformed multipart body: {e}")))?;
+                let text = field
+                    .text()
+                    .await
+                    .map_err(|e| Error::BadRequest(format!("Malformed multipart body: {e}")))?;
                 pairs.push((name, text));
             }
             nest(pairs)
@@ -46,10 +55,15 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for Params<T> {
             let bytes = read_body(req, state).await?;
             if bytes.iter().all(u8::is_ascii_whitespace) {
                 Map::new()
-            } else if content_type.starts_with("application/json") || content_type.contains("+json") {
+            } else if content_type.starts_with("application/json") || content_type.contains("+json")
+            {
                 match serde_json::from_slice::<Value>(&bytes) {
                     Ok(Value::Object(m)) => m,
-                    Ok(_) => return Err(Error::BadRequest("Malformed JSON: expected an object".into())),
+                    Ok(_) => {
+                        return Err(Error::BadRequest(
+                            "Malformed JSON: expected an object".into(),
+                        ));
+                    }
                     Err(e) => return Err(Error::BadRequest(format!("Malformed JSON: {e}"))),
                 }
             } else {
@@ -75,7 +89,11 @@ fn typed<T: DeserializeOwned>(map: Map<String, Value>) -> Result<T, Error> {
 
 fn query_map(query: Option<&str>) -> Map<String, Value> {
     match query {
-        Some(q) => nest(url::form_urlencoded::parse(q.as_bytes()).into_owned().collect()),
+        Some(q) => nest(
+            url::form_urlencoded::parse(q.as_bytes())
+                .into_owned()
+                .collect(),
+        ),
         None => Map::new(),
     }
 }
@@ -98,13 +116,17 @@ pub fn nest(pairs: Vec<(String, String)>) -> Map<String, Value> {
 }
 
 fn insert(map: &mut Map<String, Value>, tokens: &[String], value: String) {
-    let Some((first, rest)) = tokens.split_first() else { return };
+    let Some((first, rest)) = tokens.split_first() else {
+        return;
+    };
     if rest.is_empty() {
         map.insert(first.clone(), Value::String(value));
         return;
     }
     if rest[0].is_empty() {
-        let slot = map.entry(first.clone()).or_insert_with(|| Value::Array(Vec::new()));
+        let slot = map
+            .entry(first.clone())
+            .or_insert_with(|| Value::Array(Vec::new()));
         if !slot.is_array() {
             *slot = Value::Array(Vec::new());
         }
@@ -127,7 +149,9 @@ fn insert(map: &mut Map<String, Value>, tokens: &[String], value: String) {
         }
         return;
     }
-    let slot = map.entry(first.clone()).or_insert_with(|| Value::Object(Map::new()));
+    let slot = map
+        .entry(first.clone())
+        .or_insert_with(|| Value::Object(Map::new()));
     if !slot.is_object() {
         *slot = Value::Object(Map::new());
     }
@@ -143,10 +167,12 @@ mod bytes_body {
     use crate::error::Error;
 
     pub async fn read_body<S: Send + Sync>(req: Request, state: &S) -> Result<Bytes, Error> {
-        Bytes::from_request(req, state).await.map_err(|e| match e.status().as_u16() {
-            413 => Error::BadRequest("Request body too large".into()),
-            _ => Error::BadRequest(format!("Unreadable request body: {e}")),
-        })
+        Bytes::from_request(req, state)
+            .await
+            .map_err(|e| match e.status().as_u16() {
+                413 => Error::BadRequest("Request body too large".into()),
+                _ => Error::BadRequest(format!("Unreadable request body: {e}")),
+            })
     }
 }
 
@@ -162,7 +188,10 @@ pub mod de {
             Value::Bool(b) => Some(b),
             Value::Number(n) => Some(n.as_f64() != Some(0.0)),
             Value::String(s) if s.is_empty() => None,
-            Value::String(s) => Some(!matches!(s.to_ascii_lowercase().as_str(), "0" | "f" | "false" | "off")),
+            Value::String(s) => Some(!matches!(
+                s.to_ascii_lowercase().as_str(),
+                "0" | "f" | "false" | "off"
+            )),
             _ => return Err(serde::de::Error::custom("expected a boolean")),
         })
     }
@@ -180,7 +209,9 @@ pub mod de {
     }
 
     /// A string where blank means "clear it" (display name, note).
-    pub fn opt_string_keep_empty<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
+    pub fn opt_string_keep_empty<'de, D: Deserializer<'de>>(
+        d: D,
+    ) -> Result<Option<String>, D::Error> {
         Ok(match Value::deserialize(d)? {
             Value::Null => None,
             Value::String(s) => Some(s),
@@ -194,7 +225,11 @@ pub mod de {
             Value::Null => None,
             Value::Number(n) => n.as_i64(),
             Value::String(s) if s.is_empty() => None,
-            Value::String(s) => Some(s.trim().parse().map_err(|_| serde::de::Error::custom(format!("`{s}` is not a number")))?),
+            Value::String(s) => Some(
+                s.trim()
+                    .parse()
+                    .map_err(|_| serde::de::Error::custom(format!("`{s}` is not a number")))?,
+            ),
             _ => return Err(serde::de::Error::custom("expected a number")),
         })
     }
@@ -222,7 +257,9 @@ mod tests {
     use serde_json::json;
 
     fn pairs(list: &[(&str, &str)]) -> Vec<(String, String)> {
-        list.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
+        list.iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
     }
 
     #[test]
@@ -244,7 +281,10 @@ mod tests {
     #[test]
     fn lists_of_objects_start_a_new_object_when_a_key_repeats() {
         let m = nest(pairs(&[("a[][x]", "1"), ("a[][y]", "2"), ("a[][x]", "3")]));
-        assert_eq!(Value::Object(m), json!({"a": [{"x": "1", "y": "2"}, {"x": "3"}]}));
+        assert_eq!(
+            Value::Object(m),
+            json!({"a": [{"x": "1", "y": "2"}, {"x": "3"}]})
+        );
     }
 
     #[derive(serde::Deserialize)]
@@ -259,10 +299,22 @@ mod tests {
 
     #[test]
     fn lenient_scalars_accept_form_strings_and_json_values() {
-        let s: Sample = typed(nest(pairs(&[("sensitive", "false"), ("limit", "5"), ("ids[]", "7")]))).unwrap();
-        assert_eq!((s.sensitive, s.limit, s.ids), (Some(false), Some(5), vec!["7".to_string()]));
-        let s: Sample = serde_json::from_value(json!({"sensitive": true, "limit": 3, "ids": "9"})).unwrap();
-        assert_eq!((s.sensitive, s.limit, s.ids), (Some(true), Some(3), vec!["9".to_string()]));
+        let s: Sample = typed(nest(pairs(&[
+            ("sensitive", "false"),
+            ("limit", "5"),
+            ("ids[]", "7"),
+        ])))
+        .unwrap();
+        assert_eq!(
+            (s.sensitive, s.limit, s.ids),
+            (Some(false), Some(5), vec!["7".to_string()])
+        );
+        let s: Sample =
+            serde_json::from_value(json!({"sensitive": true, "limit": 3, "ids": "9"})).unwrap();
+        assert_eq!(
+            (s.sensitive, s.limit, s.ids),
+            (Some(true), Some(3), vec!["9".to_string()])
+        );
         let s: Sample = serde_json::from_value(json!({"sensitive": "1"})).unwrap();
         assert_eq!(s.sensitive, Some(true));
         assert!(typed::<Sample>(nest(pairs(&[("limit", "many")]))).is_err());

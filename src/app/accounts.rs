@@ -29,14 +29,23 @@ impl App {
         validate::username(&r.username)?;
         validate::email(&r.email)?;
         if r.password.chars().count() < password::MIN_LENGTH {
-            return Err(Error::Validation(format!("Password is too short (minimum is {} characters)", password::MIN_LENGTH)));
+            return Err(Error::Validation(format!(
+                "Password is too short (minimum is {} characters)",
+                password::MIN_LENGTH
+            )));
         }
         if r.password.len() > password::MAX_LENGTH {
-            return Err(Error::Validation(format!("Password is too long (maximum is {} characters)", password::MAX_LENGTH)));
+            return Err(Error::Validation(format!(
+                "Password is too long (maximum is {} characters)",
+                password::MAX_LENGTH
+            )));
         }
         {
             let mut conn = self.db.pool.acquire().await?;
-            if q::local_by_username(&mut conn, &r.username).await?.is_some() {
+            if q::local_by_username(&mut conn, &r.username)
+                .await?
+                .is_some()
+            {
                 return Err(Error::Validation("Username has already been taken".into()));
             }
             if q::email_taken(&mut conn, &r.email).await? {
@@ -67,29 +76,58 @@ impl App {
             public_key_pem: keys.public_pem,
             created_at: time::now_ms(),
         };
-        let secrets = super::SideWrite::AccountSecrets { account_id, password_hash: hash, private_key_pem: keys.private_pem };
-        self.execute_with::<Account>(&account::stream(account_id), SYSTEM_ACTOR, None, account::Command::Register(event), &secrets)
-            .await
-            .map_err(|e| match e {
-                // Two registrations raced for one name: the unique index decided.
-                Error::Conflict(_) => Error::Validation("Username or email has already been taken".into()),
-                other => other,
-            })?;
+        let secrets = super::SideWrite::AccountSecrets {
+            account_id,
+            password_hash: hash,
+            private_key_pem: keys.private_pem,
+        };
+        self.execute_with::<Account>(
+            &account::stream(account_id),
+            SYSTEM_ACTOR,
+            None,
+            account::Command::Register(event),
+            &secrets,
+        )
+        .await
+        .map_err(|e| match e {
+            // Two registrations raced for one name: the unique index decided.
+            Error::Conflict(_) => {
+                Error::Validation("Username or email has already been taken".into())
+            }
+            other => other,
+        })?;
         Ok(account_id)
     }
 
-    pub async fn update_profile(&self, account_id: i64, mut change: ProfileChange, note: Option<String>) -> Result<(), Error> {
+    pub async fn update_profile(
+        &self,
+        account_id: i64,
+        mut change: ProfileChange,
+        note: Option<String>,
+    ) -> Result<(), Error> {
         if let Some(note) = note {
             validate::max_chars("Note", &note, validate::NOTE_MAX)?;
             let html = self.render_text(&note).await?.0;
             change.note = Some((note, html));
         }
-        self.execute::<Account>(&account::stream(account_id), &local_actor(account_id), None, account::Command::UpdateProfile(change)).await?;
+        self.execute::<Account>(
+            &account::stream(account_id),
+            &local_actor(account_id),
+            None,
+            account::Command::UpdateProfile(change),
+        )
+        .await?;
         Ok(())
     }
 
-    pub async fn moderate(&self, account_id: i64, command: account::Command, by: &str) -> Result<(), Error> {
-        self.execute::<Account>(&account::stream(account_id), by, None, command).await?;
+    pub async fn moderate(
+        &self,
+        account_id: i64,
+        command: account::Command,
+        by: &str,
+    ) -> Result<(), Error> {
+        self.execute::<Account>(&account::stream(account_id), by, None, command)
+            .await?;
         Ok(())
     }
 
@@ -100,16 +138,25 @@ impl App {
         let handles: Vec<text::Handle> = text::mentions(source);
         let usernames: Vec<String> = handles
             .iter()
-            .filter(|h| h.domain.as_deref().is_none_or(|d| d.eq_ignore_ascii_case(&local_domain)))
+            .filter(|h| {
+                h.domain
+                    .as_deref()
+                    .is_none_or(|d| d.eq_ignore_ascii_case(&local_domain))
+            })
             .map(|h| h.username.clone())
             .collect();
         let mut conn = self.db.pool.acquire().await?;
         let found = q::local_by_usernames(&mut conn, &usernames).await?;
         let lookup = |h: &text::Handle| -> Option<&AccountRow> {
-            if h.domain.as_deref().is_some_and(|d| !d.eq_ignore_ascii_case(&local_domain)) {
+            if h.domain
+                .as_deref()
+                .is_some_and(|d| !d.eq_ignore_ascii_case(&local_domain))
+            {
                 return None;
             }
-            found.iter().find(|a| a.username.eq_ignore_ascii_case(&h.username) && a.suspended == 0)
+            found
+                .iter()
+                .find(|a| a.username.eq_ignore_ascii_case(&h.username) && a.suspended == 0)
         };
         let base = self.config.base_url();
         let html = text::render(
@@ -119,10 +166,10 @@ impl App {
         );
         let mut mentioned: Vec<AccountRow> = Vec::new();
         for h in &handles {
-            if let Some(a) = lookup(h) {
-                if !mentioned.iter().any(|m| m.id == a.id) {
-                    mentioned.push(a.clone());
-                }
+            if let Some(a) = lookup(h)
+                && !mentioned.iter().any(|m| m.id == a.id)
+            {
+                mentioned.push(a.clone());
             }
         }
         Ok((html, mentioned))
@@ -130,29 +177,67 @@ impl App {
 
     pub async fn follow(&self, account_id: i64, target_id: i64) -> Result<(), Error> {
         let target = self.visible_account(target_id).await?;
-        let rel = FollowRel { follow_id: ids::next_id(), account_id, target_account_id: target.id, created_at: time::now_ms() };
-        let cmd = follow::Command::Follow { rel, target_locked: target.locked != 0 };
-        self.execute::<Follow>(&follow::stream(account_id, target_id), &local_actor(account_id), None, cmd).await?;
+        let rel = FollowRel {
+            follow_id: ids::next_id(),
+            account_id,
+            target_account_id: target.id,
+            created_at: time::now_ms(),
+        };
+        let cmd = follow::Command::Follow {
+            rel,
+            target_locked: target.locked != 0,
+        };
+        self.execute::<Follow>(
+            &follow::stream(account_id, target_id),
+            &local_actor(account_id),
+            None,
+            cmd,
+        )
+        .await?;
         Ok(())
     }
 
     pub async fn unfollow(&self, account_id: i64, target_id: i64) -> Result<(), Error> {
         self.visible_account(target_id).await?;
-        self.execute::<Follow>(&follow::stream(account_id, target_id), &local_actor(account_id), None, follow::Command::Unfollow).await?;
+        self.execute::<Follow>(
+            &follow::stream(account_id, target_id),
+            &local_actor(account_id),
+            None,
+            follow::Command::Unfollow,
+        )
+        .await?;
         Ok(())
     }
 
     /// The target authorises or rejects the request `requester_id` sent them.
-    pub async fn answer_follow_request(&self, target_id: i64, requester_id: i64, authorize: bool) -> Result<(), Error> {
-        let cmd = if authorize { follow::Command::Authorize } else { follow::Command::Reject };
-        self.execute::<Follow>(&follow::stream(requester_id, target_id), &local_actor(target_id), None, cmd).await?;
+    pub async fn answer_follow_request(
+        &self,
+        target_id: i64,
+        requester_id: i64,
+        authorize: bool,
+    ) -> Result<(), Error> {
+        let cmd = if authorize {
+            follow::Command::Authorize
+        } else {
+            follow::Command::Reject
+        };
+        self.execute::<Follow>(
+            &follow::stream(requester_id, target_id),
+            &local_actor(target_id),
+            None,
+            cmd,
+        )
+        .await?;
         Ok(())
     }
 
     /// An account that exists and is not suspended.
     pub async fn visible_account(&self, id: i64) -> Result<AccountRow, Error> {
         let mut conn = self.db.pool.acquire().await?;
-        q::by_id(&mut conn, id).await?.filter(|a| a.suspended == 0).ok_or(Error::NotFound)
+        q::by_id(&mut conn, id)
+            .await?
+            .filter(|a| a.suspended == 0)
+            .ok_or(Error::NotFound)
     }
 }
 
@@ -165,13 +250,27 @@ pub fn fields_from(value: &serde_json::Value) -> Result<Vec<ProfileField>, Rejec
             keyed.sort_by_key(|(k, _)| k.parse::<u32>().unwrap_or(u32::MAX));
             keyed.into_iter().map(|(_, v)| v).collect()
         }
-        _ => return Err(crate::domain::invalid("fields_attributes must be a list of name and value")),
+        _ => {
+            return Err(crate::domain::invalid(
+                "fields_attributes must be a list of name and value",
+            ));
+        }
     };
     Ok(entries
         .into_iter()
         .filter_map(|e| {
-            let name = e.get("name").and_then(|v| v.as_str()).unwrap_or("").trim().to_string();
-            let value = e.get("value").and_then(|v| v.as_str()).unwrap_or("").trim().to_string();
+            let name = e
+                .get("name")
+                .and_then(|v| v.as_str())
+                .unwrap_or("")
+                .trim()
+                .to_string();
+            let value = e
+                .get("value")
+                .and_then(|v| v.as_str())
+                .unwrap_or("")
+                .trim()
+                .to_string();
             (!name.is_empty() || !value.is_empty()).then_some(ProfileField { name, value })
         })
         .collect())

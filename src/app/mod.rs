@@ -32,12 +32,16 @@ pub struct App {
 pub enum Outcome {
     Appended(Vec<Recorded>),
     /// The dedupe key was used before: these are the events appended then.
-    Duplicate(Recorded),
+    Duplicate(Box<Recorded>),
 }
 
 impl App {
     pub fn new(db: Db, config: Config) -> App {
-        App { db, config: Arc::new(config), projector_wake: Arc::new(Notify::new()) }
+        App {
+            db,
+            config: Arc::new(config),
+            projector_wake: Arc::new(Notify::new()),
+        }
     }
 
     /// Load the stream, decide, append and project; retried when another writer got there
@@ -52,7 +56,8 @@ impl App {
     where
         A::Command: Clone,
     {
-        self.execute_with::<A>(stream, actor, dedupe_key, command, &SideWrite::None).await
+        self.execute_with::<A>(stream, actor, dedupe_key, command, &SideWrite::None)
+            .await
     }
 
     /// As [`App::execute`], also writing `side` in the same transaction.
@@ -68,10 +73,14 @@ impl App {
         A::Command: Clone,
     {
         for attempt in 0..MAX_ATTEMPTS {
-            match self.try_execute::<A>(stream, actor, dedupe_key, command.clone(), side).await {
+            match self
+                .try_execute::<A>(stream, actor, dedupe_key, command.clone(), side)
+                .await
+            {
                 Err(AttemptError::Retry) => {
                     let jitter = u64::from(rand::random::<u8>() % 8);
-                    tokio::time::sleep(Duration::from_millis(u64::from(attempt) * 5 + jitter)).await;
+                    tokio::time::sleep(Duration::from_millis(u64::from(attempt) * 5 + jitter))
+                        .await;
                 }
                 Err(AttemptError::Fail(e)) => return Err(e),
                 Ok(outcome) => {
@@ -82,7 +91,9 @@ impl App {
                 }
             }
         }
-        Err(Error::Conflict("The record is being changed by another request; please try again".into()))
+        Err(Error::Conflict(
+            "The record is being changed by another request; please try again".into(),
+        ))
     }
 
     async fn try_execute<A: Aggregate>(
@@ -94,21 +105,26 @@ impl App {
         side: &SideWrite,
     ) -> Result<Outcome, AttemptError> {
         let (_turn, mut tx) = self.db.begin_write().await?;
-        if let Some(key) = dedupe_key {
-            if let Some(first) = eventlog::find_deduped(&mut tx, key).await? {
-                return Ok(Outcome::Duplicate(first));
-            }
+        if let Some(key) = dedupe_key
+            && let Some(first) = eventlog::find_deduped(&mut tx, key).await?
+        {
+            return Ok(Outcome::Duplicate(Box::new(first)));
         }
         let history = eventlog::read_stream(&mut tx, stream).await?;
         let version = history.last().map_or(0, |r| r.version);
         let state = A::from_events(history.iter().map(|r| &r.event));
-        let events = state.decide(command).map_err(|r| AttemptError::Fail(r.into()))?;
+        let events = state
+            .decide(command)
+            .map_err(|r| AttemptError::Fail(r.into()))?;
         if events.is_empty() {
             return Ok(Outcome::Appended(Vec::new()));
         }
-        let recorded = eventlog::append(&mut tx, stream, version, &events, actor, dedupe_key).await?;
+        let recorded =
+            eventlog::append(&mut tx, stream, version, &events, actor, dedupe_key).await?;
         for rec in &recorded {
-            projections::inline::apply(&mut tx, rec).await.map_err(AppendError::from)?;
+            projections::inline::apply(&mut tx, rec)
+                .await
+                .map_err(AppendError::from)?;
         }
         side.write(&mut tx).await?;
         tx.commit().await?;
@@ -119,14 +135,22 @@ impl App {
 /// State kept beside the log (secrets), written in the append's transaction.
 pub enum SideWrite {
     None,
-    AccountSecrets { account_id: i64, password_hash: String, private_key_pem: String },
+    AccountSecrets {
+        account_id: i64,
+        password_hash: String,
+        private_key_pem: String,
+    },
 }
 
 impl SideWrite {
     async fn write(&self, conn: &mut crate::db::Conn) -> Result<(), sqlx::Error> {
         match self {
             SideWrite::None => Ok(()),
-            SideWrite::AccountSecrets { account_id, password_hash, private_key_pem } => {
+            SideWrite::AccountSecrets {
+                account_id,
+                password_hash,
+                private_key_pem,
+            } => {
                 sqlx::query("INSERT INTO account_secrets (account_id, password_hash, private_key_pem) VALUES ($1, $2, $3)")
                     .bind(account_id)
                     .bind(password_hash)
@@ -173,6 +197,10 @@ fn is_transient(e: &sqlx::Error) -> bool {
 }
 
 /// Run blocking work (hashing, key generation) off the async runtime.
-pub async fn blocking<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> Result<T, Error> {
-    tokio::task::spawn_blocking(f).await.map_err(Error::internal)
+pub async fn blocking<T: Send + 'static>(
+    f: impl FnOnce() -> T + Send + 'static,
+) -> Result<T, Error> {
+    tokio::task::spawn_blocking(f)
+        .await
+        .map_err(Error::internal)
 }

@@ -30,7 +30,11 @@ impl App {
         let parent = match new.in_reply_to_id {
             Some(id) => {
                 let mut conn = self.db.pool.acquire().await?;
-                Some(q::visible_row(&mut conn, Some(author.id), id).await?.ok_or(Error::NotFound)?)
+                Some(
+                    q::visible_row(&mut conn, Some(author.id), id)
+                        .await?
+                        .ok_or(Error::NotFound)?,
+                )
             }
             None => None,
         };
@@ -55,12 +59,27 @@ impl App {
             application: new.application,
             created_at: time::now_ms(),
         };
-        let dedupe = new.idempotency_key.map(|k| format!("idempotency:{}:{k}", author.id));
-        let cmd = status::Command::Post { status: posted, max_chars: self.config.max_status_chars };
-        match self.execute::<Status>(&status::stream(status_id), &local_actor(author.id), dedupe.as_deref(), cmd).await? {
+        let dedupe = new
+            .idempotency_key
+            .map(|k| format!("idempotency:{}:{k}", author.id));
+        let cmd = status::Command::Post {
+            status: Box::new(posted),
+            max_chars: self.config.max_status_chars,
+        };
+        match self
+            .execute::<Status>(
+                &status::stream(status_id),
+                &local_actor(author.id),
+                dedupe.as_deref(),
+                cmd,
+            )
+            .await?
+        {
             Outcome::Duplicate(first) => match first.event {
                 Event::StatusPosted(p) => Ok(p.status_id),
-                _ => Err(Error::Validation("Idempotency-Key was already used for another request".into())),
+                _ => Err(Error::Validation(
+                    "Idempotency-Key was already used for another request".into(),
+                )),
             },
             Outcome::Appended(_) => Ok(status_id),
         }
@@ -70,15 +89,29 @@ impl App {
     pub async fn delete_status(&self, by: i64, status_id: i64) -> Result<StatusRow, Error> {
         let row = {
             let mut conn = self.db.pool.acquire().await?;
-            q::visible_row(&mut conn, Some(by), status_id).await?.ok_or(Error::NotFound)?
+            q::visible_row(&mut conn, Some(by), status_id)
+                .await?
+                .ok_or(Error::NotFound)?
         };
         if row.account_id != by {
             return Err(Error::Forbidden("This action is not allowed".into()));
         }
         if let Some(original) = row.reblog_of_id {
-            self.execute::<Reblog>(&reblog::stream(by, original), &local_actor(by), None, reblog::Command::Unreblog).await?;
+            self.execute::<Reblog>(
+                &reblog::stream(by, original),
+                &local_actor(by),
+                None,
+                reblog::Command::Unreblog,
+            )
+            .await?;
         } else {
-            self.execute::<Status>(&status::stream(status_id), &local_actor(by), None, status::Command::Delete { by_account_id: by }).await?;
+            self.execute::<Status>(
+                &status::stream(status_id),
+                &local_actor(by),
+                None,
+                status::Command::Delete { by_account_id: by },
+            )
+            .await?;
         }
         Ok(row)
     }
@@ -86,9 +119,13 @@ impl App {
     /// The status an action applies to: a reblog's original, if the viewer may see it.
     async fn target_status(&self, viewer: i64, status_id: i64) -> Result<StatusRow, Error> {
         let mut conn = self.db.pool.acquire().await?;
-        let row = q::visible_row(&mut conn, Some(viewer), status_id).await?.ok_or(Error::NotFound)?;
+        let row = q::visible_row(&mut conn, Some(viewer), status_id)
+            .await?
+            .ok_or(Error::NotFound)?;
         match row.reblog_of_id {
-            Some(original) => q::visible_row(&mut conn, Some(viewer), original).await?.ok_or(Error::NotFound),
+            Some(original) => q::visible_row(&mut conn, Some(viewer), original)
+                .await?
+                .ok_or(Error::NotFound),
             None => Ok(row),
         }
     }
@@ -106,16 +143,30 @@ impl App {
         } else {
             favourite::Command::Unfavourite
         };
-        self.execute::<Favourite>(&favourite::stream(by, target.id), &local_actor(by), None, cmd).await?;
+        self.execute::<Favourite>(
+            &favourite::stream(by, target.id),
+            &local_actor(by),
+            None,
+            cmd,
+        )
+        .await?;
         Ok(target.id)
     }
 
-    pub async fn reblog(&self, by: i64, status_id: i64, on: bool, visibility: Option<String>) -> Result<i64, Error> {
+    pub async fn reblog(
+        &self,
+        by: i64,
+        status_id: i64,
+        on: bool,
+        visibility: Option<String>,
+    ) -> Result<i64, Error> {
         let target = self.target_status(by, status_id).await?;
         let cmd = if on {
             let visibility = visibility.unwrap_or_else(|| "public".into());
             if !matches!(visibility.as_str(), "public" | "unlisted" | "private") {
-                return Err(Error::Validation("Visibility is not included in the list".into()));
+                return Err(Error::Validation(
+                    "Visibility is not included in the list".into(),
+                ));
             }
             reblog::Command::Reblog {
                 reblog: events::Reblog {
@@ -131,7 +182,8 @@ impl App {
         } else {
             reblog::Command::Unreblog
         };
-        self.execute::<Reblog>(&reblog::stream(by, target.id), &local_actor(by), None, cmd).await?;
+        self.execute::<Reblog>(&reblog::stream(by, target.id), &local_actor(by), None, cmd)
+            .await?;
         Ok(target.id)
     }
 }

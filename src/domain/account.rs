@@ -2,7 +2,10 @@
 
 use super::validate::{self, DISPLAY_NAME_MAX, FIELD_MAX, FIELDS_MAX, NOTE_MAX};
 use super::{Aggregate, Rejection, invalid};
-use crate::events::{AccountProfileUpdated, AccountRef, AccountRegistered, Event, NotificationDismissed, ProfileField};
+use crate::events::{
+    AccountProfileUpdated, AccountRef, AccountRegistered, Event, NotificationDismissed,
+    ProfileField,
+};
 
 pub fn stream(account_id: i64) -> String {
     format!("account:{account_id}")
@@ -99,7 +102,10 @@ impl Aggregate for Account {
             Command::Unsuspend if !self.suspended => Ok(vec![]),
             Command::Unsuspend => Ok(vec![Event::AccountUnsuspended(this)]),
             Command::DismissNotification(notification_id) => {
-                Ok(vec![Event::NotificationDismissed(NotificationDismissed { account_id, notification_id })])
+                Ok(vec![Event::NotificationDismissed(NotificationDismissed {
+                    account_id,
+                    notification_id,
+                })])
             }
             Command::ClearNotifications => Ok(vec![Event::NotificationsCleared(this)]),
         }
@@ -107,8 +113,15 @@ impl Aggregate for Account {
 }
 
 impl Account {
-    fn decide_profile(&self, account_id: i64, change: ProfileChange) -> Result<Vec<Event>, Rejection> {
-        let mut e = AccountProfileUpdated { account_id, ..Default::default() };
+    fn decide_profile(
+        &self,
+        account_id: i64,
+        change: ProfileChange,
+    ) -> Result<Vec<Event>, Rejection> {
+        let mut e = AccountProfileUpdated {
+            account_id,
+            ..Default::default()
+        };
         if let Some(name) = change.display_name.filter(|n| *n != self.display_name) {
             validate::max_chars("Display name", &name, DISPLAY_NAME_MAX)?;
             e.display_name = Some(name);
@@ -120,7 +133,9 @@ impl Account {
         }
         if let Some(fields) = change.fields.filter(|f| *f != self.fields) {
             if fields.len() > FIELDS_MAX {
-                return Err(invalid(format!("Fields can have at most {FIELDS_MAX} entries")));
+                return Err(invalid(format!(
+                    "Fields can have at most {FIELDS_MAX} entries"
+                )));
             }
             for f in &fields {
                 validate::max_chars("Field name", &f.name, FIELD_MAX)?;
@@ -131,7 +146,10 @@ impl Account {
         e.locked = change.locked.filter(|v| *v != self.locked);
         e.bot = change.bot.filter(|v| *v != self.bot);
         e.discoverable = change.discoverable.filter(|v| *v != self.discoverable);
-        if e == (AccountProfileUpdated { account_id, ..Default::default() }) {
+        if e == (AccountProfileUpdated {
+            account_id,
+            ..Default::default()
+        }) {
             return Ok(vec![]);
         }
         Ok(vec![Event::AccountProfileUpdated(e)])
@@ -182,7 +200,11 @@ mod tests {
     #[test]
     fn given_an_account_when_updating_only_changes_are_recorded() {
         let given = [Event::AccountRegistered(registered("alice"))];
-        let change = ProfileChange { display_name: Some("Alice".into()), locked: Some(false), ..Default::default() };
+        let change = ProfileChange {
+            display_name: Some("Alice".into()),
+            locked: Some(false),
+            ..Default::default()
+        };
         let events = given_when::<Account>(&given, Command::UpdateProfile(change)).unwrap();
         assert_eq!(
             events,
@@ -197,21 +219,41 @@ mod tests {
     #[test]
     fn given_an_account_when_nothing_changes_then_no_events() {
         let given = [Event::AccountRegistered(registered("alice"))];
-        let events = given_when::<Account>(&given, Command::UpdateProfile(ProfileChange::default())).unwrap();
+        let events =
+            given_when::<Account>(&given, Command::UpdateProfile(ProfileChange::default()))
+                .unwrap();
         assert!(events.is_empty());
     }
 
     #[test]
     fn given_an_account_when_the_note_is_too_long_then_it_is_refused() {
         let given = [Event::AccountRegistered(registered("alice"))];
-        let change = ProfileChange { note: Some(("x".repeat(501), String::new())), ..Default::default() };
-        assert!(matches!(given_when::<Account>(&given, Command::UpdateProfile(change)), Err(Rejection::Invalid(_))));
+        let change = ProfileChange {
+            note: Some(("x".repeat(501), String::new())),
+            ..Default::default()
+        };
+        assert!(matches!(
+            given_when::<Account>(&given, Command::UpdateProfile(change)),
+            Err(Rejection::Invalid(_))
+        ));
     }
 
     #[test]
     fn given_a_suspended_account_when_suspending_again_then_no_events() {
-        let given = [Event::AccountRegistered(registered("alice")), Event::AccountSuspended(AccountRef { account_id: 1 })];
-        assert!(given_when::<Account>(&given, Command::Suspend).unwrap().is_empty());
-        assert_eq!(given_when::<Account>(&given, Command::Unsuspend).unwrap().len(), 1);
+        let given = [
+            Event::AccountRegistered(registered("alice")),
+            Event::AccountSuspended(AccountRef { account_id: 1 }),
+        ];
+        assert!(
+            given_when::<Account>(&given, Command::Suspend)
+                .unwrap()
+                .is_empty()
+        );
+        assert_eq!(
+            given_when::<Account>(&given, Command::Unsuspend)
+                .unwrap()
+                .len(),
+            1
+        );
     }
 }

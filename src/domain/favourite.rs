@@ -46,19 +46,39 @@ mod tests {
     use crate::domain::given_when;
 
     fn fav() -> Fav {
-        Fav { favourite_id: 1, account_id: 2, status_id: 3, status_account_id: 4, created_at: 5 }
+        Fav {
+            favourite_id: 1,
+            account_id: 2,
+            status_id: 3,
+            status_account_id: 4,
+            created_at: 5,
+        }
     }
 
     #[test]
     fn favouriting_twice_records_once() {
-        assert_eq!(given_when::<Favourite>(&[], Command::Favourite(fav())).unwrap(), vec![Event::StatusFavourited(fav())]);
-        assert!(given_when::<Favourite>(&[Event::StatusFavourited(fav())], Command::Favourite(fav())).unwrap().is_empty());
+        assert_eq!(
+            given_when::<Favourite>(&[], Command::Favourite(fav())).unwrap(),
+            vec![Event::StatusFavourited(fav())]
+        );
+        assert!(
+            given_when::<Favourite>(&[Event::StatusFavourited(fav())], Command::Favourite(fav()))
+                .unwrap()
+                .is_empty()
+        );
     }
 
     #[test]
     fn unfavouriting_undoes_the_favourite_that_exists() {
-        assert!(given_when::<Favourite>(&[], Command::Unfavourite).unwrap().is_empty());
+        assert!(
+            given_when::<Favourite>(&[], Command::Unfavourite)
+                .unwrap()
+                .is_empty()
+        );
         let given = [Event::StatusFavourited(fav())];
-        assert_eq!(given_when::<Favourite>(&given, Command::Unfavourite).unwrap(), vec![Event::StatusUnfavourited(fav())]);
+        assert_eq!(
+            given_when::<Favourite>(&given, Command::Unfavourite).unwrap(),
+            vec![Event::StatusUnfavourited(fav())]
+        );
     }
 }

@@ -20,7 +20,10 @@ pub enum Follow {
 #[derive(Debug, Clone)]
 pub enum Command {
     /// `target_locked` comes from the target's profile, looked up by the use case.
-    Follow { rel: Rel, target_locked: bool },
+    Follow {
+        rel: Rel,
+        target_locked: bool,
+    },
     Unfollow,
     Authorize,
     Reject,
@@ -33,7 +36,9 @@ impl Aggregate for Follow {
         match event {
             Event::FollowRequested(r) => Follow::Requested(r.clone()),
             Event::Followed(r) | Event::FollowRequestAuthorized(r) => Follow::Following(r.clone()),
-            Event::FollowRequestRejected(_) | Event::FollowRequestCancelled(_) | Event::Unfollowed(_) => Follow::None,
+            Event::FollowRequestRejected(_)
+            | Event::FollowRequestCancelled(_)
+            | Event::Unfollowed(_) => Follow::None,
             _ => self,
         }
     }
@@ -43,14 +48,32 @@ impl Aggregate for Follow {
             (Command::Follow { rel, .. }, _) if rel.account_id == rel.target_account_id => {
                 Err(Rejection::Forbidden("You cannot follow yourself".into()))
             }
-            (Command::Follow { rel, target_locked: true }, Follow::None) => Ok(vec![Event::FollowRequested(rel)]),
-            (Command::Follow { rel, target_locked: false }, Follow::None) => Ok(vec![Event::Followed(rel)]),
+            (
+                Command::Follow {
+                    rel,
+                    target_locked: true,
+                },
+                Follow::None,
+            ) => Ok(vec![Event::FollowRequested(rel)]),
+            (
+                Command::Follow {
+                    rel,
+                    target_locked: false,
+                },
+                Follow::None,
+            ) => Ok(vec![Event::Followed(rel)]),
             (Command::Follow { .. }, _) => Ok(vec![]),
             (Command::Unfollow, Follow::Following(r)) => Ok(vec![Event::Unfollowed(r.clone())]),
-            (Command::Unfollow, Follow::Requested(r)) => Ok(vec![Event::FollowRequestCancelled(r.clone())]),
+            (Command::Unfollow, Follow::Requested(r)) => {
+                Ok(vec![Event::FollowRequestCancelled(r.clone())])
+            }
             (Command::Unfollow, Follow::None) => Ok(vec![]),
-            (Command::Authorize, Follow::Requested(r)) => Ok(vec![Event::FollowRequestAuthorized(r.clone())]),
-            (Command::Reject, Follow::Requested(r)) => Ok(vec![Event::FollowRequestRejected(r.clone())]),
+            (Command::Authorize, Follow::Requested(r)) => {
+                Ok(vec![Event::FollowRequestAuthorized(r.clone())])
+            }
+            (Command::Reject, Follow::Requested(r)) => {
+                Ok(vec![Event::FollowRequestRejected(r.clone())])
+            }
             (Command::Authorize | Command::Reject, _) => Err(Rejection::NotFound),
         }
     }
@@ -62,44 +85,90 @@ mod tests {
     use crate::domain::given_when;
 
     fn rel() -> Rel {
-        Rel { follow_id: 1, account_id: 2, target_account_id: 3, created_at: 4 }
+        Rel {
+            follow_id: 1,
+            account_id: 2,
+            target_account_id: 3,
+            created_at: 4,
+        }
     }
     fn follow(locked: bool) -> Command {
-        Command::Follow { rel: rel(), target_locked: locked }
+        Command::Follow {
+            rel: rel(),
+            target_locked: locked,
+        }
     }
 
     #[test]
     fn following_an_open_account_follows_at_once() {
-        assert_eq!(given_when::<Follow>(&[], follow(false)).unwrap(), vec![Event::Followed(rel())]);
+        assert_eq!(
+            given_when::<Follow>(&[], follow(false)).unwrap(),
+            vec![Event::Followed(rel())]
+        );
     }
 
     #[test]
     fn following_a_locked_account_requests_and_waits_for_authorisation() {
-        assert_eq!(given_when::<Follow>(&[], follow(true)).unwrap(), vec![Event::FollowRequested(rel())]);
+        assert_eq!(
+            given_when::<Follow>(&[], follow(true)).unwrap(),
+            vec![Event::FollowRequested(rel())]
+        );
         let given = [Event::FollowRequested(rel())];
-        assert!(given_when::<Follow>(&given, follow(true)).unwrap().is_empty());
-        assert_eq!(given_when::<Follow>(&given, Command::Authorize).unwrap(), vec![Event::FollowRequestAuthorized(rel())]);
-        assert_eq!(given_when::<Follow>(&given, Command::Reject).unwrap(), vec![Event::FollowRequestRejected(rel())]);
-        assert_eq!(given_when::<Follow>(&given, Command::Unfollow).unwrap(), vec![Event::FollowRequestCancelled(rel())]);
+        assert!(
+            given_when::<Follow>(&given, follow(true))
+                .unwrap()
+                .is_empty()
+        );
+        assert_eq!(
+            given_when::<Follow>(&given, Command::Authorize).unwrap(),
+            vec![Event::FollowRequestAuthorized(rel())]
+        );
+        assert_eq!(
+            given_when::<Follow>(&given, Command::Reject).unwrap(),
+            vec![Event::FollowRequestRejected(rel())]
+        );
+        assert_eq!(
+            given_when::<Follow>(&given, Command::Unfollow).unwrap(),
+            vec![Event::FollowRequestCancelled(rel())]
+        );
     }
 
     #[test]
     fn authorising_without_a_request_is_not_found() {
-        assert_eq!(given_when::<Follow>(&[Event::Followed(rel())], Command::Authorize), Err(Rejection::NotFound));
+        assert_eq!(
+            given_when::<Follow>(&[Event::Followed(rel())], Command::Authorize),
+            Err(Rejection::NotFound)
+        );
     }
 
     #[test]
     fn following_yourself_is_forbidden() {
-        let me = Rel { target_account_id: 2, ..rel() };
-        let r = given_when::<Follow>(&[], Command::Follow { rel: me, target_locked: false });
+        let me = Rel {
+            target_account_id: 2,
+            ..rel()
+        };
+        let r = given_when::<Follow>(
+            &[],
+            Command::Follow {
+                rel: me,
+                target_locked: false,
+            },
+        );
         assert!(matches!(r, Err(Rejection::Forbidden(_))));
     }
 
     #[test]
     fn unfollowing_ends_the_follow() {
         let given = [Event::Followed(rel())];
-        assert_eq!(given_when::<Follow>(&given, Command::Unfollow).unwrap(), vec![Event::Unfollowed(rel())]);
+        assert_eq!(
+            given_when::<Follow>(&given, Command::Unfollow).unwrap(),
+            vec![Event::Unfollowed(rel())]
+        );
         let given = [Event::Followed(rel()), Event::Unfollowed(rel())];
-        assert!(given_when::<Follow>(&given, Command::Unfollow).unwrap().is_empty());
+        assert!(
+            given_when::<Follow>(&given, Command::Unfollow)
+                .unwrap()
+                .is_empty()
+        );
     }
 }

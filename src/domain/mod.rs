@@ -37,12 +37,17 @@ pub trait Aggregate: Default + Sized {
     fn decide(&self, command: Self::Command) -> Result<Vec<Event>, Rejection>;
 
     fn from_events<'a>(events: impl IntoIterator<Item = &'a Event>) -> Self {
-        events.into_iter().fold(Self::default(), |state, e| state.evolve(e))
+        events
+            .into_iter()
+            .fold(Self::default(), |state, e| state.evolve(e))
     }
 }
 
 /// Given these events, when this command, then these events (or this rejection).
 #[cfg(test)]
-pub fn given_when<A: Aggregate>(given: &[Event], when: A::Command) -> Result<Vec<Event>, Rejection> {
+pub fn given_when<A: Aggregate>(
+    given: &[Event],
+    when: A::Command,
+) -> Result<Vec<Event>, Rejection> {
     A::from_events(given).decide(when)
 }

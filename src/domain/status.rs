@@ -19,8 +19,13 @@ pub struct Status {
 #[derive(Debug, Clone)]
 pub enum Command {
     /// `max_chars` is the instance limit; the use case rendered `content` and resolved mentions.
-    Post { status: StatusPosted, max_chars: usize },
-    Delete { by_account_id: i64 },
+    Post {
+        status: Box<StatusPosted>,
+        max_chars: usize,
+    },
+    Delete {
+        by_account_id: i64,
+    },
 }
 
 impl Aggregate for Status {
@@ -47,21 +52,27 @@ impl Aggregate for Status {
                 if status.text.trim().is_empty() {
                     return Err(invalid("Text can't be blank"));
                 }
-                let length = super::text::counted_length(&status.text) + status.spoiler_text.chars().count();
+                let length =
+                    super::text::counted_length(&status.text) + status.spoiler_text.chars().count();
                 if length > max_chars {
-                    return Err(invalid(format!("Text character limit of {max_chars} exceeded")));
+                    return Err(invalid(format!(
+                        "Text character limit of {max_chars} exceeded"
+                    )));
                 }
                 if !VISIBILITIES.contains(&status.visibility.as_str()) {
                     return Err(invalid("Visibility is not included in the list"));
                 }
-                Ok(vec![Event::StatusPosted(status)])
+                Ok(vec![Event::StatusPosted(*status)])
             }
             Command::Delete { by_account_id } => match self.id {
                 Some(status_id) if !self.deleted => {
                     if self.account_id != by_account_id {
                         return Err(Rejection::Forbidden("This action is not allowed".into()));
                     }
-                    Ok(vec![Event::StatusDeleted(StatusDeleted { status_id, account_id: self.account_id })])
+                    Ok(vec![Event::StatusDeleted(StatusDeleted {
+                        status_id,
+                        account_id: self.account_id,
+                    })])
                 }
                 _ => Err(Rejection::NotFound),
             },
@@ -97,36 +108,79 @@ mod tests {
 
     #[test]
     fn given_nothing_when_posting_then_posted() {
-        let e = given_when::<Status>(&[], Command::Post { status: posted("hi"), max_chars: 500 }).unwrap();
+        let e = given_when::<Status>(
+            &[],
+            Command::Post {
+                status: Box::new(posted("hi")),
+                max_chars: 500,
+            },
+        )
+        .unwrap();
         assert_eq!(e, vec![Event::StatusPosted(posted("hi"))]);
     }
 
     #[test]
     fn given_nothing_when_posting_too_much_then_refused() {
-        let r = given_when::<Status>(&[], Command::Post { status: posted(&"x".repeat(501)), max_chars: 500 });
+        let r = given_when::<Status>(
+            &[],
+            Command::Post {
+                status: Box::new(posted(&"x".repeat(501))),
+                max_chars: 500,
+            },
+        );
         assert_eq!(r, Err(invalid("Text character limit of 500 exceeded")));
     }
 
     #[test]
     fn given_nothing_when_posting_blank_or_unknown_visibility_then_refused() {
-        assert!(given_when::<Status>(&[], Command::Post { status: posted("  "), max_chars: 500 }).is_err());
+        assert!(
+            given_when::<Status>(
+                &[],
+                Command::Post {
+                    status: Box::new(posted("  ")),
+                    max_chars: 500
+                }
+            )
+            .is_err()
+        );
         let mut s = posted("hi");
         s.visibility = "secret".into();
-        assert!(given_when::<Status>(&[], Command::Post { status: s, max_chars: 500 }).is_err());
+        assert!(
+            given_when::<Status>(
+                &[],
+                Command::Post {
+                    status: Box::new(s),
+                    max_chars: 500
+                }
+            )
+            .is_err()
+        );
     }
 
     #[test]
     fn given_a_status_when_its_author_deletes_then_deleted_once() {
         let given = [Event::StatusPosted(posted("hi"))];
         let e = given_when::<Status>(&given, Command::Delete { by_account_id: 1 }).unwrap();
-        assert_eq!(e, vec![Event::StatusDeleted(StatusDeleted { status_id: 10, account_id: 1 })]);
+        assert_eq!(
+            e,
+            vec![Event::StatusDeleted(StatusDeleted {
+                status_id: 10,
+                account_id: 1
+            })]
+        );
         let given = [Event::StatusPosted(posted("hi")), e[0].clone()];
-        assert_eq!(given_when::<Status>(&given, Command::Delete { by_account_id: 1 }), Err(Rejection::NotFound));
+        assert_eq!(
+            given_when::<Status>(&given, Command::Delete { by_account_id: 1 }),
+            Err(Rejection::NotFound)
+        );
     }
 
     #[test]
     fn given_a_status_when_someone_else_deletes_then_forbidden() {
         let given = [Event::StatusPosted(posted("hi"))];
-        assert!(matches!(given_when::<Status>(&given, Command::Delete { by_account_id: 2 }), Err(Rejection::Forbidden(_))));
+        assert!(matches!(
+            given_when::<Status>(&given, Command::Delete { by_account_id: 2 }),
+            Err(Rejection::Forbidden(_))
+        ));
     }
 }

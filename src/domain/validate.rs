@@ -13,10 +13,14 @@ pub fn username(name: &str) -> Result<(), Rejection> {
         return Err(invalid("Username can't be blank"));
     }
     if !name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
-        return Err(invalid("Username must contain only letters, numbers and underscores"));
+        return Err(invalid(
+            "Username must contain only letters, numbers and underscores",
+        ));
     }
     if name.chars().count() > USERNAME_MAX {
-        return Err(invalid(format!("Username is too long (maximum is {USERNAME_MAX} characters)")));
+        return Err(invalid(format!(
+            "Username is too long (maximum is {USERNAME_MAX} characters)"
+        )));
     }
     Ok(())
 }
@@ -24,15 +28,24 @@ pub fn username(name: &str) -> Result<(), Rejection> {
 pub fn email(address: &str) -> Result<(), Rejection> {
     let ok = address.len() <= 254
         && address.split_once('@').is_some_and(|(local, domain)| {
-            !local.is_empty() && domain.contains('.') && !domain.starts_with('.') && !domain.ends_with('.')
+            !local.is_empty()
+                && domain.contains('.')
+                && !domain.starts_with('.')
+                && !domain.ends_with('.')
         })
         && !address.chars().any(char::is_whitespace);
-    if ok { Ok(()) } else { Err(invalid("Email is invalid")) }
+    if ok {
+        Ok(())
+    } else {
+        Err(invalid("Email is invalid"))
+    }
 }
 
 pub fn max_chars(what: &str, value: &str, max: usize) -> Result<(), Rejection> {
     if value.chars().count() > max {
-        return Err(invalid(format!("{what} is too long (maximum is {max} characters)")));
+        return Err(invalid(format!(
+            "{what} is too long (maximum is {max} characters)"
+        )));
     }
     Ok(())
 }

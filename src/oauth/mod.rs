@@ -38,7 +38,10 @@ pub fn valid_redirect_uri(uri: &str) -> bool {
         return true;
     }
     match url::Url::parse(uri) {
-        Ok(u) => !matches!(u.scheme(), "javascript" | "data" | "vbscript" | "file") && u.fragment().is_none(),
+        Ok(u) => {
+            !matches!(u.scheme(), "javascript" | "data" | "vbscript" | "file")
+                && u.fragment().is_none()
+        }
         Err(_) => false,
     }
 }
@@ -49,8 +52,14 @@ mod tests {
 
     #[test]
     fn pkce_s256_matches_rfc_7636_example() {
-        assert!(pkce_matches("dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk", "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM"));
-        assert!(!pkce_matches("wrong", "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM"));
+        assert!(pkce_matches(
+            "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk",
+            "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM"
+        ));
+        assert!(!pkce_matches(
+            "wrong",
+            "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM"
+        ));
     }
 
     #[test]

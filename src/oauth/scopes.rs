@@ -1,21 +1,70 @@
 //! OAuth scopes: the top-level `read`, `write`, `follow`, `push`, `profile`, the granular
 //! `read:statuses` kind, and `admin:read`/`admin:write` with theirs.
 
-const TOP: [&str; 7] = ["read", "write", "follow", "push", "profile", "admin:read", "admin:write"];
-const READ: [&str; 11] = ["accounts", "blocks", "bookmarks", "favourites", "filters", "follows", "lists", "mutes", "notifications", "search", "statuses"];
-const WRITE: [&str; 14] = [
-    "accounts", "blocks", "bookmarks", "conversations", "favourites", "filters", "follows", "lists", "media", "mutes",
-    "notifications", "reports", "statuses", "push",
+const TOP: [&str; 7] = [
+    "read",
+    "write",
+    "follow",
+    "push",
+    "profile",
+    "admin:read",
+    "admin:write",
 ];
-const ADMIN: [&str; 6] = ["accounts", "reports", "domain_allows", "domain_blocks", "ip_blocks", "email_domain_blocks"];
+const READ: [&str; 11] = [
+    "accounts",
+    "blocks",
+    "bookmarks",
+    "favourites",
+    "filters",
+    "follows",
+    "lists",
+    "mutes",
+    "notifications",
+    "search",
+    "statuses",
+];
+const WRITE: [&str; 14] = [
+    "accounts",
+    "blocks",
+    "bookmarks",
+    "conversations",
+    "favourites",
+    "filters",
+    "follows",
+    "lists",
+    "media",
+    "mutes",
+    "notifications",
+    "reports",
+    "statuses",
+    "push",
+];
+const ADMIN: [&str; 6] = [
+    "accounts",
+    "reports",
+    "domain_allows",
+    "domain_blocks",
+    "ip_blocks",
+    "email_domain_blocks",
+];
 /// The legacy `follow` scope covers these.
-const FOLLOW_COVERS: [&str; 6] = ["read:follows", "write:follows", "read:blocks", "write:blocks", "read:mutes", "write:mutes"];
+const FOLLOW_COVERS: [&str; 6] = [
+    "read:follows",
+    "write:follows",
+    "read:blocks",
+    "write:blocks",
+    "read:mutes",
+    "write:mutes",
+];
 
 pub fn is_known(scope: &str) -> bool {
     if TOP.contains(&scope) {
         return true;
     }
-    if let Some(rest) = scope.strip_prefix("admin:read:").or_else(|| scope.strip_prefix("admin:write:")) {
+    if let Some(rest) = scope
+        .strip_prefix("admin:read:")
+        .or_else(|| scope.strip_prefix("admin:write:"))
+    {
         return ADMIN.contains(&rest) || rest == "canonical_email_blocks";
     }
     match scope.split_once(':') {
@@ -30,7 +79,9 @@ pub fn parse(list: &str) -> Result<Vec<String>, String> {
     let mut out: Vec<String> = Vec::new();
     for s in list.split([' ', '+', ',']).filter(|s| !s.is_empty()) {
         if !is_known(s) {
-            return Err(format!("The requested scope is invalid, unknown, or malformed: {s}"));
+            return Err(format!(
+                "The requested scope is invalid, unknown, or malformed: {s}"
+            ));
         }
         if !out.iter().any(|o| o == s) {
             out.push(s.to_string());
@@ -46,8 +97,11 @@ pub fn parse(list: &str) -> Result<Vec<String>, String> {
 pub fn grants(held: &[String], required: &str) -> bool {
     held.iter().any(|h| {
         h == required
-            || required.strip_prefix(h.as_str()).is_some_and(|rest| rest.starts_with(':'))
-                && !(h == "admin" || (h == "read" || h == "write") && required.starts_with("admin:"))
+            || required
+                .strip_prefix(h.as_str())
+                .is_some_and(|rest| rest.starts_with(':'))
+                && !(h == "admin"
+                    || (h == "read" || h == "write") && required.starts_with("admin:"))
             || (h == "follow" && FOLLOW_COVERS.contains(&required))
     })
 }
@@ -82,7 +136,10 @@ mod tests {
     fn unknown_scopes_are_refused_and_empty_means_read() {
         assert!(parse("read bogus").is_err());
         assert_eq!(parse("").unwrap(), vec!["read".to_string()]);
-        assert_eq!(parse("read+write").unwrap(), vec!["read".to_string(), "write".to_string()]);
+        assert_eq!(
+            parse("read+write").unwrap(),
+            vec!["read".to_string(), "write".to_string()]
+        );
         assert!(subset(&held("read:statuses"), &held("read write")));
         assert!(!subset(&held("push"), &held("read write")));
     }

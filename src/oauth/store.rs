@@ -20,36 +20,59 @@ impl AppRow {
         self.redirect_uris.lines().map(str::to_string).collect()
     }
     pub fn scope_list(&self) -> Vec<String> {
-        self.scopes.split(' ').filter(|s| !s.is_empty()).map(str::to_string).collect()
+        self.scopes
+            .split(' ')
+            .filter(|s| !s.is_empty())
+            .map(str::to_string)
+            .collect()
     }
     pub fn secret_matches(&self, secret: &str) -> bool {
-        super::constant_time_eq(super::hash(secret).as_bytes(), self.client_secret_hash.as_bytes())
+        super::constant_time_eq(
+            super::hash(secret).as_bytes(),
+            self.client_secret_hash.as_bytes(),
+        )
     }
 }
 
-const APP_COLUMNS: &str = "id, name, website, redirect_uris, scopes, client_id, client_secret_hash, created_at";
+const APP_COLUMNS: &str =
+    "id, name, website, redirect_uris, scopes, client_id, client_secret_hash, created_at";
 
 pub async fn create_app(conn: &mut Conn, app: &AppRow) -> Result<(), sqlx::Error> {
-    sqlx::query(crate::sqlf!("INSERT INTO oauth_apps ({APP_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)"))
-        .bind(app.id)
-        .bind(&app.name)
-        .bind(app.website.as_deref())
-        .bind(&app.redirect_uris)
-        .bind(&app.scopes)
-        .bind(&app.client_id)
-        .bind(&app.client_secret_hash)
-        .bind(app.created_at)
-        .execute(&mut *conn)
-        .await?;
+    sqlx::query(crate::sqlf!(
+        "INSERT INTO oauth_apps ({APP_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)"
+    ))
+    .bind(app.id)
+    .bind(&app.name)
+    .bind(app.website.as_deref())
+    .bind(&app.redirect_uris)
+    .bind(&app.scopes)
+    .bind(&app.client_id)
+    .bind(&app.client_secret_hash)
+    .bind(app.created_at)
+    .execute(&mut *conn)
+    .await?;
     Ok(())
 }
 
-pub async fn app_by_client_id(conn: &mut Conn, client_id: &str) -> Result<Option<AppRow>, sqlx::Error> {
-    sqlx::query_as(crate::sqlf!("SELECT {APP_COLUMNS} FROM oauth_apps WHERE client_id = $1")).bind(client_id).fetch_optional(&mut *conn).await
+pub async fn app_by_client_id(
+    conn: &mut Conn,
+    client_id: &str,
+) -> Result<Option<AppRow>, sqlx::Error> {
+    sqlx::query_as(crate::sqlf!(
+        "SELECT {APP_COLUMNS} FROM oauth_apps WHERE client_id = $1"
+    ))
+    .bind(client_id)
+    .fetch_optional(&mut *conn)
+    .await
 }
 
 pub async fn app_by_id(conn: &mut Conn, id: i64) -> Result<Option<AppRow>, sqlx::Error> {
-    sqlx::query_as(crate::sqlf!("SELECT {APP_COLUMNS} FROM oauth_apps WHERE id = $1")).bind(id).fetch_optional(&mut *conn).await
+    sqlx::query_as(crate::sqlf!(
+        "SELECT {APP_COLUMNS} FROM oauth_apps WHERE id = $1"
+    ))
+    .bind(id)
+    .fetch_optional(&mut *conn)
+    .await
 }
 
 pub struct NewCode<'a> {
@@ -106,7 +129,12 @@ pub struct IssuedToken {
     pub created_at: i64,
 }
 
-pub async fn issue_token(conn: &mut Conn, app_id: i64, account_id: Option<i64>, scopes: &str) -> Result<IssuedToken, sqlx::Error> {
+pub async fn issue_token(
+    conn: &mut Conn,
+    app_id: i64,
+    account_id: Option<i64>,
+    scopes: &str,
+) -> Result<IssuedToken, sqlx::Error> {
     let token = super::new_secret();
     let created_at = now_ms();
     sqlx::query("INSERT INTO oauth_tokens (id, token_hash, app_id, account_id, scopes, created_at, revoked_at) VALUES ($1, $2, $3, $4, $5, $6, NULL)")
@@ -118,7 +146,11 @@ pub async fn issue_token(conn: &mut Conn, app_id: i64, account_id: Option<i64>, 
         .bind(created_at)
         .execute(&mut *conn)
         .await?;
-    Ok(IssuedToken { token, scopes: scopes.to_string(), created_at })
+    Ok(IssuedToken {
+        token,
+        scopes: scopes.to_string(),
+        created_at,
+    })
 }
 
 #[derive(Debug, Clone, sqlx::FromRow)]

@@ -13,7 +13,14 @@ pub async fn apply(conn: &mut Conn, rec: &Recorded) -> Result<(), sqlx::Error> {
         Event::StatusPosted(e) => fan_out_status(conn, e).await,
         Event::StatusReblogged(e) => {
             if !matches!(e.visibility.as_str(), "public" | "unlisted") {
-                return insert(conn, e.account_id, e.reblog_id, e.account_id, Some(e.status_id)).await;
+                return insert(
+                    conn,
+                    e.account_id,
+                    e.reblog_id,
+                    e.account_id,
+                    Some(e.status_id),
+                )
+                .await;
             }
             sqlx::query(
                 "INSERT INTO home_feed (account_id, status_id, author_id, reblog_of_id) \
@@ -25,11 +32,20 @@ pub async fn apply(conn: &mut Conn, rec: &Recorded) -> Result<(), sqlx::Error> {
             .bind(e.status_id)
             .execute(&mut *conn)
             .await?;
-            insert(conn, e.account_id, e.reblog_id, e.account_id, Some(e.status_id)).await
+            insert(
+                conn,
+                e.account_id,
+                e.reblog_id,
+                e.account_id,
+                Some(e.status_id),
+            )
+            .await
         }
         Event::StatusUnreblogged(e) => remove_status(conn, e.reblog_id).await,
         Event::StatusDeleted(e) => remove_status(conn, e.status_id).await,
-        Event::Followed(e) | Event::FollowRequestAuthorized(e) => merge(conn, e, rec.recorded_at).await,
+        Event::Followed(e) | Event::FollowRequestAuthorized(e) => {
+            merge(conn, e, rec.recorded_at).await
+        }
         Event::Unfollowed(e) => {
             sqlx::query("DELETE FROM home_feed WHERE account_id = $1 AND author_id = $2")
                 .bind(e.account_id)
@@ -42,7 +58,13 @@ pub async fn apply(conn: &mut Conn, rec: &Recorded) -> Result<(), sqlx::Error> {
     }
 }
 
-pub async fn insert(conn: &mut Conn, account_id: i64, status_id: i64, author_id: i64, reblog_of_id: Option<i64>) -> Result<(), sqlx::Error> {
+pub async fn insert(
+    conn: &mut Conn,
+    account_id: i64,
+    status_id: i64,
+    author_id: i64,
+    reblog_of_id: Option<i64>,
+) -> Result<(), sqlx::Error> {
     sqlx::query("INSERT INTO home_feed (account_id, status_id, author_id, reblog_of_id) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING")
         .bind(account_id)
         .bind(status_id)
@@ -54,7 +76,10 @@ pub async fn insert(conn: &mut Conn, account_id: i64, status_id: i64, author_id:
 }
 
 pub async fn remove_status(conn: &mut Conn, status_id: i64) -> Result<(), sqlx::Error> {
-    sqlx::query("DELETE FROM home_feed WHERE status_id = $1 OR reblog_of_id = $1").bind(status_id).execute(&mut *conn).await?;
+    sqlx::query("DELETE FROM home_feed WHERE status_id = $1 OR reblog_of_id = $1")
+        .bind(status_id)
+        .execute(&mut *conn)
+        .await?;
     Ok(())
 }
 
@@ -66,7 +91,10 @@ async fn fan_out_status(conn: &mut Conn, e: &StatusPosted) -> Result<(), sqlx::E
             insert(conn, *account_id, e.status_id, e.account_id, None).await?;
         }
     } else {
-        match e.in_reply_to_account_id.filter(|other| *other != e.account_id) {
+        match e
+            .in_reply_to_account_id
+            .filter(|other| *other != e.account_id)
+        {
             None => {
                 sqlx::query(
                     "INSERT INTO home_feed (account_id, status_id, author_id, reblog_of_id) \

@@ -12,7 +12,10 @@ pub async fn apply(conn: &mut Conn, rec: &Recorded) -> Result<(), sqlx::Error> {
         Event::AccountSuspended(e) => set_suspended(conn, e.account_id, true).await,
         Event::AccountUnsuspended(e) => set_suspended(conn, e.account_id, false).await,
         Event::AccountApproved(e) => {
-            sqlx::query("UPDATE local_users SET approved = 1 WHERE account_id = $1").bind(e.account_id).execute(&mut *conn).await?;
+            sqlx::query("UPDATE local_users SET approved = 1 WHERE account_id = $1")
+                .bind(e.account_id)
+                .execute(&mut *conn)
+                .await?;
             Ok(())
         }
         Event::StatusPosted(e) => status_posted(conn, e).await,
@@ -32,11 +35,15 @@ pub async fn apply(conn: &mut Conn, rec: &Recorded) -> Result<(), sqlx::Error> {
                 .await?;
             Ok(())
         }
-        Event::FollowRequestRejected(e) | Event::FollowRequestCancelled(e) => delete_request(conn, e).await,
+        Event::FollowRequestRejected(e) | Event::FollowRequestCancelled(e) => {
+            delete_request(conn, e).await
+        }
         Event::Unfollowed(e) => unfollowed(conn, e).await,
         // Deleted at once so the client sees it gone; the notifications projector agrees.
         Event::NotificationDismissed(e) => super::notifications::dismiss(conn, e).await,
-        Event::NotificationsCleared(e) => super::notifications::clear(conn, e.account_id, rec.id).await,
+        Event::NotificationsCleared(e) => {
+            super::notifications::clear(conn, e.account_id, rec.id).await
+        }
     }
 }
 
@@ -76,7 +83,9 @@ async fn account_registered(conn: &mut Conn, e: &AccountRegistered) -> Result<()
 
 async fn profile_updated(conn: &mut Conn, e: &AccountProfileUpdated) -> Result<(), sqlx::Error> {
     let fields = match &e.fields {
-        Some(f) => Some(serde_json::to_string(f).map_err(|err| sqlx::Error::Encode(Box::new(err)))?),
+        Some(f) => {
+            Some(serde_json::to_string(f).map_err(|err| sqlx::Error::Encode(Box::new(err)))?)
+        }
         None => None,
     };
     sqlx::query(
@@ -97,8 +106,16 @@ async fn profile_updated(conn: &mut Conn, e: &AccountProfileUpdated) -> Result<(
     Ok(())
 }
 
-async fn set_suspended(conn: &mut Conn, account_id: i64, suspended: bool) -> Result<(), sqlx::Error> {
-    sqlx::query("UPDATE accounts SET suspended = $2 WHERE id = $1").bind(account_id).bind(flag(suspended)).execute(&mut *conn).await?;
+async fn set_suspended(
+    conn: &mut Conn,
+    account_id: i64,
+    suspended: bool,
+) -> Result<(), sqlx::Error> {
+    sqlx::query("UPDATE accounts SET suspended = $2 WHERE id = $1")
+        .bind(account_id)
+        .bind(flag(suspended))
+        .execute(&mut *conn)
+        .await?;
     Ok(())
 }
 
@@ -141,11 +158,13 @@ async fn status_posted(conn: &mut Conn, e: &StatusPosted) -> Result<(), sqlx::Er
             .bind(e.created_at)
             .execute(&mut *conn)
             .await?;
-        sqlx::query("INSERT INTO status_tags (status_id, tag) VALUES ($1, $2) ON CONFLICT DO NOTHING")
-            .bind(e.status_id)
-            .bind(&name)
-            .execute(&mut *conn)
-            .await?;
+        sqlx::query(
+            "INSERT INTO status_tags (status_id, tag) VALUES ($1, $2) ON CONFLICT DO NOTHING",
+        )
+        .bind(e.status_id)
+        .bind(&name)
+        .execute(&mut *conn)
+        .await?;
     }
     sqlx::query("UPDATE accounts SET statuses_count = statuses_count + 1, last_status_at = $2 WHERE id = $1")
         .bind(e.account_id)
@@ -153,25 +172,36 @@ async fn status_posted(conn: &mut Conn, e: &StatusPosted) -> Result<(), sqlx::Er
         .execute(&mut *conn)
         .await?;
     if let Some(parent) = e.in_reply_to_id {
-        sqlx::query("UPDATE statuses SET replies_count = replies_count + 1 WHERE id = $1").bind(parent).execute(&mut *conn).await?;
+        sqlx::query("UPDATE statuses SET replies_count = replies_count + 1 WHERE id = $1")
+            .bind(parent)
+            .execute(&mut *conn)
+            .await?;
     }
     super::home::insert(conn, e.account_id, e.status_id, e.account_id, None).await
 }
 
 async fn status_deleted(conn: &mut Conn, e: &StatusDeleted) -> Result<(), sqlx::Error> {
-    let parent: Option<Option<i64>> = sqlx::query_scalar("SELECT in_reply_to_id FROM statuses WHERE id = $1")
-        .bind(e.status_id)
-        .fetch_optional(&mut *conn)
-        .await?;
+    let parent: Option<Option<i64>> =
+        sqlx::query_scalar("SELECT in_reply_to_id FROM statuses WHERE id = $1")
+            .bind(e.status_id)
+            .fetch_optional(&mut *conn)
+            .await?;
     let Some(parent) = parent else { return Ok(()) };
     // Reblogs of a deleted status go with it, as in Mastodon.
-    let reblogs: Vec<(i64, i64)> = sqlx::query_as("SELECT id, account_id FROM statuses WHERE reblog_of_id = $1")
-        .bind(e.status_id)
-        .fetch_all(&mut *conn)
-        .await?;
+    let reblogs: Vec<(i64, i64)> =
+        sqlx::query_as("SELECT id, account_id FROM statuses WHERE reblog_of_id = $1")
+            .bind(e.status_id)
+            .fetch_all(&mut *conn)
+            .await?;
     for (reblog_id, account_id) in reblogs {
-        sqlx::query("DELETE FROM statuses WHERE id = $1").bind(reblog_id).execute(&mut *conn).await?;
-        sqlx::query("UPDATE accounts SET statuses_count = statuses_count - 1 WHERE id = $1").bind(account_id).execute(&mut *conn).await?;
+        sqlx::query("DELETE FROM statuses WHERE id = $1")
+            .bind(reblog_id)
+            .execute(&mut *conn)
+            .await?;
+        sqlx::query("UPDATE accounts SET statuses_count = statuses_count - 1 WHERE id = $1")
+            .bind(account_id)
+            .execute(&mut *conn)
+            .await?;
     }
     for sql in [
         "DELETE FROM statuses WHERE id = $1",
@@ -179,24 +209,38 @@ async fn status_deleted(conn: &mut Conn, e: &StatusDeleted) -> Result<(), sqlx::
         "DELETE FROM status_tags WHERE status_id = $1",
         "DELETE FROM favourites WHERE status_id = $1",
     ] {
-        sqlx::query(sql).bind(e.status_id).execute(&mut *conn).await?;
+        sqlx::query(sql)
+            .bind(e.status_id)
+            .execute(&mut *conn)
+            .await?;
     }
-    sqlx::query("UPDATE accounts SET statuses_count = statuses_count - 1 WHERE id = $1").bind(e.account_id).execute(&mut *conn).await?;
+    sqlx::query("UPDATE accounts SET statuses_count = statuses_count - 1 WHERE id = $1")
+        .bind(e.account_id)
+        .execute(&mut *conn)
+        .await?;
     if let Some(parent) = parent {
-        sqlx::query("UPDATE statuses SET replies_count = replies_count - 1 WHERE id = $1").bind(parent).execute(&mut *conn).await?;
+        sqlx::query("UPDATE statuses SET replies_count = replies_count - 1 WHERE id = $1")
+            .bind(parent)
+            .execute(&mut *conn)
+            .await?;
     }
     super::home::remove_status(conn, e.status_id).await
 }
 
 async fn favourited(conn: &mut Conn, e: &Favourite) -> Result<(), sqlx::Error> {
-    sqlx::query("INSERT INTO favourites (id, account_id, status_id, created_at) VALUES ($1, $2, $3, $4)")
-        .bind(e.favourite_id)
-        .bind(e.account_id)
+    sqlx::query(
+        "INSERT INTO favourites (id, account_id, status_id, created_at) VALUES ($1, $2, $3, $4)",
+    )
+    .bind(e.favourite_id)
+    .bind(e.account_id)
+    .bind(e.status_id)
+    .bind(e.created_at)
+    .execute(&mut *conn)
+    .await?;
+    sqlx::query("UPDATE statuses SET favourites_count = favourites_count + 1 WHERE id = $1")
         .bind(e.status_id)
-        .bind(e.created_at)
         .execute(&mut *conn)
         .await?;
-    sqlx::query("UPDATE statuses SET favourites_count = favourites_count + 1 WHERE id = $1").bind(e.status_id).execute(&mut *conn).await?;
     Ok(())
 }
 
@@ -207,15 +251,23 @@ async fn unfavourited(conn: &mut Conn, e: &Favourite) -> Result<(), sqlx::Error>
         .execute(&mut *conn)
         .await?;
     if gone.rows_affected() > 0 {
-        sqlx::query("UPDATE statuses SET favourites_count = favourites_count - 1 WHERE id = $1").bind(e.status_id).execute(&mut *conn).await?;
+        sqlx::query("UPDATE statuses SET favourites_count = favourites_count - 1 WHERE id = $1")
+            .bind(e.status_id)
+            .execute(&mut *conn)
+            .await?;
     }
     Ok(())
 }
 
 async fn reblogged(conn: &mut Conn, e: &Reblog) -> Result<(), sqlx::Error> {
-    let original: Option<(String,)> = sqlx::query_as("SELECT uri FROM statuses WHERE id = $1").bind(e.status_id).fetch_optional(&mut *conn).await?;
+    let original: Option<(String,)> = sqlx::query_as("SELECT uri FROM statuses WHERE id = $1")
+        .bind(e.status_id)
+        .fetch_optional(&mut *conn)
+        .await?;
     // The original was deleted before this reblog reached the log: nothing to show.
-    let Some((original_uri,)) = original else { return Ok(()) };
+    let Some((original_uri,)) = original else {
+        return Ok(());
+    };
     sqlx::query(
         "INSERT INTO statuses (id, account_id, uri, url, text, content, spoiler_text, visibility, sensitive, \
          language, in_reply_to_id, in_reply_to_account_id, reblog_of_id, application_name, application_website, \
@@ -230,20 +282,39 @@ async fn reblogged(conn: &mut Conn, e: &Reblog) -> Result<(), sqlx::Error> {
     .bind(e.created_at)
     .execute(&mut *conn)
     .await?;
-    sqlx::query("UPDATE statuses SET reblogs_count = reblogs_count + 1 WHERE id = $1").bind(e.status_id).execute(&mut *conn).await?;
+    sqlx::query("UPDATE statuses SET reblogs_count = reblogs_count + 1 WHERE id = $1")
+        .bind(e.status_id)
+        .execute(&mut *conn)
+        .await?;
     sqlx::query("UPDATE accounts SET statuses_count = statuses_count + 1, last_status_at = $2 WHERE id = $1")
         .bind(e.account_id)
         .bind(e.created_at)
         .execute(&mut *conn)
         .await?;
-    super::home::insert(conn, e.account_id, e.reblog_id, e.account_id, Some(e.status_id)).await
+    super::home::insert(
+        conn,
+        e.account_id,
+        e.reblog_id,
+        e.account_id,
+        Some(e.status_id),
+    )
+    .await
 }
 
 async fn unreblogged(conn: &mut Conn, e: &Reblog) -> Result<(), sqlx::Error> {
-    let gone = sqlx::query("DELETE FROM statuses WHERE id = $1").bind(e.reblog_id).execute(&mut *conn).await?;
+    let gone = sqlx::query("DELETE FROM statuses WHERE id = $1")
+        .bind(e.reblog_id)
+        .execute(&mut *conn)
+        .await?;
     if gone.rows_affected() > 0 {
-        sqlx::query("UPDATE statuses SET reblogs_count = reblogs_count - 1 WHERE id = $1").bind(e.status_id).execute(&mut *conn).await?;
-        sqlx::query("UPDATE accounts SET statuses_count = statuses_count - 1 WHERE id = $1").bind(e.account_id).execute(&mut *conn).await?;
+        sqlx::query("UPDATE statuses SET reblogs_count = reblogs_count - 1 WHERE id = $1")
+            .bind(e.status_id)
+            .execute(&mut *conn)
+            .await?;
+        sqlx::query("UPDATE accounts SET statuses_count = statuses_count - 1 WHERE id = $1")
+            .bind(e.account_id)
+            .execute(&mut *conn)
+            .await?;
     }
     super::home::remove_status(conn, e.reblog_id).await
 }

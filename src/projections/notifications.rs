@@ -10,20 +10,72 @@ pub async fn apply(conn: &mut Conn, rec: &Recorded) -> Result<(), sqlx::Error> {
     match &rec.event {
         Event::StatusPosted(e) => {
             for mentioned in e.mentions.iter().filter(|m| **m != e.account_id) {
-                notify(conn, rec.id, *mentioned, e.account_id, "mention", Some(e.status_id), at).await?;
+                notify(
+                    conn,
+                    rec.id,
+                    *mentioned,
+                    e.account_id,
+                    "mention",
+                    Some(e.status_id),
+                    at,
+                )
+                .await?;
             }
             Ok(())
         }
         Event::StatusFavourited(e) if e.account_id != e.status_account_id => {
-            notify(conn, rec.id, e.status_account_id, e.account_id, "favourite", Some(e.status_id), at).await
+            notify(
+                conn,
+                rec.id,
+                e.status_account_id,
+                e.account_id,
+                "favourite",
+                Some(e.status_id),
+                at,
+            )
+            .await
         }
         Event::StatusReblogged(e) if e.account_id != e.status_account_id => {
-            notify(conn, rec.id, e.status_account_id, e.account_id, "reblog", Some(e.status_id), at).await
+            notify(
+                conn,
+                rec.id,
+                e.status_account_id,
+                e.account_id,
+                "reblog",
+                Some(e.status_id),
+                at,
+            )
+            .await
         }
-        Event::Followed(e) => notify(conn, rec.id, e.target_account_id, e.account_id, "follow", None, at).await,
-        Event::FollowRequested(e) => notify(conn, rec.id, e.target_account_id, e.account_id, "follow_request", None, at).await,
+        Event::Followed(e) => {
+            notify(
+                conn,
+                rec.id,
+                e.target_account_id,
+                e.account_id,
+                "follow",
+                None,
+                at,
+            )
+            .await
+        }
+        Event::FollowRequested(e) => {
+            notify(
+                conn,
+                rec.id,
+                e.target_account_id,
+                e.account_id,
+                "follow_request",
+                None,
+                at,
+            )
+            .await
+        }
         Event::StatusDeleted(e) => {
-            sqlx::query("DELETE FROM notifications WHERE status_id = $1").bind(e.status_id).execute(&mut *conn).await?;
+            sqlx::query("DELETE FROM notifications WHERE status_id = $1")
+                .bind(e.status_id)
+                .execute(&mut *conn)
+                .await?;
             Ok(())
         }
         Event::NotificationDismissed(e) => dismiss(conn, e).await,
@@ -67,7 +119,11 @@ pub async fn dismiss(conn: &mut Conn, e: &NotificationDismissed) -> Result<(), s
 }
 
 /// Clears what was notified before the clearing event (ids are event ids, so time-ordered).
-pub async fn clear(conn: &mut Conn, account_id: i64, clear_event_id: i64) -> Result<(), sqlx::Error> {
+pub async fn clear(
+    conn: &mut Conn,
+    account_id: i64,
+    clear_event_id: i64,
+) -> Result<(), sqlx::Error> {
     sqlx::query("DELETE FROM notifications WHERE account_id = $1 AND id < $2")
         .bind(account_id)
         .bind(clear_event_id)

@@ -44,11 +44,18 @@ pub async fn checkpoint(conn: &mut Conn, name: &str) -> Result<i64, sqlx::Error>
         .bind(name)
         .execute(&mut *conn)
         .await?;
-    sqlx::query_scalar("UPDATE projector_checkpoints SET seq = seq WHERE name = $1 RETURNING seq").bind(name).fetch_one(&mut *conn).await
+    sqlx::query_scalar("UPDATE projector_checkpoints SET seq = seq WHERE name = $1 RETURNING seq")
+        .bind(name)
+        .fetch_one(&mut *conn)
+        .await
 }
 
 pub async fn set_checkpoint(conn: &mut Conn, name: &str, seq: i64) -> Result<(), sqlx::Error> {
-    sqlx::query("UPDATE projector_checkpoints SET seq = $2 WHERE name = $1").bind(name).bind(seq).execute(&mut *conn).await?;
+    sqlx::query("UPDATE projector_checkpoints SET seq = $2 WHERE name = $1")
+        .bind(name)
+        .bind(seq)
+        .execute(&mut *conn)
+        .await?;
     Ok(())
 }
 
@@ -96,7 +103,8 @@ pub fn spawn(db: Db, notify: Arc<Notify>) -> JoinHandle<()> {
                     // Never skip an event: a projector that cannot apply one stops and retries.
                     failures = failures.saturating_add(1);
                     tracing::error!(error = %e, failures, "projector failed; will retry");
-                    tokio::time::sleep(Duration::from_millis(200 * u64::from(failures.min(50)))).await;
+                    tokio::time::sleep(Duration::from_millis(200 * u64::from(failures.min(50))))
+                        .await;
                     continue;
                 }
             }

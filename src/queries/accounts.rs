@@ -47,21 +47,38 @@ pub async fn by_id(conn: &mut Conn, id: i64) -> Result<Option<AccountRow>, sqlx:
 }
 
 pub async fn by_ids(conn: &mut Conn, ids: &[i64]) -> Result<HashMap<i64, AccountRow>, sqlx::Error> {
-    let mut sql = Sql::new(&format!("SELECT {ACCOUNT_COLUMNS} FROM accounts a WHERE a.id IN ("));
+    let mut sql = Sql::new(&format!(
+        "SELECT {ACCOUNT_COLUMNS} FROM accounts a WHERE a.id IN ("
+    ));
     sql.ints(ids).push(")");
-    Ok(sql.fetch_all::<AccountRow>(conn).await?.into_iter().map(|a| (a.id, a)).collect())
+    Ok(sql
+        .fetch_all::<AccountRow>(conn)
+        .await?
+        .into_iter()
+        .map(|a| (a.id, a))
+        .collect())
 }
 
 /// A local account by username, ignoring case.
-pub async fn local_by_username(conn: &mut Conn, username: &str) -> Result<Option<AccountRow>, sqlx::Error> {
-    let mut sql = Sql::new(&format!("SELECT {ACCOUNT_COLUMNS} FROM accounts a WHERE a.domain IS NULL AND a.username_lower = "));
+pub async fn local_by_username(
+    conn: &mut Conn,
+    username: &str,
+) -> Result<Option<AccountRow>, sqlx::Error> {
+    let mut sql = Sql::new(&format!(
+        "SELECT {ACCOUNT_COLUMNS} FROM accounts a WHERE a.domain IS NULL AND a.username_lower = "
+    ));
     sql.text(&username.to_lowercase());
     Ok(sql.fetch_all(conn).await?.into_iter().next())
 }
 
-pub async fn local_by_usernames(conn: &mut Conn, usernames: &[String]) -> Result<Vec<AccountRow>, sqlx::Error> {
+pub async fn local_by_usernames(
+    conn: &mut Conn,
+    usernames: &[String],
+) -> Result<Vec<AccountRow>, sqlx::Error> {
     let lower: Vec<String> = usernames.iter().map(|u| u.to_lowercase()).collect();
-    let mut sql = Sql::new(&format!("SELECT {ACCOUNT_COLUMNS} FROM accounts a WHERE a.domain IS NULL AND a.username_lower IN ("));
+    let mut sql = Sql::new(&format!(
+        "SELECT {ACCOUNT_COLUMNS} FROM accounts a WHERE a.domain IS NULL AND a.username_lower IN ("
+    ));
     sql.texts(&lower).push(")");
     sql.fetch_all(conn).await
 }
@@ -93,19 +110,32 @@ pub async fn email_taken(conn: &mut Conn, email: &str) -> Result<bool, sqlx::Err
     Ok(n > 0)
 }
 
-pub async fn password_hash(conn: &mut Conn, account_id: i64) -> Result<Option<String>, sqlx::Error> {
-    sqlx::query_scalar("SELECT password_hash FROM account_secrets WHERE account_id = $1").bind(account_id).fetch_optional(&mut *conn).await
+pub async fn password_hash(
+    conn: &mut Conn,
+    account_id: i64,
+) -> Result<Option<String>, sqlx::Error> {
+    sqlx::query_scalar("SELECT password_hash FROM account_secrets WHERE account_id = $1")
+        .bind(account_id)
+        .fetch_optional(&mut *conn)
+        .await
 }
 
 pub async fn list_local(conn: &mut Conn) -> Result<Vec<(AccountRow, UserRow)>, sqlx::Error> {
-    let accounts = Sql::new(&format!("SELECT {ACCOUNT_COLUMNS} FROM accounts a WHERE a.domain IS NULL ORDER BY a.id"))
-        .fetch_all::<AccountRow>(conn)
-        .await?;
-    let users: Vec<UserRow> = sqlx::query_as("SELECT account_id, email, role, approved, confirmed, locale, created_at FROM local_users")
-        .fetch_all(&mut *conn)
-        .await?;
+    let accounts = Sql::new(&format!(
+        "SELECT {ACCOUNT_COLUMNS} FROM accounts a WHERE a.domain IS NULL ORDER BY a.id"
+    ))
+    .fetch_all::<AccountRow>(conn)
+    .await?;
+    let users: Vec<UserRow> = sqlx::query_as(
+        "SELECT account_id, email, role, approved, confirmed, locale, created_at FROM local_users",
+    )
+    .fetch_all(&mut *conn)
+    .await?;
     let mut users: HashMap<i64, UserRow> = users.into_iter().map(|u| (u.account_id, u)).collect();
-    Ok(accounts.into_iter().filter_map(|a| users.remove(&a.id).map(|u| (a, u))).collect())
+    Ok(accounts
+        .into_iter()
+        .filter_map(|a| users.remove(&a.id).map(|u| (a, u)))
+        .collect())
 }
 
 /// An account with the id of the row it was paged by (follow or favourite ids).
@@ -120,43 +150,86 @@ struct CursorRow {
     account_id: i64,
 }
 
-async fn paged_accounts(conn: &mut Conn, mut sql: Sql, page: &Page, cursor_col: &str) -> Result<Vec<Paged<AccountRow>>, sqlx::Error> {
+async fn paged_accounts(
+    conn: &mut Conn,
+    mut sql: Sql,
+    page: &Page,
+    cursor_col: &str,
+) -> Result<Vec<Paged<AccountRow>>, sqlx::Error> {
     page.apply(&mut sql, cursor_col);
     let rows: Vec<CursorRow> = page.finish(sql.fetch_all(conn).await?);
     let ids: Vec<i64> = rows.iter().map(|r| r.account_id).collect();
     let mut accounts = by_ids(conn, &ids).await?;
     Ok(rows
         .into_iter()
-        .filter_map(|r| accounts.remove(&r.account_id).filter(|a| a.suspended == 0).map(|item| Paged { cursor: r.cursor, item }))
+        .filter_map(|r| {
+            accounts
+                .remove(&r.account_id)
+                .filter(|a| a.suspended == 0)
+                .map(|item| Paged {
+                    cursor: r.cursor,
+                    item,
+                })
+        })
         .collect())
 }
 
-pub async fn followers(conn: &mut Conn, account_id: i64, page: &Page) -> Result<Vec<Paged<AccountRow>>, sqlx::Error> {
-    let mut sql = Sql::new("SELECT f.id AS cursor, f.account_id AS account_id FROM follows f WHERE f.target_account_id = ");
+pub async fn followers(
+    conn: &mut Conn,
+    account_id: i64,
+    page: &Page,
+) -> Result<Vec<Paged<AccountRow>>, sqlx::Error> {
+    let mut sql = Sql::new(
+        "SELECT f.id AS cursor, f.account_id AS account_id FROM follows f WHERE f.target_account_id = ",
+    );
     sql.int(account_id);
     paged_accounts(conn, sql, page, "f.id").await
 }
 
-pub async fn following(conn: &mut Conn, account_id: i64, page: &Page) -> Result<Vec<Paged<AccountRow>>, sqlx::Error> {
-    let mut sql = Sql::new("SELECT f.id AS cursor, f.target_account_id AS account_id FROM follows f WHERE f.account_id = ");
+pub async fn following(
+    conn: &mut Conn,
+    account_id: i64,
+    page: &Page,
+) -> Result<Vec<Paged<AccountRow>>, sqlx::Error> {
+    let mut sql = Sql::new(
+        "SELECT f.id AS cursor, f.target_account_id AS account_id FROM follows f WHERE f.account_id = ",
+    );
     sql.int(account_id);
     paged_accounts(conn, sql, page, "f.id").await
 }
 
-pub async fn follow_requests(conn: &mut Conn, target_id: i64, page: &Page) -> Result<Vec<Paged<AccountRow>>, sqlx::Error> {
-    let mut sql = Sql::new("SELECT r.id AS cursor, r.account_id AS account_id FROM follow_requests r WHERE r.target_account_id = ");
+pub async fn follow_requests(
+    conn: &mut Conn,
+    target_id: i64,
+    page: &Page,
+) -> Result<Vec<Paged<AccountRow>>, sqlx::Error> {
+    let mut sql = Sql::new(
+        "SELECT r.id AS cursor, r.account_id AS account_id FROM follow_requests r WHERE r.target_account_id = ",
+    );
     sql.int(target_id);
     paged_accounts(conn, sql, page, "r.id").await
 }
 
-pub async fn favourited_by(conn: &mut Conn, status_id: i64, page: &Page) -> Result<Vec<Paged<AccountRow>>, sqlx::Error> {
-    let mut sql = Sql::new("SELECT v.id AS cursor, v.account_id AS account_id FROM favourites v WHERE v.status_id = ");
+pub async fn favourited_by(
+    conn: &mut Conn,
+    status_id: i64,
+    page: &Page,
+) -> Result<Vec<Paged<AccountRow>>, sqlx::Error> {
+    let mut sql = Sql::new(
+        "SELECT v.id AS cursor, v.account_id AS account_id FROM favourites v WHERE v.status_id = ",
+    );
     sql.int(status_id);
     paged_accounts(conn, sql, page, "v.id").await
 }
 
-pub async fn reblogged_by(conn: &mut Conn, status_id: i64, page: &Page) -> Result<Vec<Paged<AccountRow>>, sqlx::Error> {
-    let mut sql = Sql::new("SELECT s.id AS cursor, s.account_id AS account_id FROM statuses s WHERE s.reblog_of_id = ");
+pub async fn reblogged_by(
+    conn: &mut Conn,
+    status_id: i64,
+    page: &Page,
+) -> Result<Vec<Paged<AccountRow>>, sqlx::Error> {
+    let mut sql = Sql::new(
+        "SELECT s.id AS cursor, s.account_id AS account_id FROM statuses s WHERE s.reblog_of_id = ",
+    );
     sql.int(status_id);
     paged_accounts(conn, sql, page, "s.id").await
 }
@@ -170,14 +243,29 @@ pub struct Relationship {
     pub requested_by: bool,
 }
 
-pub async fn relationships(conn: &mut Conn, viewer: i64, targets: &[i64]) -> Result<Vec<Relationship>, sqlx::Error> {
+pub async fn relationships(
+    conn: &mut Conn,
+    viewer: i64,
+    targets: &[i64],
+) -> Result<Vec<Relationship>, sqlx::Error> {
     let pairs = |table: &str, outgoing: bool| {
-        let (me, them) = if outgoing { ("account_id", "target_account_id") } else { ("target_account_id", "account_id") };
+        let (me, them) = if outgoing {
+            ("account_id", "target_account_id")
+        } else {
+            ("target_account_id", "account_id")
+        };
         let mut sql = Sql::new(&format!("SELECT {them} FROM {table} WHERE {me} = "));
-        sql.int(viewer).push(&format!(" AND {them} IN (")).ints(targets).push(")");
+        sql.int(viewer)
+            .push(&format!(" AND {them} IN ("))
+            .ints(targets)
+            .push(")");
         sql
     };
-    let set = |rows: Vec<(i64,)>| rows.into_iter().map(|(id,)| id).collect::<std::collections::HashSet<i64>>();
+    let set = |rows: Vec<(i64,)>| {
+        rows.into_iter()
+            .map(|(id,)| id)
+            .collect::<std::collections::HashSet<i64>>()
+    };
     let following = set(pairs("follows", true).fetch_all(conn).await?);
     let followed_by = set(pairs("follows", false).fetch_all(conn).await?);
     let requested = set(pairs("follow_requests", true).fetch_all(conn).await?);

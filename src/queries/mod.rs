@@ -23,7 +23,10 @@ enum Arg {
 
 impl Sql {
     pub fn new(text: &str) -> Sql {
-        Sql { text: text.to_string(), args: Vec::new() }
+        Sql {
+            text: text.to_string(),
+            args: Vec::new(),
+        }
     }
 
     pub fn push(&mut self, text: &str) -> &mut Sql {
@@ -86,7 +89,9 @@ impl Sql {
     where
         T: for<'r> sqlx::FromRow<'r, sqlx::any::AnyRow> + Send + Unpin,
     {
-        sqlx::query_as_with::<Any, T, _>(sqlx::AssertSqlSafe(self.text.clone()), self.arguments()?).fetch_all(&mut *conn).await
+        sqlx::query_as_with::<Any, T, _>(sqlx::AssertSqlSafe(self.text.clone()), self.arguments()?)
+            .fetch_all(&mut *conn)
+            .await
     }
 }
 
@@ -111,9 +116,11 @@ impl Page {
         }
         if let Some(min) = self.min_id {
             sql.push(&format!(" AND {column} > ")).int(min);
-            sql.push(&format!(" ORDER BY {column} ASC LIMIT ")).int(self.limit);
+            sql.push(&format!(" ORDER BY {column} ASC LIMIT "))
+                .int(self.limit);
         } else {
-            sql.push(&format!(" ORDER BY {column} DESC LIMIT ")).int(self.limit);
+            sql.push(&format!(" ORDER BY {column} DESC LIMIT "))
+                .int(self.limit);
         }
     }
 

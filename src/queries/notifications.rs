@@ -30,14 +30,23 @@ pub struct Filter {
     pub from_account_id: Option<i64>,
 }
 
-pub async fn list(conn: &mut Conn, account_id: i64, filter: &Filter, page: &Page) -> Result<Vec<NotificationView>, sqlx::Error> {
-    let mut sql = Sql::new("SELECT n.id, n.account_id, n.from_account_id, n.type, n.status_id, n.created_at FROM notifications n WHERE n.account_id = ");
+pub async fn list(
+    conn: &mut Conn,
+    account_id: i64,
+    filter: &Filter,
+    page: &Page,
+) -> Result<Vec<NotificationView>, sqlx::Error> {
+    let mut sql = Sql::new(
+        "SELECT n.id, n.account_id, n.from_account_id, n.type, n.status_id, n.created_at FROM notifications n WHERE n.account_id = ",
+    );
     sql.int(account_id);
     if !filter.types.is_empty() {
         sql.push(" AND n.type IN (").texts(&filter.types).push(")");
     }
     if !filter.exclude_types.is_empty() {
-        sql.push(" AND n.type NOT IN (").texts(&filter.exclude_types).push(")");
+        sql.push(" AND n.type NOT IN (")
+            .texts(&filter.exclude_types)
+            .push(")");
     }
     if let Some(from) = filter.from_account_id {
         sql.push(" AND n.from_account_id = ").int(from);
@@ -47,19 +56,35 @@ pub async fn list(conn: &mut Conn, account_id: i64, filter: &Filter, page: &Page
     hydrate(conn, account_id, rows).await
 }
 
-pub async fn get(conn: &mut Conn, account_id: i64, id: i64) -> Result<Option<NotificationView>, sqlx::Error> {
-    let mut sql = Sql::new("SELECT n.id, n.account_id, n.from_account_id, n.type, n.status_id, n.created_at FROM notifications n WHERE n.account_id = ");
+pub async fn get(
+    conn: &mut Conn,
+    account_id: i64,
+    id: i64,
+) -> Result<Option<NotificationView>, sqlx::Error> {
+    let mut sql = Sql::new(
+        "SELECT n.id, n.account_id, n.from_account_id, n.type, n.status_id, n.created_at FROM notifications n WHERE n.account_id = ",
+    );
     sql.int(account_id).push(" AND n.id = ").int(id);
     let rows: Vec<NotificationRow> = sql.fetch_all(conn).await?;
     Ok(hydrate(conn, account_id, rows).await?.pop())
 }
 
-async fn hydrate(conn: &mut Conn, viewer: i64, rows: Vec<NotificationRow>) -> Result<Vec<NotificationView>, sqlx::Error> {
+async fn hydrate(
+    conn: &mut Conn,
+    viewer: i64,
+    rows: Vec<NotificationRow>,
+) -> Result<Vec<NotificationView>, sqlx::Error> {
     let from_ids: Vec<i64> = rows.iter().map(|r| r.from_account_id).collect();
     let accounts = accounts::by_ids(conn, &from_ids).await?;
     let mut out = Vec::with_capacity(rows.len());
     for row in rows {
-        let Some(from) = accounts.get(&row.from_account_id).filter(|a| a.suspended == 0).cloned() else { continue };
+        let Some(from) = accounts
+            .get(&row.from_account_id)
+            .filter(|a| a.suspended == 0)
+            .cloned()
+        else {
+            continue;
+        };
         let status = match row.status_id {
             Some(id) => match statuses::visible(conn, Some(viewer), id).await? {
                 Some(s) => Some(s),

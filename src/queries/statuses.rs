@@ -65,7 +65,8 @@ fn push_visible(sql: &mut Sql, viewer: Option<i64>) {
             sql.push(" AND s.visibility IN ('public', 'unlisted')");
         }
         Some(v) => {
-            sql.push(" AND (s.visibility IN ('public', 'unlisted') OR s.account_id = ").int(v);
+            sql.push(" AND (s.visibility IN ('public', 'unlisted') OR s.account_id = ")
+                .int(v);
             sql.push(" OR EXISTS (SELECT 1 FROM status_mentions m WHERE m.status_id = s.id AND m.account_id = ").int(v);
             sql.push(") OR (s.visibility = 'private' AND EXISTS (SELECT 1 FROM follows f WHERE f.account_id = ").int(v);
             sql.push(" AND f.target_account_id = s.account_id)))");
@@ -73,14 +74,22 @@ fn push_visible(sql: &mut Sql, viewer: Option<i64>) {
     }
 }
 
-pub async fn visible_row(conn: &mut Conn, viewer: Option<i64>, id: i64) -> Result<Option<StatusRow>, sqlx::Error> {
+pub async fn visible_row(
+    conn: &mut Conn,
+    viewer: Option<i64>,
+    id: i64,
+) -> Result<Option<StatusRow>, sqlx::Error> {
     let mut sql = visible_from(viewer);
     sql.push(" AND s.id = ").int(id);
     Ok(sql.fetch_all(conn).await?.into_iter().next())
 }
 
 /// One status the viewer may see, hydrated.
-pub async fn visible(conn: &mut Conn, viewer: Option<i64>, id: i64) -> Result<Option<StatusView>, sqlx::Error> {
+pub async fn visible(
+    conn: &mut Conn,
+    viewer: Option<i64>,
+    id: i64,
+) -> Result<Option<StatusView>, sqlx::Error> {
     match visible_row(conn, viewer, id).await? {
         Some(row) => Ok(hydrate(conn, viewer, vec![row]).await?.pop()),
         None => Ok(None),
@@ -117,14 +126,20 @@ pub async fn of_account(
         sql.push(" AND s.reblog_of_id IS NULL");
     }
     if let Some(tag) = &filter.tagged {
-        sql.push(" AND EXISTS (SELECT 1 FROM status_tags t WHERE t.status_id = s.id AND t.tag = ").text(&tag.to_lowercase()).push(")");
+        sql.push(" AND EXISTS (SELECT 1 FROM status_tags t WHERE t.status_id = s.id AND t.tag = ")
+            .text(&tag.to_lowercase())
+            .push(")");
     }
     page.apply(&mut sql, "s.id");
     let rows = page.finish(sql.fetch_all(conn).await?);
     hydrate(conn, viewer, rows).await
 }
 
-pub async fn home(conn: &mut Conn, viewer: i64, page: &Page) -> Result<Vec<StatusView>, sqlx::Error> {
+pub async fn home(
+    conn: &mut Conn,
+    viewer: i64,
+    page: &Page,
+) -> Result<Vec<StatusView>, sqlx::Error> {
     let mut sql = Sql::new(&format!(
         "SELECT {COLUMNS} FROM home_feed h JOIN statuses s ON s.id = h.status_id \
          JOIN accounts a ON a.id = s.account_id WHERE a.suspended = 0 AND h.account_id = "
@@ -142,7 +157,12 @@ pub struct PublicFilter {
 }
 
 /// Public posts, without reblogs and without replies to others, as Mastodon's public feed.
-pub async fn public(conn: &mut Conn, viewer: Option<i64>, filter: &PublicFilter, page: &Page) -> Result<Vec<StatusView>, sqlx::Error> {
+pub async fn public(
+    conn: &mut Conn,
+    viewer: Option<i64>,
+    filter: &PublicFilter,
+    page: &Page,
+) -> Result<Vec<StatusView>, sqlx::Error> {
     let mut sql = Sql::new(&format!(
         "SELECT {COLUMNS} FROM statuses s JOIN accounts a ON a.id = s.account_id WHERE a.suspended = 0 \
          AND s.visibility = 'public' AND s.reblog_of_id IS NULL"
@@ -157,7 +177,9 @@ pub async fn public(conn: &mut Conn, viewer: Option<i64>, filter: &PublicFilter,
         sql.push(" AND s.local = 0");
     }
     if let Some(tag) = &filter.tag {
-        sql.push(" AND EXISTS (SELECT 1 FROM status_tags t WHERE t.status_id = s.id AND t.tag = ").text(&tag.to_lowercase()).push(")");
+        sql.push(" AND EXISTS (SELECT 1 FROM status_tags t WHERE t.status_id = s.id AND t.tag = ")
+            .text(&tag.to_lowercase())
+            .push(")");
     }
     page.apply(&mut sql, "s.id");
     let rows = page.finish(sql.fetch_all(conn).await?);
@@ -165,7 +187,11 @@ pub async fn public(conn: &mut Conn, viewer: Option<i64>, filter: &PublicFilter,
 }
 
 /// Ancestors (oldest first) and descendants (in thread order) the viewer may see.
-pub async fn context(conn: &mut Conn, viewer: Option<i64>, status: &StatusRow) -> Result<(Vec<StatusView>, Vec<StatusView>), sqlx::Error> {
+pub async fn context(
+    conn: &mut Conn,
+    viewer: Option<i64>,
+    status: &StatusRow,
+) -> Result<(Vec<StatusView>, Vec<StatusView>), sqlx::Error> {
     const MAX_ANCESTORS: usize = 40;
     const MAX_DESCENDANTS: i64 = 4096;
     let mut ancestors = Vec::new();
@@ -183,9 +209,8 @@ pub async fn context(conn: &mut Conn, viewer: Option<i64>, status: &StatusRow) -
         }
     }
     ancestors.reverse();
-    let mut sql = Sql::new(
-        "WITH RECURSIVE thread(id) AS (SELECT id FROM statuses WHERE in_reply_to_id = ",
-    );
+    let mut sql =
+        Sql::new("WITH RECURSIVE thread(id) AS (SELECT id FROM statuses WHERE in_reply_to_id = ");
     sql.int(status.id);
     sql.push(" UNION SELECT c.id FROM statuses c JOIN thread t ON c.in_reply_to_id = t.id) ");
     sql.push(&format!(
@@ -207,17 +232,29 @@ pub async fn context(conn: &mut Conn, viewer: Option<i64>, status: &StatusRow) -
             ok
         })
         .collect();
-    Ok((hydrate(conn, viewer, ancestors).await?, hydrate(conn, viewer, descendants).await?))
+    Ok((
+        hydrate(conn, viewer, ancestors).await?,
+        hydrate(conn, viewer, descendants).await?,
+    ))
 }
 
 /// Load everything the entities need, in a fixed number of queries whatever the page size.
-pub async fn hydrate(conn: &mut Conn, viewer: Option<i64>, rows: Vec<StatusRow>) -> Result<Vec<StatusView>, sqlx::Error> {
+pub async fn hydrate(
+    conn: &mut Conn,
+    viewer: Option<i64>,
+    rows: Vec<StatusRow>,
+) -> Result<Vec<StatusView>, sqlx::Error> {
     let original_ids: Vec<i64> = rows.iter().filter_map(|r| r.reblog_of_id).collect();
     let mut originals: HashMap<i64, StatusRow> = HashMap::new();
     if !original_ids.is_empty() {
         let mut sql = Sql::new(&format!("SELECT {COLUMNS} FROM statuses s WHERE s.id IN ("));
         sql.ints(&original_ids).push(")");
-        originals = sql.fetch_all::<StatusRow>(conn).await?.into_iter().map(|r| (r.id, r)).collect();
+        originals = sql
+            .fetch_all::<StatusRow>(conn)
+            .await?
+            .into_iter()
+            .map(|r| (r.id, r))
+            .collect();
     }
     let all: Vec<&StatusRow> = rows.iter().chain(originals.values()).collect();
     let status_ids: Vec<i64> = all.iter().map(|r| r.id).collect();
@@ -225,11 +262,15 @@ pub async fn hydrate(conn: &mut Conn, viewer: Option<i64>, rows: Vec<StatusRow>)
     let mut mention_rows: Vec<(i64, i64)> = Vec::new();
     let mut tag_rows: Vec<(i64, String)> = Vec::new();
     if !status_ids.is_empty() {
-        let mut sql = Sql::new("SELECT status_id, account_id FROM status_mentions WHERE status_id IN (");
+        let mut sql =
+            Sql::new("SELECT status_id, account_id FROM status_mentions WHERE status_id IN (");
         sql.ints(&status_ids).push(")");
         mention_rows = sql.fetch_all(conn).await?;
-        let mut sql = Sql::new("SELECT st.status_id, t.display_name FROM status_tags st JOIN tags t ON t.name = st.tag WHERE st.status_id IN (");
-        sql.ints(&status_ids).push(") ORDER BY st.status_id, t.display_name");
+        let mut sql = Sql::new(
+            "SELECT st.status_id, t.display_name FROM status_tags st JOIN tags t ON t.name = st.tag WHERE st.status_id IN (",
+        );
+        sql.ints(&status_ids)
+            .push(") ORDER BY st.status_id, t.display_name");
         tag_rows = sql.fetch_all(conn).await?;
     }
     let mut account_ids: Vec<i64> = all.iter().map(|r| r.account_id).collect();
@@ -241,11 +282,27 @@ pub async fn hydrate(conn: &mut Conn, viewer: Option<i64>, rows: Vec<StatusRow>)
     let (mut favourited, mut reblogged) = (HashSet::new(), HashSet::new());
     if let Some(v) = viewer.filter(|_| !status_ids.is_empty()) {
         let mut sql = Sql::new("SELECT status_id FROM favourites WHERE account_id = ");
-        sql.int(v).push(" AND status_id IN (").ints(&status_ids).push(")");
-        favourited = sql.fetch_all::<(i64,)>(conn).await?.into_iter().map(|(id,)| id).collect();
+        sql.int(v)
+            .push(" AND status_id IN (")
+            .ints(&status_ids)
+            .push(")");
+        favourited = sql
+            .fetch_all::<(i64,)>(conn)
+            .await?
+            .into_iter()
+            .map(|(id,)| id)
+            .collect();
         let mut sql = Sql::new("SELECT reblog_of_id FROM statuses WHERE account_id = ");
-        sql.int(v).push(" AND reblog_of_id IN (").ints(&status_ids).push(")");
-        reblogged = sql.fetch_all::<(i64,)>(conn).await?.into_iter().map(|(id,)| id).collect();
+        sql.int(v)
+            .push(" AND reblog_of_id IN (")
+            .ints(&status_ids)
+            .push(")");
+        reblogged = sql
+            .fetch_all::<(i64,)>(conn)
+            .await?
+            .into_iter()
+            .map(|(id,)| id)
+            .collect();
     }
 
     let mut mentions: HashMap<i64, Vec<AccountRow>> = HashMap::new();
@@ -275,7 +332,10 @@ pub async fn hydrate(conn: &mut Conn, viewer: Option<i64>, rows: Vec<StatusRow>)
         .into_iter()
         .filter_map(|row| match row.reblog_of_id {
             Some(original) => {
-                let inner = originals.get(&original).cloned().and_then(|o| view(o, None))?;
+                let inner = originals
+                    .get(&original)
+                    .cloned()
+                    .and_then(|o| view(o, None))?;
                 view(row, Some(Box::new(inner)))
             }
             None => view(row, None),

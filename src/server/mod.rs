@@ -25,7 +25,13 @@ pub fn router(app: App) -> Router {
 }
 
 async fn missing_image() -> impl axum::response::IntoResponse {
-    ([(CONTENT_TYPE, "image/png"), (CACHE_CONTROL, "public, max-age=86400")], MISSING_PNG)
+    (
+        [
+            (CONTENT_TYPE, "image/png"),
+            (CACHE_CONTROL, "public, max-age=86400"),
+        ],
+        MISSING_PNG,
+    )
 }
 
 /// Connect and migrate: what every command that touches the database starts with.
@@ -64,7 +70,11 @@ impl Running {
     }
 }
 
-pub async fn start(config: Config, listener: TcpListener, until: impl std::future::Future<Output = ()> + Send + 'static) -> anyhow::Result<Running> {
+pub async fn start(
+    config: Config,
+    listener: TcpListener,
+    until: impl std::future::Future<Output = ()> + Send + 'static,
+) -> anyhow::Result<Running> {
     let db = open(&config).await?;
     let app = App::new(db.clone(), config);
     let projector = crate::projections::spawn(db, app.projector_wake.clone());
@@ -72,14 +82,23 @@ pub async fn start(config: Config, listener: TcpListener, until: impl std::futur
     let (stop, stopped) = oneshot::channel::<()>();
     let router = router(app.clone());
     let http = tokio::spawn(async move {
-        axum::serve(listener, router.into_make_service_with_connect_info::<SocketAddr>())
-            .with_graceful_shutdown(async move {
-                tokio::select! {
-                    _ = stopped => {}
-                    _ = until => {}
-                }
-            })
-            .await
+        axum::serve(
+            listener,
+            router.into_make_service_with_connect_info::<SocketAddr>(),
+        )
+        .with_graceful_shutdown(async move {
+            tokio::select! {
+                _ = stopped => {}
+                _ = until => {}
+            }
+        })
+        .await
     });
-    Ok(Running { addr, app, stop: Some(stop), http, projector })
+    Ok(Running {
+        addr,
+        app,
+        stop: Some(stop),
+        http,
+        projector,
+    })
 }

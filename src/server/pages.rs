@@ -7,10 +7,22 @@ use minijinja::Environment;
 static TEMPLATES: LazyLock<Environment<'static>> = LazyLock::new(|| {
     let mut env = Environment::new();
     for (name, source) in [
-        ("layout.html", include_str!("../../frontend/templates/layout.html")),
-        ("authorize.html", include_str!("../../frontend/templates/authorize.html")),
-        ("oob_code.html", include_str!("../../frontend/templates/oob_code.html")),
-        ("error.html", include_str!("../../frontend/templates/error.html")),
+        (
+            "layout.html",
+            include_str!("../../frontend/templates/layout.html"),
+        ),
+        (
+            "authorize.html",
+            include_str!("../../frontend/templates/authorize.html"),
+        ),
+        (
+            "oob_code.html",
+            include_str!("../../frontend/templates/oob_code.html"),
+        ),
+        (
+            "error.html",
+            include_str!("../../frontend/templates/error.html"),
+        ),
     ] {
         if let Err(e) = env.add_template(name, source) {
             tracing::error!(template = name, error = %e, "template does not parse");
@@ -21,14 +33,20 @@ static TEMPLATES: LazyLock<Environment<'static>> = LazyLock::new(|| {
 
 /// Render a template; a template fault is logged and shown as a plain message.
 pub fn render(name: &str, ctx: minijinja::Value) -> String {
-    TEMPLATES.get_template(name).and_then(|t| t.render(ctx)).unwrap_or_else(|e| {
-        tracing::error!(template = name, error = %e, "template failed to render");
-        "<!doctype html><title>Error</title><p>This page could not be shown.</p>".to_string()
-    })
+    TEMPLATES
+        .get_template(name)
+        .and_then(|t| t.render(ctx))
+        .unwrap_or_else(|e| {
+            tracing::error!(template = name, error = %e, "template failed to render");
+            "<!doctype html><title>Error</title><p>This page could not be shown.</p>".to_string()
+        })
 }
 
 pub fn error_page(title: &str, message: &str) -> String {
-    render("error.html", minijinja::context! { title => title, message => message })
+    render(
+        "error.html",
+        minijinja::context! { title => title, message => message },
+    )
 }
 
 #[cfg(test)]

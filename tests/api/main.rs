@@ -1,8 +1,9 @@
 //! Integration tests: real servers on loopback ports, driven over HTTP.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 mod bad_input;
 mod concurrency;
-mod mastodon_py;
 mod oauth;
 mod replay;
 mod support;

@@ -20,7 +20,8 @@ async fn authorization_code_with_pkce_then_revoke() {
     let client_id = app["client_id"].as_str().unwrap();
 
     let verifier = "a-verifier-that-is-long-enough-to-satisfy-rfc-7636-rules-1234";
-    let challenge = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(sha2::Sha256::digest(verifier));
+    let challenge =
+        base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(sha2::Sha256::digest(verifier));
     let query = format!(
         "/oauth/authorize/?response_type=code&client_id={client_id}&redirect_uri=com.example.app:/cb&scope=read+write&state=xyz&code_challenge={challenge}&code_challenge_method=S256"
     );
@@ -40,26 +41,65 @@ async fn authorization_code_with_pkce_then_revoke() {
         ("password", "wrong password"),
         ("decision", "approve"),
     ];
-    let refused = s.http.post(s.url("/oauth/authorize")).form(&form).send().await.unwrap();
+    let refused = s
+        .http
+        .post(s.url("/oauth/authorize"))
+        .form(&form)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(refused.status(), 401);
-    assert!(refused.text().await.unwrap().contains("Invalid email or password"));
+    assert!(
+        refused
+            .text()
+            .await
+            .unwrap()
+            .contains("Invalid email or password")
+    );
 
     let mut form = form.to_vec();
     form[8] = ("password", "correct horse battery");
-    let granted = s.http.post(s.url("/oauth/authorize")).form(&form).send().await.unwrap();
+    let granted = s
+        .http
+        .post(s.url("/oauth/authorize"))
+        .form(&form)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(granted.status(), StatusCode::FOUND);
     let location = granted.headers()["location"].to_str().unwrap().to_string();
-    assert!(location.starts_with("com.example.app:/cb?code="), "{location}");
+    assert!(
+        location.starts_with("com.example.app:/cb?code="),
+        "{location}"
+    );
     assert!(location.ends_with("&state=xyz"));
-    let code = url::Url::parse(&location).unwrap().query_pairs().find(|(k, _)| k == "code").unwrap().1.to_string();
+    let code = url::Url::parse(&location)
+        .unwrap()
+        .query_pairs()
+        .find(|(k, _)| k == "code")
+        .unwrap()
+        .1
+        .to_string();
 
     // Without the verifier the code is refused, and it is then spent.
     let exchange = |verifier: &'static str, code: String| {
         let s = &s;
         let client_id = client_id.to_string();
         async move {
-            let form = [("grant_type", "authorization_code"), ("client_id", &client_id), ("code", &code), ("redirect_uri", "com.example.app:/cb"), ("code_verifier", verifier)];
-            let r = s.http.post(s.url("/oauth/token")).form(&form).send().await.unwrap();
+            let form = [
+                ("grant_type", "authorization_code"),
+                ("client_id", &client_id),
+                ("code", &code),
+                ("redirect_uri", "com.example.app:/cb"),
+                ("code_verifier", verifier),
+            ];
+            let r = s
+                .http
+                .post(s.url("/oauth/token"))
+                .form(&form)
+                .send()
+                .await
+                .unwrap();
             (r.status(), r.json::<Value>().await.unwrap())
         }
     };
@@ -67,35 +107,71 @@ async fn authorization_code_with_pkce_then_revoke() {
     assert_eq!(status, 400);
     assert_eq!(body["error"], "invalid_grant");
     let (status, _) = exchange(verifier, code.clone()).await;
-    assert_eq!(status, 400, "a code is single-use even after a failed exchange");
+    assert_eq!(
+        status, 400,
+        "a code is single-use even after a failed exchange"
+    );
 
     // A fresh code, exchanged properly.
-    let granted = s.http.post(s.url("/oauth/authorize")).form(&form).send().await.unwrap();
+    let granted = s
+        .http
+        .post(s.url("/oauth/authorize"))
+        .form(&form)
+        .send()
+        .await
+        .unwrap();
     let location = granted.headers()["location"].to_str().unwrap().to_string();
-    let code = url::Url::parse(&location).unwrap().query_pairs().find(|(k, _)| k == "code").unwrap().1.to_string();
+    let code = url::Url::parse(&location)
+        .unwrap()
+        .query_pairs()
+        .find(|(k, _)| k == "code")
+        .unwrap()
+        .1
+        .to_string();
     let (status, token) = exchange(verifier, code).await;
     assert_eq!(status, 200, "{token}");
     assert_schema("Token", &token);
     assert_eq!(token["scope"], "read write");
     let access = token["access_token"].as_str().unwrap();
-    let (status, me) = s.get("/api/v1/accounts/verify_credentials", Some(access)).await;
+    let (status, me) = s
+        .get("/api/v1/accounts/verify_credentials", Some(access))
+        .await;
     assert_eq!(status, 200);
     assert_eq!(me["id"], alice.id.as_str());
     assert_schema("CredentialAccount", &me);
     let (status, app_view) = s.get("/api/v1/apps/verify_credentials", Some(access)).await;
     assert_eq!(status, 200);
     assert_schema("Application", &app_view);
-    assert!(app_view.get("client_secret").is_none(), "the secret is shown only at creation");
+    assert!(
+        app_view.get("client_secret").is_none(),
+        "the secret is shown only at creation"
+    );
 
     // The token is stored hashed: the database never holds it in clear.
     let db = &s.running.as_ref().unwrap().app.db;
-    let clear: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM oauth_tokens WHERE token_hash = $1").bind(access).fetch_one(&db.pool).await.unwrap();
+    let clear: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM oauth_tokens WHERE token_hash = $1")
+        .bind(access)
+        .fetch_one(&db.pool)
+        .await
+        .unwrap();
     assert_eq!(clear, 0);
 
     let secret = app["client_secret"].as_str().unwrap();
-    let r = s.http.post(s.url("/oauth/revoke")).form(&[("client_id", client_id), ("client_secret", secret), ("token", access)]).send().await.unwrap();
+    let r = s
+        .http
+        .post(s.url("/oauth/revoke"))
+        .form(&[
+            ("client_id", client_id),
+            ("client_secret", secret),
+            ("token", access),
+        ])
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), 200);
-    let (status, body) = s.get("/api/v1/accounts/verify_credentials", Some(access)).await;
+    let (status, body) = s
+        .get("/api/v1/accounts/verify_credentials", Some(access))
+        .await;
     assert_eq!(status, 401);
     assert_eq!(body["error"], "The access token is invalid");
     s.stop().await;
@@ -115,26 +191,86 @@ async fn out_of_band_codes_are_shown_and_password_grant_works() {
         ("password", "correct horse battery"),
         ("decision", "approve"),
     ];
-    let page = s.http.post(s.url("/oauth/authorize")).form(&form).send().await.unwrap();
+    let page = s
+        .http
+        .post(s.url("/oauth/authorize"))
+        .form(&form)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(page.status(), 200);
     let html = page.text().await.unwrap();
-    let code = html.split(r#"<code id="authorization-code">"#).nth(1).unwrap().split('<').next().unwrap();
-    let form = [("grant_type", "authorization_code"), ("client_id", client_id.as_str()), ("client_secret", secret.as_str()), ("code", code), ("redirect_uri", "urn:ietf:wg:oauth:2.0:oob")];
-    let r = s.http.post(s.url("/oauth/token")).form(&form).send().await.unwrap();
+    let code = html
+        .split(r#"<code id="authorization-code">"#)
+        .nth(1)
+        .unwrap()
+        .split('<')
+        .next()
+        .unwrap();
+    let form = [
+        ("grant_type", "authorization_code"),
+        ("client_id", client_id.as_str()),
+        ("client_secret", secret.as_str()),
+        ("code", code),
+        ("redirect_uri", "urn:ietf:wg:oauth:2.0:oob"),
+    ];
+    let r = s
+        .http
+        .post(s.url("/oauth/token"))
+        .form(&form)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), 200);
 
-    let form = [("grant_type", "password"), ("client_id", client_id.as_str()), ("client_secret", secret.as_str()), ("username", "bob@example.com"), ("password", "correct horse battery"), ("scope", "read write")];
-    let r = s.http.post(s.url("/oauth/token")).form(&form).send().await.unwrap();
+    let form = [
+        ("grant_type", "password"),
+        ("client_id", client_id.as_str()),
+        ("client_secret", secret.as_str()),
+        ("username", "bob@example.com"),
+        ("password", "correct horse battery"),
+        ("scope", "read write"),
+    ];
+    let r = s
+        .http
+        .post(s.url("/oauth/token"))
+        .form(&form)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), 200);
-    let form = [("grant_type", "password"), ("client_id", client_id.as_str()), ("client_secret", secret.as_str()), ("username", "bob"), ("password", "nope"), ("scope", "read")];
-    let r = s.http.post(s.url("/oauth/token")).form(&form).send().await.unwrap();
+    let form = [
+        ("grant_type", "password"),
+        ("client_id", client_id.as_str()),
+        ("client_secret", secret.as_str()),
+        ("username", "bob"),
+        ("password", "nope"),
+        ("scope", "read"),
+    ];
+    let r = s
+        .http
+        .post(s.url("/oauth/token"))
+        .form(&form)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), 400);
     assert_eq!(r.json::<Value>().await.unwrap()["error"], "invalid_grant");
 
     let (status, meta) = s.get("/.well-known/oauth-authorization-server", None).await;
     assert_eq!(status, 200);
-    assert!(meta["code_challenge_methods_supported"].as_array().unwrap().contains(&json!("S256")));
-    assert!(meta["grant_types_supported"].as_array().unwrap().contains(&json!("authorization_code")));
+    assert!(
+        meta["code_challenge_methods_supported"]
+            .as_array()
+            .unwrap()
+            .contains(&json!("S256"))
+    );
+    assert!(
+        meta["grant_types_supported"]
+            .as_array()
+            .unwrap()
+            .contains(&json!("authorization_code"))
+    );
     s.stop().await;
 }
 
@@ -142,7 +278,13 @@ async fn out_of_band_codes_are_shown_and_password_grant_works() {
 async fn script_redirect_uris_are_refused() {
     let s = TestServer::start().await;
     for uri in ["javascript:alert(1)", "data:text/html,x", "vbscript:x"] {
-        let (status, body) = s.post("/api/v1/apps", None, json!({"client_name": "x", "redirect_uris": uri})).await;
+        let (status, body) = s
+            .post(
+                "/api/v1/apps",
+                None,
+                json!({"client_name": "x", "redirect_uris": uri}),
+            )
+            .await;
         assert_eq!(status, 422, "{uri}: {body}");
         assert!(body["error"].as_str().unwrap().contains("Redirect URI"));
     }

@@ -34,17 +34,26 @@ impl TestServer {
         let data_dir = tempfile::tempdir().unwrap();
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let port = listener.local_addr().unwrap().port();
-        let (database_url, pg_admin) = match std::env::var("TESSERA_TEST_DATABASE_URL").ok().filter(|v| !v.is_empty()) {
+        let (database_url, pg_admin) = match std::env::var("TESSERA_TEST_DATABASE_URL")
+            .ok()
+            .filter(|v| !v.is_empty())
+        {
             Some(base) => {
                 tessera::db::install_drivers();
                 let name = format!("tessera_test_{}_{}", std::process::id(), rand_suffix());
                 let mut admin = sqlx::AnyConnection::connect(&base).await.unwrap();
-                sqlx::raw_sql(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}"))).execute(&mut admin).await.unwrap();
+                sqlx::raw_sql(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
+                    .execute(&mut admin)
+                    .await
+                    .unwrap();
                 admin.close().await.unwrap();
                 let (prefix, _) = base.rsplit_once('/').unwrap();
                 (format!("{prefix}/{name}"), Some((base.clone(), name)))
             }
-            None => (format!("sqlite://{}/tessera.db", data_dir.path().display()), None),
+            None => (
+                format!("sqlite://{}/tessera.db", data_dir.path().display()),
+                None,
+            ),
         };
         let env: HashMap<&str, String> = HashMap::from([
             ("TESSERA_DOMAIN", format!("127.0.0.1:{port}")),
@@ -53,14 +62,19 @@ impl TestServer {
             ("DATABASE_URL", database_url.clone()),
         ]);
         let config = Config::load_from(None, |k| env.get(k).cloned()).unwrap();
-        let running = tessera::server::start(config, listener, std::future::pending()).await.unwrap();
+        let running = tessera::server::start(config, listener, std::future::pending())
+            .await
+            .unwrap();
         TestServer {
             running: Some(running),
             base: format!("http://127.0.0.1:{port}"),
             database_url,
             data_dir,
             pg_admin,
-            http: Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap(),
+            http: Client::builder()
+                .redirect(reqwest::redirect::Policy::none())
+                .build()
+                .unwrap(),
         }
     }
 
@@ -68,8 +82,14 @@ impl TestServer {
     pub fn env(&self) -> Vec<(&'static str, String)> {
         vec![
             ("DATABASE_URL", self.database_url.clone()),
-            ("TESSERA_DATA_DIR", self.data_dir.path().display().to_string()),
-            ("TESSERA_DOMAIN", self.base.trim_start_matches("http://").to_string()),
+            (
+                "TESSERA_DATA_DIR",
+                self.data_dir.path().display().to_string(),
+            ),
+            (
+                "TESSERA_DOMAIN",
+                self.base.trim_start_matches("http://").to_string(),
+            ),
         ]
     }
 
@@ -78,10 +98,13 @@ impl TestServer {
             r.app.db.pool.close().await;
             r.stop().await;
         }
-        if let Some((base, name)) = self.pg_admin.take() {
-            if let Ok(mut admin) = sqlx::AnyConnection::connect(&base).await {
-                let _ = sqlx::raw_sql(sqlx::AssertSqlSafe(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))).execute(&mut admin).await;
-            }
+        if let Some((base, name)) = self.pg_admin.take()
+            && let Ok(mut admin) = sqlx::AnyConnection::connect(&base).await
+        {
+            let drop = format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)");
+            let _ = sqlx::raw_sql(sqlx::AssertSqlSafe(drop))
+                .execute(&mut admin)
+                .await;
         }
     }
 
@@ -90,12 +113,24 @@ impl TestServer {
     }
 
     /// Send a request; returns the status and the JSON body (Null when not JSON).
-    pub async fn call(&self, method: Method, path: &str, token: Option<&str>, body: Option<Value>) -> (StatusCode, Value) {
+    pub async fn call(
+        &self,
+        method: Method,
+        path: &str,
+        token: Option<&str>,
+        body: Option<Value>,
+    ) -> (StatusCode, Value) {
         let (status, _, body) = self.call_full(method, path, token, body).await;
         (status, body)
     }
 
-    pub async fn call_full(&self, method: Method, path: &str, token: Option<&str>, body: Option<Value>) -> (StatusCode, reqwest::header::HeaderMap, Value) {
+    pub async fn call_full(
+        &self,
+        method: Method,
+        path: &str,
+        token: Option<&str>,
+        body: Option<Value>,
+    ) -> (StatusCode, reqwest::header::HeaderMap, Value) {
         let mut req = self.http.request(method, self.url(path));
         if let Some(t) = token {
             req = req.bearer_auth(t);
@@ -107,7 +142,11 @@ impl TestServer {
         let status = resp.status();
         let headers = resp.headers().clone();
         let text = resp.text().await.unwrap();
-        (status, headers, serde_json::from_str(&text).unwrap_or(Value::Null))
+        (
+            status,
+            headers,
+            serde_json::from_str(&text).unwrap_or(Value::Null),
+        )
     }
 
     pub async fn get(&self, path: &str, token: Option<&str>) -> (StatusCode, Value) {
@@ -126,9 +165,27 @@ impl TestServer {
         assert_eq!(status, 200, "{app}");
         let id = app["client_id"].as_str().unwrap().to_string();
         let secret = app["client_secret"].as_str().unwrap().to_string();
-        let form = [("grant_type", "client_credentials"), ("client_id", &id), ("client_secret", &secret), ("scope", "read write follow push")];
-        let token: Value = self.http.post(self.url("/oauth/token")).form(&form).send().await.unwrap().json().await.unwrap();
-        (id, secret, token["access_token"].as_str().unwrap().to_string())
+        let form = [
+            ("grant_type", "client_credentials"),
+            ("client_id", &id),
+            ("client_secret", &secret),
+            ("scope", "read write follow push"),
+        ];
+        let token: Value = self
+            .http
+            .post(self.url("/oauth/token"))
+            .form(&form)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        (
+            id,
+            secret,
+            token["access_token"].as_str().unwrap().to_string(),
+        )
     }
 
     /// Register `username` through the API and return its token.
@@ -147,9 +204,15 @@ impl TestServer {
             .await;
         assert_eq!(status, 200, "registering {username}: {body}");
         let token = body["access_token"].as_str().unwrap().to_string();
-        let (status, me) = self.get("/api/v1/accounts/verify_credentials", Some(&token)).await;
+        let (status, me) = self
+            .get("/api/v1/accounts/verify_credentials", Some(&token))
+            .await;
         assert_eq!(status, 200, "{me}");
-        User { id: me["id"].as_str().unwrap().to_string(), username: username.to_string(), token }
+        User {
+            id: me["id"].as_str().unwrap().to_string(),
+            username: username.to_string(),
+            token,
+        }
     }
 
     /// Many users at once (registration hashes a password and makes an RSA key each).
@@ -170,7 +233,10 @@ impl TestServer {
 
     pub async fn event_count(&self) -> i64 {
         let db = &self.running.as_ref().unwrap().app.db;
-        sqlx::query_scalar("SELECT COUNT(*) FROM events").fetch_one(&db.pool).await.unwrap()
+        sqlx::query_scalar("SELECT COUNT(*) FROM events")
+            .fetch_one(&db.pool)
+            .await
+            .unwrap()
     }
 
     /// Poll `check` until it holds: checkpointed projectors are asynchronous.
@@ -190,17 +256,33 @@ impl TestServer {
 }
 
 fn rand_suffix() -> String {
-    format!("{:x}", std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().subsec_nanos() ^ std::process::id())
+    format!(
+        "{:x}",
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .subsec_nanos()
+            ^ std::process::id()
+    )
 }
 
 static SPEC: LazyLock<Value> = LazyLock::new(|| {
-    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/specs/mastodon-openapi.json");
-    let local = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/specs/mastodon-openapi.json");
-    let text = std::fs::read_to_string(local).or_else(|_| std::fs::read_to_string(path)).expect("the Mastodon OpenAPI description");
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../shared/specs/mastodon-openapi.json"
+    );
+    let local = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/specs/mastodon-openapi.json"
+    );
+    let text = std::fs::read_to_string(local)
+        .or_else(|_| std::fs::read_to_string(path))
+        .expect("the Mastodon OpenAPI description");
     serde_json::from_str(&text).unwrap()
 });
 
-static VALIDATORS: LazyLock<Mutex<HashMap<String, std::sync::Arc<jsonschema::Validator>>>> = LazyLock::new(|| Mutex::new(HashMap::new()));
+static VALIDATORS: LazyLock<Mutex<HashMap<String, std::sync::Arc<jsonschema::Validator>>>> =
+    LazyLock::new(|| Mutex::new(HashMap::new()));
 
 /// Assert `value` is a valid `schema` (a component name such as "Status") of Mastodon 4.7.
 pub fn assert_schema(schema: &str, value: &Value) {
@@ -215,8 +297,15 @@ pub fn assert_schema(schema: &str, value: &Value) {
             })
             .clone()
     };
-    let errors: Vec<String> = validator.iter_errors(value).map(|e| format!("{} at {}", e, e.instance_path)).collect();
-    assert!(errors.is_empty(), "{schema} does not match the OpenAPI description:\n{}\n{value:#}", errors.join("\n"));
+    let errors: Vec<String> = validator
+        .iter_errors(value)
+        .map(|e| format!("{} at {}", e, e.instance_path))
+        .collect();
+    assert!(
+        errors.is_empty(),
+        "{schema} does not match the OpenAPI description:\n{}\n{value:#}",
+        errors.join("\n")
+    );
 }
 
 pub fn assert_each(schema: &str, list: &Value) {

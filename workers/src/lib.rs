@@ -32,7 +32,12 @@ impl Queue {
         list.split(',')
             .map(str::trim)
             .filter(|s| !s.is_empty())
-            .map(|name| Queue::ALL.into_iter().find(|q| q.name() == name).ok_or_else(|| UnknownQueue(name.to_string())))
+            .map(|name| {
+                Queue::ALL
+                    .into_iter()
+                    .find(|q| q.name() == name)
+                    .ok_or_else(|| UnknownQueue(name.to_string()))
+            })
             .collect()
     }
 }
@@ -47,7 +52,13 @@ mod tests {
 
     #[test]
     fn queue_lists_parse_and_reject_unknown_names() {
-        assert_eq!(Queue::parse_list("push, mail").unwrap(), vec![Queue::Push, Queue::Mail]);
-        assert_eq!(Queue::parse_list("push,bogus"), Err(UnknownQueue("bogus".into())));
+        assert_eq!(
+            Queue::parse_list("push, mail").unwrap(),
+            vec![Queue::Push, Queue::Mail]
+        );
+        assert_eq!(
+            Queue::parse_list("push,bogus"),
+            Err(UnknownQueue("bogus".into()))
+        );
     }
 }

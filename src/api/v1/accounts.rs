@@ -7,7 +7,9 @@ use serde::Deserialize;
 use serde_json::Value;
 
 use crate::api::auth::{Auth, MaybeAuth};
-use crate::api::entities::{Ctx, account_to_api, credential_account_to_api, relationship_to_api, status_to_api, token_to_api};
+use crate::api::entities::{
+    Ctx, account_to_api, credential_account_to_api, relationship_to_api, token_to_api,
+};
 use crate::api::pagination::{PageParams, Paged};
 use crate::api::params::{Params, Query, de};
 use crate::api::{id, v1::statuses::only_media_unsupported};
@@ -23,8 +25,14 @@ use crate::queries::statuses::{self as sq, AccountStatusesFilter};
 pub fn router() -> Router<App> {
     Router::new()
         .route("/api/v1/accounts", post(register))
-        .route("/api/v1/accounts/verify_credentials", get(verify_credentials))
-        .route("/api/v1/accounts/update_credentials", patch(update_credentials))
+        .route(
+            "/api/v1/accounts/verify_credentials",
+            get(verify_credentials),
+        )
+        .route(
+            "/api/v1/accounts/update_credentials",
+            patch(update_credentials),
+        )
         .route("/api/v1/accounts/lookup", get(lookup))
         .route("/api/v1/accounts/relationships", get(relationships))
         .route("/api/v1/accounts/{id}", get(show))
@@ -49,10 +57,16 @@ struct RegisterParams {
     locale: Option<String>,
 }
 
-async fn register(State(app): State<App>, auth: Auth, Params(p): Params<RegisterParams>) -> Result<Json<Value>, Error> {
+async fn register(
+    State(app): State<App>,
+    auth: Auth,
+    Params(p): Params<RegisterParams>,
+) -> Result<Json<Value>, Error> {
     auth.require_scope("write:accounts")?;
     if app.config.registrations == Registrations::Closed {
-        return Err(Error::Forbidden("Registrations are currently closed".into()));
+        return Err(Error::Forbidden(
+            "Registrations are currently closed".into(),
+        ));
     }
     if p.agreement != Some(true) {
         return Err(Error::Validation("Agreement must be accepted".into()));
@@ -71,19 +85,35 @@ async fn register(State(app): State<App>, auth: Auth, Params(p): Params<Register
         })
         .await?;
     let mut conn = app.db.pool.acquire().await?;
-    let token = store::issue_token(&mut conn, auth.token.app_id, Some(account_id), &auth.scopes.join(" ")).await?;
+    let token = store::issue_token(
+        &mut conn,
+        auth.token.app_id,
+        Some(account_id),
+        &auth.scopes.join(" "),
+    )
+    .await?;
     Ok(Json(token_to_api(&token)))
 }
 
 async fn credential_view(app: &App, account_id: i64) -> Result<Value, Error> {
     let mut conn = app.db.pool.acquire().await?;
-    let account = q::by_id(&mut conn, account_id).await?.ok_or(Error::NotFound)?;
-    let user = q::user(&mut conn, account_id).await?.ok_or(Error::NotFound)?;
-    let requests: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM follow_requests WHERE target_account_id = $1")
-        .bind(account_id)
-        .fetch_one(&mut *conn)
-        .await?;
-    Ok(credential_account_to_api(&account, &user, requests, &Ctx::new(&app.config)))
+    let account = q::by_id(&mut conn, account_id)
+        .await?
+        .ok_or(Error::NotFound)?;
+    let user = q::user(&mut conn, account_id)
+        .await?
+        .ok_or(Error::NotFound)?;
+    let requests: i64 =
+        sqlx::query_scalar("SELECT COUNT(*) FROM follow_requests WHERE target_account_id = $1")
+            .bind(account_id)
+            .fetch_one(&mut *conn)
+            .await?;
+    Ok(credential_account_to_api(
+        &account,
+        &user,
+        requests,
+        &Ctx::new(&app.config),
+    ))
 }
 
 async fn verify_credentials(State(app): State<App>, auth: Auth) -> Result<Json<Value>, Error> {
@@ -111,7 +141,11 @@ struct UpdateParams {
     fields_attributes: Option<Value>,
 }
 
-async fn update_credentials(State(app): State<App>, auth: Auth, Params(p): Params<UpdateParams>) -> Result<Json<Value>, Error> {
+async fn update_credentials(
+    State(app): State<App>,
+    auth: Auth,
+    Params(p): Params<UpdateParams>,
+) -> Result<Json<Value>, Error> {
     let me = auth.require("write:accounts")?;
     let fields = p.fields_attributes.as_ref().map(fields_from).transpose()?;
     let change = ProfileChange {
@@ -132,15 +166,27 @@ struct LookupParams {
     acct: Option<String>,
 }
 
-async fn lookup(State(app): State<App>, auth: MaybeAuth, Query(p): Query<LookupParams>) -> Result<Json<Value>, Error> {
+async fn lookup(
+    State(app): State<App>,
+    auth: MaybeAuth,
+    Query(p): Query<LookupParams>,
+) -> Result<Json<Value>, Error> {
     auth.viewer("read:accounts")?;
-    let handle = p.acct.as_deref().and_then(tessera_federation::handle::Handle::parse).ok_or(Error::NotFound)?.local_to(&app.config.domain);
+    let handle = p
+        .acct
+        .as_deref()
+        .and_then(tessera_federation::handle::Handle::parse)
+        .ok_or(Error::NotFound)?
+        .local_to(&app.config.domain);
     if handle.domain.is_some() {
         // Remote accounts are looked up once federation can fetch them.
         return Err(Error::NotFound);
     }
     let mut conn = app.db.pool.acquire().await?;
-    let account = q::local_by_username(&mut conn, &handle.username).await?.filter(|a| a.suspended == 0).ok_or(Error::NotFound)?;
+    let account = q::local_by_username(&mut conn, &handle.username)
+        .await?
+        .filter(|a| a.suspended == 0)
+        .ok_or(Error::NotFound)?;
     Ok(Json(account_to_api(&account, &Ctx::new(&app.config))))
 }
 
@@ -150,17 +196,31 @@ struct RelationshipParams {
     id: Vec<String>,
 }
 
-async fn relationships(State(app): State<App>, auth: Auth, Query(p): Query<RelationshipParams>) -> Result<Json<Value>, Error> {
+async fn relationships(
+    State(app): State<App>,
+    auth: Auth,
+    Query(p): Query<RelationshipParams>,
+) -> Result<Json<Value>, Error> {
     let me = auth.require("read:follows")?;
-    let ids: Vec<i64> = p.id.iter().filter_map(|s| crate::ids::parse(s)).take(40).collect();
+    let ids: Vec<i64> =
+        p.id.iter()
+            .filter_map(|s| crate::ids::parse(s))
+            .take(40)
+            .collect();
     let mut conn = app.db.pool.acquire().await?;
     let found = q::by_ids(&mut conn, &ids).await?;
     let ids: Vec<i64> = ids.into_iter().filter(|i| found.contains_key(i)).collect();
     let rels = q::relationships(&mut conn, me.id(), &ids).await?;
-    Ok(Json(Value::Array(rels.iter().map(relationship_to_api).collect())))
+    Ok(Json(Value::Array(
+        rels.iter().map(relationship_to_api).collect(),
+    )))
 }
 
-async fn show(State(app): State<App>, auth: MaybeAuth, Path(raw): Path<String>) -> Result<Json<Value>, Error> {
+async fn show(
+    State(app): State<App>,
+    auth: MaybeAuth,
+    Path(raw): Path<String>,
+) -> Result<Json<Value>, Error> {
     auth.viewer("read:accounts")?;
     let account = app.visible_account(id(&raw)?).await?;
     Ok(Json(account_to_api(&account, &Ctx::new(&app.config))))
@@ -202,16 +262,23 @@ async fn statuses(
         tagged: p.tagged,
     };
     let mut conn = app.db.pool.acquire().await?;
-    let views = sq::of_account(&mut conn, viewer, account.id, &filter, &p.page.page(20, 40)).await?;
-    let ctx = Ctx::new(&app.config);
-    let cursors = views.first().zip(views.last()).map(|(a, b)| (a.row.id, b.row.id));
-    Ok(Paged::new(views.iter().map(|v| status_to_api(v, &ctx)).collect(), &base, &uri, cursors))
+    let views =
+        sq::of_account(&mut conn, viewer, account.id, &filter, &p.page.page(20, 40)).await?;
+    Ok(super::timelines::page_of(&app, &uri, views))
 }
 
 pub fn accounts_page(app: &App, uri: &axum::http::Uri, rows: Vec<Row<q::AccountRow>>) -> Paged {
     let ctx = Ctx::new(&app.config);
-    let cursors = rows.first().zip(rows.last()).map(|(a, b)| (a.cursor, b.cursor));
-    Paged::new(rows.iter().map(|r| account_to_api(&r.item, &ctx)).collect(), &app.config.base_url(), uri, cursors)
+    let cursors = rows
+        .first()
+        .zip(rows.last())
+        .map(|(a, b)| (a.cursor, b.cursor));
+    Paged::new(
+        rows.iter().map(|r| account_to_api(&r.item, &ctx)).collect(),
+        &app.config.base_url(),
+        uri,
+        cursors,
+    )
 }
 
 async fn followers(
@@ -244,18 +311,29 @@ async fn following(
 
 pub async fn relationship_with(app: &App, me: i64, other: i64) -> Result<Json<Value>, Error> {
     let mut conn = app.db.pool.acquire().await?;
-    let rel = q::relationships(&mut conn, me, &[other]).await?.pop().ok_or(Error::NotFound)?;
+    let rel = q::relationships(&mut conn, me, &[other])
+        .await?
+        .pop()
+        .ok_or(Error::NotFound)?;
     Ok(Json(relationship_to_api(&rel)))
 }
 
-async fn follow(State(app): State<App>, auth: Auth, Path(raw): Path<String>) -> Result<Json<Value>, Error> {
+async fn follow(
+    State(app): State<App>,
+    auth: Auth,
+    Path(raw): Path<String>,
+) -> Result<Json<Value>, Error> {
     let me = auth.require("write:follows")?;
     let target = id(&raw)?;
     app.follow(me.id(), target).await?;
     relationship_with(&app, me.id(), target).await
 }
 
-async fn unfollow(State(app): State<App>, auth: Auth, Path(raw): Path<String>) -> Result<Json<Value>, Error> {
+async fn unfollow(
+    State(app): State<App>,
+    auth: Auth,
+    Path(raw): Path<String>,
+) -> Result<Json<Value>, Error> {
     let me = auth.require("write:follows")?;
     let target = id(&raw)?;
     app.unfollow(me.id(), target).await?;

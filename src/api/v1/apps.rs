@@ -14,7 +14,9 @@ use crate::error::Error;
 use crate::oauth::{self, scopes, store};
 
 pub fn router() -> Router<App> {
-    Router::new().route("/api/v1/apps", post(create)).route("/api/v1/apps/verify_credentials", get(verify_credentials))
+    Router::new()
+        .route("/api/v1/apps", post(create))
+        .route("/api/v1/apps/verify_credentials", get(verify_credentials))
 }
 
 #[derive(Deserialize)]
@@ -30,20 +32,41 @@ struct CreateApp {
     website: Option<String>,
 }
 
-async fn create(State(app): State<App>, Params(p): Params<CreateApp>) -> Result<Json<Value>, Error> {
-    let name = p.client_name.map(|n| n.trim().to_string()).filter(|n| !n.is_empty()).ok_or_else(|| Error::Validation("Name can't be blank".into()))?;
+async fn create(
+    State(app): State<App>,
+    Params(p): Params<CreateApp>,
+) -> Result<Json<Value>, Error> {
+    let name = p
+        .client_name
+        .map(|n| n.trim().to_string())
+        .filter(|n| !n.is_empty())
+        .ok_or_else(|| Error::Validation("Name can't be blank".into()))?;
     if name.chars().count() > 60 {
-        return Err(Error::Validation("Name is too long (maximum is 60 characters)".into()));
+        return Err(Error::Validation(
+            "Name is too long (maximum is 60 characters)".into(),
+        ));
     }
-    let uris: Vec<String> = p.redirect_uris.iter().flat_map(|u| u.lines()).map(str::trim).filter(|u| !u.is_empty()).map(str::to_string).collect();
+    let uris: Vec<String> = p
+        .redirect_uris
+        .iter()
+        .flat_map(|u| u.lines())
+        .map(str::trim)
+        .filter(|u| !u.is_empty())
+        .map(str::to_string)
+        .collect();
     if uris.is_empty() {
         return Err(Error::Validation("Redirect URI can't be blank".into()));
     }
     if let Some(bad) = uris.iter().find(|u| !oauth::valid_redirect_uri(u)) {
-        return Err(Error::Validation(format!("Redirect URI must be an absolute URI: {bad}")));
+        return Err(Error::Validation(format!(
+            "Redirect URI must be an absolute URI: {bad}"
+        )));
     }
-    let scope_list = scopes::parse(p.scopes.as_deref().unwrap_or("read")).map_err(Error::Validation)?;
-    let website = p.website.filter(|w| url::Url::parse(w).is_ok_and(|u| matches!(u.scheme(), "http" | "https")));
+    let scope_list =
+        scopes::parse(p.scopes.as_deref().unwrap_or("read")).map_err(Error::Validation)?;
+    let website = p
+        .website
+        .filter(|w| url::Url::parse(w).is_ok_and(|u| matches!(u.scheme(), "http" | "https")));
     let secret = oauth::new_secret();
     let row = store::AppRow {
         id: crate::ids::next_id(),
@@ -62,6 +85,8 @@ async fn create(State(app): State<App>, Params(p): Params<CreateApp>) -> Result<
 
 async fn verify_credentials(State(app): State<App>, auth: Auth) -> Result<Json<Value>, Error> {
     let mut conn = app.db.pool.acquire().await?;
-    let row = store::app_by_id(&mut conn, auth.token.app_id).await?.ok_or(Error::InvalidToken)?;
+    let row = store::app_by_id(&mut conn, auth.token.app_id)
+        .await?
+        .ok_or(Error::InvalidToken)?;
     Ok(Json(app_to_api(&row, None)))
 }

@@ -21,21 +21,34 @@ pub fn router() -> Router<App> {
         .route("/api/v1/follow_requests/{id}/reject", post(reject))
 }
 
-async fn list(State(app): State<App>, auth: Auth, OriginalUri(uri): OriginalUri, Query(p): Query<PageParams>) -> Result<Paged, Error> {
+async fn list(
+    State(app): State<App>,
+    auth: Auth,
+    OriginalUri(uri): OriginalUri,
+    Query(p): Query<PageParams>,
+) -> Result<Paged, Error> {
     let me = auth.require("read:follows")?;
     let mut conn = app.db.pool.acquire().await?;
     let rows = q::follow_requests(&mut conn, me.id(), &p.page(40, 80)).await?;
     Ok(accounts_page(&app, &uri, rows))
 }
 
-async fn authorize(State(app): State<App>, auth: Auth, Path(raw): Path<String>) -> Result<Json<Value>, Error> {
+async fn authorize(
+    State(app): State<App>,
+    auth: Auth,
+    Path(raw): Path<String>,
+) -> Result<Json<Value>, Error> {
     let me = auth.require("write:follows")?;
     let requester = id(&raw)?;
     app.answer_follow_request(me.id(), requester, true).await?;
     relationship_with(&app, me.id(), requester).await
 }
 
-async fn reject(State(app): State<App>, auth: Auth, Path(raw): Path<String>) -> Result<Json<Value>, Error> {
+async fn reject(
+    State(app): State<App>,
+    auth: Auth,
+    Path(raw): Path<String>,
+) -> Result<Json<Value>, Error> {
     let me = auth.require("write:follows")?;
     let requester = id(&raw)?;
     app.answer_follow_request(me.id(), requester, false).await?;

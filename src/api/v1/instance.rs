@@ -50,8 +50,14 @@ fn polls_config() -> Value {
 }
 
 async fn counts(app: &App) -> Result<(i64, i64), Error> {
-    let users: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM local_users").fetch_one(&app.db.pool).await?;
-    let statuses: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM statuses WHERE local = 1 AND reblog_of_id IS NULL").fetch_one(&app.db.pool).await?;
+    let users: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM local_users")
+        .fetch_one(&app.db.pool)
+        .await?;
+    let statuses: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM statuses WHERE local = 1 AND reblog_of_id IS NULL",
+    )
+    .fetch_one(&app.db.pool)
+    .await?;
     Ok((users, statuses))
 }
 

@@ -37,10 +37,19 @@ struct ListParams {
     account_id: Option<String>,
 }
 
-async fn list(State(app): State<App>, auth: Auth, OriginalUri(uri): OriginalUri, Query(p): Query<ListParams>) -> Result<Paged, Error> {
+async fn list(
+    State(app): State<App>,
+    auth: Auth,
+    OriginalUri(uri): OriginalUri,
+    Query(p): Query<ListParams>,
+) -> Result<Paged, Error> {
     let me = auth.require("read:notifications")?;
     // Types we never produce simply match nothing, as on Mastodon.
-    let known = |list: Vec<String>| list.into_iter().filter(|t| TYPES.contains(&t.as_str())).collect::<Vec<_>>();
+    let known = |list: Vec<String>| {
+        list.into_iter()
+            .filter(|t| TYPES.contains(&t.as_str()))
+            .collect::<Vec<_>>()
+    };
     let asked_types = !p.types.is_empty();
     let types = known(p.types);
     if asked_types && types.is_empty() {
@@ -54,30 +63,57 @@ async fn list(State(app): State<App>, auth: Auth, OriginalUri(uri): OriginalUri,
     let mut conn = app.db.pool.acquire().await?;
     let rows = q::list(&mut conn, me.id(), &filter, &p.page.page(40, 80)).await?;
     let ctx = Ctx::new(&app.config);
-    let cursors = rows.first().zip(rows.last()).map(|(a, b)| (a.row.id, b.row.id));
-    Ok(Paged::new(rows.iter().map(|n| notification_to_api(n, &ctx)).collect(), &app.config.base_url(), &uri, cursors))
+    let cursors = rows
+        .first()
+        .zip(rows.last())
+        .map(|(a, b)| (a.row.id, b.row.id));
+    Ok(Paged::new(
+        rows.iter().map(|n| notification_to_api(n, &ctx)).collect(),
+        &app.config.base_url(),
+        &uri,
+        cursors,
+    ))
 }
 
-async fn show(State(app): State<App>, auth: Auth, Path(raw): Path<String>) -> Result<Json<Value>, Error> {
+async fn show(
+    State(app): State<App>,
+    auth: Auth,
+    Path(raw): Path<String>,
+) -> Result<Json<Value>, Error> {
     let me = auth.require("read:notifications")?;
     let mut conn = app.db.pool.acquire().await?;
-    let n = q::get(&mut conn, me.id(), id(&raw)?).await?.ok_or(Error::NotFound)?;
+    let n = q::get(&mut conn, me.id(), id(&raw)?)
+        .await?
+        .ok_or(Error::NotFound)?;
     Ok(Json(notification_to_api(&n, &Ctx::new(&app.config))))
 }
 
 async fn clear(State(app): State<App>, auth: Auth) -> Result<Json<Value>, Error> {
     let me = auth.require("write:notifications")?;
-    app.execute::<Account>(&account::stream(me.id()), &local_actor(me.id()), None, account::Command::ClearNotifications).await?;
+    app.execute::<Account>(
+        &account::stream(me.id()),
+        &local_actor(me.id()),
+        None,
+        account::Command::ClearNotifications,
+    )
+    .await?;
     Ok(Json(json!({})))
 }
 
-async fn dismiss(State(app): State<App>, auth: Auth, Path(raw): Path<String>) -> Result<Json<Value>, Error> {
+async fn dismiss(
+    State(app): State<App>,
+    auth: Auth,
+    Path(raw): Path<String>,
+) -> Result<Json<Value>, Error> {
     let me = auth.require("write:notifications")?;
     let notification_id = id(&raw)?;
     let mut conn = app.db.pool.acquire().await?;
-    q::get(&mut conn, me.id(), notification_id).await?.ok_or(Error::NotFound)?;
+    q::get(&mut conn, me.id(), notification_id)
+        .await?
+        .ok_or(Error::NotFound)?;
     drop(conn);
     let cmd = account::Command::DismissNotification(notification_id);
-    app.execute::<Account>(&account::stream(me.id()), &local_actor(me.id()), None, cmd).await?;
+    app.execute::<Account>(&account::stream(me.id()), &local_actor(me.id()), None, cmd)
+        .await?;
     Ok(Json(json!({})))
 }

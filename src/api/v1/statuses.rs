@@ -63,21 +63,32 @@ struct CreateParams {
 
 async fn view(app: &App, viewer: Option<i64>, status_id: i64) -> Result<Value, Error> {
     let mut conn = app.db.pool.acquire().await?;
-    let v = q::visible(&mut conn, viewer, status_id).await?.ok_or(Error::NotFound)?;
+    let v = q::visible(&mut conn, viewer, status_id)
+        .await?
+        .ok_or(Error::NotFound)?;
     Ok(status_to_api(&v, &Ctx::new(&app.config)))
 }
 
-async fn create(State(app): State<App>, auth: Auth, headers: HeaderMap, Params(p): Params<CreateParams>) -> Result<Json<Value>, Error> {
+async fn create(
+    State(app): State<App>,
+    auth: Auth,
+    headers: HeaderMap,
+    Params(p): Params<CreateParams>,
+) -> Result<Json<Value>, Error> {
     let me = auth.require("write:statuses")?;
     // Refuse what we cannot do yet rather than silently dropping it.
     if !p.media_ids.is_empty() {
-        return Err(Error::Validation("Media attachments are not supported yet".into()));
+        return Err(Error::Validation(
+            "Media attachments are not supported yet".into(),
+        ));
     }
     if p.poll.as_ref().is_some_and(|v| !v.is_null()) {
         return Err(Error::Validation("Polls are not supported yet".into()));
     }
     if p.scheduled_at.is_some() {
-        return Err(Error::Validation("Scheduled statuses are not supported yet".into()));
+        return Err(Error::Validation(
+            "Scheduled statuses are not supported yet".into(),
+        ));
     }
     let in_reply_to_id = match &p.in_reply_to_id {
         Some(raw) => Some(id(raw)?),
@@ -85,10 +96,20 @@ async fn create(State(app): State<App>, auth: Auth, headers: HeaderMap, Params(p
     };
     let application = {
         let mut conn = app.db.pool.acquire().await?;
-        store::app_by_id(&mut conn, auth.token.app_id).await?.map(|a| AppRef { name: a.name, website: a.website })
+        store::app_by_id(&mut conn, auth.token.app_id)
+            .await?
+            .map(|a| AppRef {
+                name: a.name,
+                website: a.website,
+            })
     };
-    let language = p.language.filter(|l| l.len() <= 16 && l.chars().all(|c| c.is_ascii_alphanumeric() || c == '-'));
-    let idempotency_key = headers.get("idempotency-key").and_then(|v| v.to_str().ok()).map(|k| k.chars().take(128).collect());
+    let language = p
+        .language
+        .filter(|l| l.len() <= 16 && l.chars().all(|c| c.is_ascii_alphanumeric() || c == '-'));
+    let idempotency_key = headers
+        .get("idempotency-key")
+        .and_then(|v| v.to_str().ok())
+        .map(|k| k.chars().take(128).collect());
     let status_id = app
         .post_status(
             &me.account,
@@ -107,26 +128,42 @@ async fn create(State(app): State<App>, auth: Auth, headers: HeaderMap, Params(p
     Ok(Json(view(&app, Some(me.id()), status_id).await?))
 }
 
-async fn show(State(app): State<App>, auth: MaybeAuth, Path(raw): Path<String>) -> Result<Json<Value>, Error> {
+async fn show(
+    State(app): State<App>,
+    auth: MaybeAuth,
+    Path(raw): Path<String>,
+) -> Result<Json<Value>, Error> {
     let viewer = auth.viewer_id("read:statuses")?;
     Ok(Json(view(&app, viewer, id(&raw)?).await?))
 }
 
-async fn delete(State(app): State<App>, auth: Auth, Path(raw): Path<String>) -> Result<Json<Value>, Error> {
+async fn delete(
+    State(app): State<App>,
+    auth: Auth,
+    Path(raw): Path<String>,
+) -> Result<Json<Value>, Error> {
     let me = auth.require("write:statuses")?;
     let status_id = id(&raw)?;
     let before = {
         let mut conn = app.db.pool.acquire().await?;
-        q::visible(&mut conn, Some(me.id()), status_id).await?.ok_or(Error::NotFound)?
+        q::visible(&mut conn, Some(me.id()), status_id)
+            .await?
+            .ok_or(Error::NotFound)?
     };
     app.delete_status(me.id(), status_id).await?;
     Ok(Json(deleted_status_to_api(&before, &Ctx::new(&app.config))))
 }
 
-async fn context(State(app): State<App>, auth: MaybeAuth, Path(raw): Path<String>) -> Result<Json<Value>, Error> {
+async fn context(
+    State(app): State<App>,
+    auth: MaybeAuth,
+    Path(raw): Path<String>,
+) -> Result<Json<Value>, Error> {
     let viewer = auth.viewer_id("read:statuses")?;
     let mut conn = app.db.pool.acquire().await?;
-    let row = q::visible_row(&mut conn, viewer, id(&raw)?).await?.ok_or(Error::NotFound)?;
+    let row = q::visible_row(&mut conn, viewer, id(&raw)?)
+        .await?
+        .ok_or(Error::NotFound)?;
     let (ancestors, descendants) = q::context(&mut conn, viewer, &row).await?;
     let ctx = Ctx::new(&app.config);
     Ok(Json(json!({
@@ -135,13 +172,21 @@ async fn context(State(app): State<App>, auth: MaybeAuth, Path(raw): Path<String
     })))
 }
 
-async fn favourite(State(app): State<App>, auth: Auth, Path(raw): Path<String>) -> Result<Json<Value>, Error> {
+async fn favourite(
+    State(app): State<App>,
+    auth: Auth,
+    Path(raw): Path<String>,
+) -> Result<Json<Value>, Error> {
     let me = auth.require("write:favourites")?;
     let target = app.favourite(me.id(), id(&raw)?, true).await?;
     Ok(Json(view(&app, Some(me.id()), target).await?))
 }
 
-async fn unfavourite(State(app): State<App>, auth: Auth, Path(raw): Path<String>) -> Result<Json<Value>, Error> {
+async fn unfavourite(
+    State(app): State<App>,
+    auth: Auth,
+    Path(raw): Path<String>,
+) -> Result<Json<Value>, Error> {
     let me = auth.require("write:favourites")?;
     let target = app.favourite(me.id(), id(&raw)?, false).await?;
     Ok(Json(view(&app, Some(me.id()), target).await?))
@@ -153,21 +198,33 @@ struct ReblogParams {
     visibility: Option<String>,
 }
 
-async fn reblog(State(app): State<App>, auth: Auth, Path(raw): Path<String>, Params(p): Params<ReblogParams>) -> Result<Json<Value>, Error> {
+async fn reblog(
+    State(app): State<App>,
+    auth: Auth,
+    Path(raw): Path<String>,
+    Params(p): Params<ReblogParams>,
+) -> Result<Json<Value>, Error> {
     let me = auth.require("write:statuses")?;
     let target = app.reblog(me.id(), id(&raw)?, true, p.visibility).await?;
     // Mastodon answers with the reblog, wrapping the original.
     let mut conn = app.db.pool.acquire().await?;
-    let reblog_id: Option<i64> = sqlx::query_scalar("SELECT id FROM statuses WHERE account_id = $1 AND reblog_of_id = $2")
-        .bind(me.id())
-        .bind(target)
-        .fetch_optional(&mut *conn)
-        .await?;
+    let reblog_id: Option<i64> =
+        sqlx::query_scalar("SELECT id FROM statuses WHERE account_id = $1 AND reblog_of_id = $2")
+            .bind(me.id())
+            .bind(target)
+            .fetch_optional(&mut *conn)
+            .await?;
     drop(conn);
-    Ok(Json(view(&app, Some(me.id()), reblog_id.unwrap_or(target)).await?))
+    Ok(Json(
+        view(&app, Some(me.id()), reblog_id.unwrap_or(target)).await?,
+    ))
 }
 
-async fn unreblog(State(app): State<App>, auth: Auth, Path(raw): Path<String>) -> Result<Json<Value>, Error> {
+async fn unreblog(
+    State(app): State<App>,
+    auth: Auth,
+    Path(raw): Path<String>,
+) -> Result<Json<Value>, Error> {
     let me = auth.require("write:statuses")?;
     let target = app.reblog(me.id(), id(&raw)?, false, None).await?;
     Ok(Json(view(&app, Some(me.id()), target).await?))
@@ -182,7 +239,9 @@ async fn favourited_by(
 ) -> Result<Paged, Error> {
     let viewer = auth.viewer_id("read:accounts")?;
     let mut conn = app.db.pool.acquire().await?;
-    let status = q::visible_row(&mut conn, viewer, id(&raw)?).await?.ok_or(Error::NotFound)?;
+    let status = q::visible_row(&mut conn, viewer, id(&raw)?)
+        .await?
+        .ok_or(Error::NotFound)?;
     let rows = aq::favourited_by(&mut conn, status.id, &p.page(40, 80)).await?;
     Ok(accounts_page(&app, &uri, rows))
 }
@@ -196,7 +255,9 @@ async fn reblogged_by(
 ) -> Result<Paged, Error> {
     let viewer = auth.viewer_id("read:accounts")?;
     let mut conn = app.db.pool.acquire().await?;
-    let status = q::visible_row(&mut conn, viewer, id(&raw)?).await?.ok_or(Error::NotFound)?;
+    let status = q::visible_row(&mut conn, viewer, id(&raw)?)
+        .await?
+        .ok_or(Error::NotFound)?;
     let rows = aq::reblogged_by(&mut conn, status.id, &p.page(40, 80)).await?;
     Ok(accounts_page(&app, &uri, rows))
 }

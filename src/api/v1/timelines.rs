@@ -1,8 +1,8 @@
 //! `/api/v1/timelines`: home, public and hashtag.
 
+use axum::Router;
 use axum::extract::{OriginalUri, Path, State};
 use axum::routing::get;
-use axum::Router;
 use serde::Deserialize;
 
 use super::statuses::only_media_unsupported;
@@ -21,13 +21,26 @@ pub fn router() -> Router<App> {
         .route("/api/v1/timelines/tag/{hashtag}", get(tag))
 }
 
-fn page_of(app: &App, uri: &axum::http::Uri, views: Vec<StatusView>) -> Paged {
+pub fn page_of(app: &App, uri: &axum::http::Uri, views: Vec<StatusView>) -> Paged {
     let ctx = Ctx::new(&app.config);
-    let cursors = views.first().zip(views.last()).map(|(a, b)| (a.row.id, b.row.id));
-    Paged::new(views.iter().map(|v| status_to_api(v, &ctx)).collect(), &app.config.base_url(), uri, cursors)
+    let cursors = views
+        .first()
+        .zip(views.last())
+        .map(|(a, b)| (a.row.id, b.row.id));
+    Paged::new(
+        views.iter().map(|v| status_to_api(v, &ctx)).collect(),
+        &app.config.base_url(),
+        uri,
+        cursors,
+    )
 }
 
-async fn home(State(app): State<App>, auth: Auth, OriginalUri(uri): OriginalUri, Query(p): Query<PageParams>) -> Result<Paged, Error> {
+async fn home(
+    State(app): State<App>,
+    auth: Auth,
+    OriginalUri(uri): OriginalUri,
+    Query(p): Query<PageParams>,
+) -> Result<Paged, Error> {
     let me = auth.require("read:statuses")?;
     let mut conn = app.db.pool.acquire().await?;
     let views = q::home(&mut conn, me.id(), &p.page(20, 40)).await?;
@@ -46,18 +59,33 @@ struct PublicParams {
     only_media: Option<bool>,
 }
 
-async fn timeline(app: &App, auth: MaybeAuth, uri: &axum::http::Uri, p: PublicParams, tag: Option<String>) -> Result<Paged, Error> {
+async fn timeline(
+    app: &App,
+    auth: MaybeAuth,
+    uri: &axum::http::Uri,
+    p: PublicParams,
+    tag: Option<String>,
+) -> Result<Paged, Error> {
     let viewer = auth.viewer_id("read:statuses")?;
     if only_media_unsupported(p.only_media) {
         return Ok(Paged::new(vec![], &app.config.base_url(), uri, None));
     }
-    let filter = PublicFilter { local: p.local.unwrap_or(false), remote: p.remote.unwrap_or(false), tag };
+    let filter = PublicFilter {
+        local: p.local.unwrap_or(false),
+        remote: p.remote.unwrap_or(false),
+        tag,
+    };
     let mut conn = app.db.pool.acquire().await?;
     let views = q::public(&mut conn, viewer, &filter, &p.page.page(20, 40)).await?;
     Ok(page_of(app, uri, views))
 }
 
-async fn public(State(app): State<App>, auth: MaybeAuth, OriginalUri(uri): OriginalUri, Query(p): Query<PublicParams>) -> Result<Paged, Error> {
+async fn public(
+    State(app): State<App>,
+    auth: MaybeAuth,
+    OriginalUri(uri): OriginalUri,
+    Query(p): Query<PublicParams>,
+) -> Result<Paged, Error> {
     timeline(&app, auth, &uri, p, None).await
 }
 
@@ -68,5 +96,12 @@ async fn tag(
     Path(hashtag): Path<String>,
     Query(p): Query<PublicParams>,
 ) -> Result<Paged, Error> {
-    timeline(&app, auth, &uri, p, Some(hashtag.trim_start_matches('#').to_string())).await
+    timeline(
+        &app,
+        auth,
+        &uri,
+        p,
+        Some(hashtag.trim_start_matches('#').to_string()),
+    )
+    .await
 }
