@@ -38,6 +38,24 @@ enum Command {
         #[arg(long)]
         apply: bool,
     },
+    /// Measure posting and home-timeline reads on a scratch database (see docs/performance.md).
+    Bench {
+        /// Accounts the reader follows.
+        #[arg(long, default_value_t = 1000)]
+        accounts: usize,
+        /// Statuses to post (and measure).
+        #[arg(long, default_value_t = 100_000)]
+        statuses: usize,
+        /// Home-timeline requests to measure.
+        #[arg(long, default_value_t = 20_000)]
+        reads: usize,
+        /// Concurrent posters and readers.
+        #[arg(long, default_value_t = 8)]
+        concurrency: usize,
+        /// Benchmark PostgreSQL instead of SQLite: a server URL such as postgres://postgres@127.0.0.1/postgres.
+        #[arg(long, value_name = "URL")]
+        postgres: Option<String>,
+    },
     /// Operator commands.
     Admin {
         #[command(subcommand)]
@@ -150,6 +168,37 @@ async fn run(command: Command, config: Config) -> anyhow::Result<ExitCode> {
             } else {
                 Ok(ExitCode::FAILURE)
             }
+        }
+        Command::Bench {
+            accounts,
+            statuses,
+            reads,
+            concurrency,
+            postgres,
+        } => {
+            let opts = crate::bench::Options {
+                accounts: accounts.max(1),
+                statuses,
+                reads,
+                concurrency,
+                postgres,
+            };
+            let r = crate::bench::run(opts).await?;
+            println!("database: {}", r.database);
+            println!(
+                "posted {} statuses: {:.0} posts/s (home fan-out caught up {:.2} s later)",
+                r.statuses,
+                r.posts_per_second,
+                r.fan_out_catch_up.as_secs_f64()
+            );
+            println!(
+                "home timeline: {} reads, {:.0} reads/s, p50 {:.2} ms, p99 {:.2} ms",
+                r.reads,
+                r.reads_per_second,
+                r.p50.as_secs_f64() * 1000.0,
+                r.p99.as_secs_f64() * 1000.0
+            );
+            Ok(ExitCode::SUCCESS)
         }
         Command::Admin {
             command: AdminCommand::Accounts { command },

@@ -15,6 +15,7 @@ macro_rules! sqlf {
 
 pub mod api;
 pub mod app;
+pub mod bench;
 pub mod cli;
 pub mod config;
 pub mod db;

@@ -7,6 +7,7 @@ use rsa::{RsaPrivateKey, RsaPublicKey};
 pub const KEY_BITS: usize = 2048;
 
 /// PEM-encoded halves of an actor's key pair. The private half never leaves the database.
+#[derive(Clone)]
 pub struct KeyPair {
     pub public_pem: String,
     pub private_pem: String,

@@ -7,6 +7,7 @@ pub mod health;
 pub mod oauth;
 pub mod pagination;
 pub mod params;
+pub mod ratelimit;
 pub mod v1;
 
 use axum::Router;

@@ -1,7 +1,9 @@
 //! OAuth 2 endpoints: `/oauth/authorize` (log-in and consent page), `/oauth/token`,
 //! `/oauth/revoke`, and the RFC 8414 metadata document.
 
-use axum::extract::State;
+use std::net::SocketAddr;
+
+use axum::extract::{ConnectInfo, State};
 use axum::http::header::{AUTHORIZATION, CACHE_CONTROL, LOCATION};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{Html, IntoResponse, Response};
@@ -144,6 +146,7 @@ fn redirect_with(redirect_uri: &str, pairs: &[(&str, &str)]) -> Response {
 
 async fn authorize(
     State(app): State<App>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
     Params(p): Params<AuthorizeParams>,
 ) -> Result<Response, Error> {
     let req = match validate(&app, &p).await {
@@ -168,15 +171,18 @@ async fn authorize(
             &[("error", "access_denied"), ("state", &state)],
         ));
     }
-    let account_id = match check_login(&app, p.username.as_deref(), p.password.as_deref()).await? {
-        Ok(id) => id,
-        Err(message) => {
-            return Ok(page(
-                StatusCode::UNAUTHORIZED,
-                consent_form(&req, &p, Some(message)),
-            ));
-        }
-    };
+    let account_id =
+        match check_login(&app, peer, p.username.as_deref(), p.password.as_deref()).await? {
+            Ok(id) => id,
+            Err(message) => {
+                let status = if message == THROTTLED {
+                    StatusCode::TOO_MANY_REQUESTS
+                } else {
+                    StatusCode::UNAUTHORIZED
+                };
+                return Ok(page(status, consent_form(&req, &p, Some(message))));
+            }
+        };
     let mut conn = app.db.pool.acquire().await?;
     let scope_text = req.scopes.join(" ");
     let code = store::create_code(
@@ -203,8 +209,11 @@ async fn authorize(
 }
 
 /// Check a log-in; the outer error is a server fault, the inner one a message for the user.
+const THROTTLED: &str = "Too many failed attempts to sign in. Please try again later.";
+
 async fn check_login(
     app: &App,
+    peer: SocketAddr,
     login: Option<&str>,
     password: Option<&str>,
 ) -> Result<Result<i64, &'static str>, Error> {
@@ -212,8 +221,20 @@ async fn check_login(
     let (Some(login), Some(password)) = (login, password) else {
         return Ok(Err(WRONG));
     };
+    let (login_key, address_key) = (login.trim().to_lowercase(), peer.ip().to_string());
+    let limits = &app.limits;
+    if !limits.login_per_account.allowed(&login_key)
+        || !limits.login_per_address.allowed(&address_key)
+    {
+        return Ok(Err(THROTTLED));
+    }
+    let failed = || {
+        limits.login_per_account.fail(&login_key);
+        limits.login_per_address.fail(&address_key);
+    };
     let mut conn = app.db.pool.acquire().await?;
     let Some(user) = accounts::user_by_login(&mut conn, login).await? else {
+        failed();
         return Ok(Err(WRONG));
     };
     let hash = accounts::password_hash(&mut conn, user.account_id)
@@ -223,6 +244,7 @@ async fn check_login(
     drop(conn);
     let password = password.to_string();
     if !blocking(move || password::verify(&password, &hash)).await? {
+        failed();
         return Ok(Err(WRONG));
     }
     if account.is_none_or(|a| a.suspended != 0) {
@@ -289,6 +311,7 @@ const BAD_CLIENT: &str = "Client authentication failed due to unknown client, no
 
 async fn token(
     State(app): State<App>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
     headers: HeaderMap,
     Params(p): Params<TokenParams>,
 ) -> Result<Response, Error> {
@@ -347,9 +370,18 @@ async fn token(
                 ));
             }
             drop(conn);
-            let account_id = check_login(&app, p.username.as_deref(), p.password.as_deref())
-                .await?
-                .map_err(|m| Error::oauth("invalid_grant", m))?;
+            let account_id = match check_login(
+                &app,
+                peer,
+                p.username.as_deref(),
+                p.password.as_deref(),
+            )
+            .await?
+            {
+                Ok(id) => id,
+                Err(THROTTLED) => return Err(Error::TooManyRequests),
+                Err(message) => return Err(Error::oauth("invalid_grant", message)),
+            };
             let mut conn = app.db.pool.acquire().await?;
             store::issue_token(&mut conn, client.id, Some(account_id), &asked.join(" ")).await?
         }

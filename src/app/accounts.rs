@@ -59,7 +59,17 @@ impl App {
         );
         let hash = hash?.map_err(Error::internal)?;
         let keys = keys?.map_err(Error::internal)?;
+        self.register_prepared(r, hash, keys).await
+    }
 
+    /// Record a registration whose password hash and key pair are already made (the
+    /// benchmark seeds many accounts with one of each).
+    pub async fn register_prepared(
+        &self,
+        r: Registration,
+        hash: String,
+        keys: tessera_federation::keys::KeyPair,
+    ) -> Result<i64, Error> {
         let account_id = ids::next_id();
         let base = self.config.base_url();
         let event = AccountRegistered {

@@ -26,6 +26,7 @@ pub struct App {
     pub config: Arc<Config>,
     /// Wakes the checkpointed projectors after a commit.
     pub projector_wake: Arc<Notify>,
+    pub limits: Arc<crate::api::ratelimit::Limits>,
 }
 
 /// What executing a command did.
@@ -41,6 +42,7 @@ impl App {
             db,
             config: Arc::new(config),
             projector_wake: Arc::new(Notify::new()),
+            limits: Arc::default(),
         }
     }
 

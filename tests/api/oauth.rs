@@ -290,3 +290,61 @@ async fn script_redirect_uris_are_refused() {
     }
     s.stop().await;
 }
+
+#[tokio::test]
+async fn repeated_wrong_passwords_are_throttled() {
+    let s = TestServer::start().await;
+    s.user("carol").await;
+    let (client_id, secret, _) = s.app().await;
+    let attempt = |password: &'static str| {
+        let form = [
+            ("grant_type", "password"),
+            ("client_id", client_id.as_str()),
+            ("client_secret", secret.as_str()),
+            ("username", "carol"),
+            ("password", password),
+            ("scope", "read"),
+        ];
+        let req = s.http.post(s.url("/oauth/token")).form(&form);
+        async move { req.send().await.unwrap().status().as_u16() }
+    };
+    for _ in 0..10 {
+        assert_eq!(attempt("guess").await, 400);
+    }
+    assert_eq!(attempt("guess").await, 429);
+    assert_eq!(
+        attempt("correct horse battery").await,
+        429,
+        "even the right password waits out the window"
+    );
+    s.stop().await;
+}
+
+#[tokio::test]
+async fn with_approval_required_new_accounts_wait() {
+    let s = TestServer::start_with(&[("TESSERA_REGISTRATIONS", "approval")]).await;
+    let (_, _, app_token) = s.app().await;
+    let (status, token) = s
+        .post("/api/v1/accounts", Some(&app_token), json!({"username": "eve", "email": "eve@example.com", "password": "correct horse battery", "agreement": true}))
+        .await;
+    assert_eq!(status, 200, "{token}");
+    let (status, body) = s
+        .get(
+            "/api/v1/accounts/verify_credentials",
+            token["access_token"].as_str(),
+        )
+        .await;
+    assert_eq!(status, 403);
+    assert_eq!(body["error"], "Your login is currently pending approval");
+    let (_, instance) = s.get("/api/v2/instance", None).await;
+    assert_eq!(instance["registrations"]["approval_required"], true);
+    s.stop().await;
+
+    let s = TestServer::start_with(&[("TESSERA_REGISTRATIONS", "closed")]).await;
+    let (_, _, app_token) = s.app().await;
+    let (status, _) = s
+        .post("/api/v1/accounts", Some(&app_token), json!({"username": "eve", "email": "eve@example.com", "password": "correct horse battery", "agreement": true}))
+        .await;
+    assert_eq!(status, 403);
+    s.stop().await;
+}

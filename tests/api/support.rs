@@ -31,6 +31,11 @@ pub struct User {
 
 impl TestServer {
     pub async fn start() -> TestServer {
+        Self::start_with(&[]).await
+    }
+
+    /// A server with extra settings, e.g. `("TESSERA_REGISTRATIONS", "approval")`.
+    pub async fn start_with(settings: &[(&'static str, &str)]) -> TestServer {
         let data_dir = tempfile::tempdir().unwrap();
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let port = listener.local_addr().unwrap().port();
@@ -55,12 +60,13 @@ impl TestServer {
                 None,
             ),
         };
-        let env: HashMap<&str, String> = HashMap::from([
+        let mut env: HashMap<&str, String> = HashMap::from([
             ("TESSERA_DOMAIN", format!("127.0.0.1:{port}")),
             ("TESSERA_LISTEN", format!("127.0.0.1:{port}")),
             ("TESSERA_DATA_DIR", data_dir.path().display().to_string()),
             ("DATABASE_URL", database_url.clone()),
         ]);
+        env.extend(settings.iter().map(|(k, v)| (*k, v.to_string())));
         let config = Config::load_from(None, |k| env.get(k).cloned()).unwrap();
         let running = tessera::server::start(config, listener, std::future::pending())
             .await

@@ -1,0 +1,237 @@
+//! `tessera bench`: measures posts per second through the full command path, and home
+//! timeline reads per second and their latency over HTTP, on a scratch database seeded
+//! with one reader following many accounts. Results go to docs/performance.md.
+
+use std::collections::HashMap;
+use std::time::{Duration, Instant};
+
+use sqlx::Connection;
+
+use crate::app::accounts::Registration;
+use crate::app::statuses::NewStatus;
+use crate::config::Config;
+use crate::oauth::store;
+use crate::queries::accounts as q;
+
+#[derive(Debug, Clone)]
+pub struct Options {
+    pub accounts: usize,
+    pub statuses: usize,
+    pub reads: usize,
+    pub concurrency: usize,
+    /// A PostgreSQL server URL; the benchmark makes (and drops) its own database there.
+    pub postgres: Option<String>,
+}
+
+#[derive(Debug)]
+pub struct Report {
+    pub database: &'static str,
+    pub statuses: usize,
+    pub posts_per_second: f64,
+    pub fan_out_catch_up: Duration,
+    pub reads: usize,
+    pub reads_per_second: f64,
+    pub p50: Duration,
+    pub p99: Duration,
+}
+
+pub async fn run(opts: Options) -> anyhow::Result<Report> {
+    let scratch = tempfile::tempdir()?;
+    let (database_url, pg) = match &opts.postgres {
+        Some(server) => {
+            crate::db::install_drivers();
+            let name = format!("tessera_bench_{}", std::process::id());
+            let mut admin = sqlx::AnyConnection::connect(server).await?;
+            sqlx::raw_sql(crate::sqlf!("DROP DATABASE IF EXISTS {name}"))
+                .execute(&mut admin)
+                .await?;
+            sqlx::raw_sql(crate::sqlf!("CREATE DATABASE {name}"))
+                .execute(&mut admin)
+                .await?;
+            admin.close().await?;
+            let (prefix, _) = server
+                .rsplit_once('/')
+                .ok_or_else(|| anyhow::anyhow!("--postgres needs a URL with a database"))?;
+            (format!("{prefix}/{name}"), Some((server.clone(), name)))
+        }
+        None => (
+            format!("sqlite://{}/bench.db", scratch.path().display()),
+            None,
+        ),
+    };
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+    let port = listener.local_addr()?.port();
+    let env: HashMap<&str, String> = HashMap::from([
+        ("TESSERA_DOMAIN", format!("127.0.0.1:{port}")),
+        ("TESSERA_DATA_DIR", scratch.path().display().to_string()),
+        ("DATABASE_URL", database_url),
+    ]);
+    let config = Config::load_from(None, |k| env.get(k).cloned())?;
+    let running = crate::server::start(config, listener, std::future::pending()).await?;
+    let result = measure(&running, &opts, port).await;
+    running.app.db.pool.close().await;
+    running.stop().await;
+    if let Some((server, name)) = pg {
+        let mut admin = sqlx::AnyConnection::connect(&server).await?;
+        sqlx::raw_sql(crate::sqlf!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+            .execute(&mut admin)
+            .await?;
+    }
+    result
+}
+
+async fn measure(
+    running: &crate::server::Running,
+    opts: &Options,
+    port: u16,
+) -> anyhow::Result<Report> {
+    let app = &running.app;
+    let database = match app.db.kind {
+        crate::db::Kind::Sqlite => "SQLite",
+        crate::db::Kind::Postgres => "PostgreSQL",
+    };
+    // Seeding: one password hash and one key pair serve every account.
+    let hash = crate::app::blocking(|| crate::domain::password::hash("bench password")).await??;
+    let keys = crate::app::blocking(tessera_federation::keys::generate).await??;
+    let register = |name: String| {
+        let (hash, keys) = (hash.clone(), keys.clone());
+        async move {
+            let r = Registration {
+                email: format!("{name}@bench.example"),
+                username: name,
+                password: String::new(),
+                display_name: String::new(),
+                locale: "en".into(),
+                role: "user".into(),
+                approved: true,
+                confirmed: true,
+            };
+            app.register_prepared(r, hash, keys).await
+        }
+    };
+    let reader = register("reader".into()).await?;
+    let mut authors = Vec::with_capacity(opts.accounts);
+    for chunk in (0..opts.accounts).collect::<Vec<_>>().chunks(64) {
+        for id in
+            futures::future::try_join_all(chunk.iter().map(|i| register(format!("author{i}"))))
+                .await?
+        {
+            authors.push(id);
+        }
+    }
+    for chunk in authors.chunks(64) {
+        futures::future::try_join_all(chunk.iter().map(|a| app.follow(reader, *a))).await?;
+    }
+    let rows = {
+        let mut conn = app.db.pool.acquire().await?;
+        q::by_ids(&mut conn, &authors).await?
+    };
+    let authors: Vec<q::AccountRow> = authors
+        .iter()
+        .filter_map(|id| rows.get(id).cloned())
+        .collect();
+
+    // Posts per second through the full command path (render, decide, append, project).
+    let started = Instant::now();
+    let workers = opts.concurrency.max(1);
+    futures::future::try_join_all((0..workers).map(|w| {
+        let authors = &authors;
+        async move {
+            let mut i = w;
+            while i < opts.statuses {
+                let author = &authors[i % authors.len()];
+                let text = format!(
+                    "Status {i} from {} about #bench, see https://example.com/posts/{i}",
+                    author.username
+                );
+                let new = NewStatus {
+                    text,
+                    spoiler_text: String::new(),
+                    visibility: "public".into(),
+                    sensitive: false,
+                    language: Some("en".into()),
+                    in_reply_to_id: None,
+                    application: None,
+                    idempotency_key: None,
+                };
+                app.post_status(author, new).await?;
+                i += workers;
+            }
+            Ok::<_, crate::error::Error>(())
+        }
+    }))
+    .await?;
+    let posting = started.elapsed();
+    let started = Instant::now();
+    crate::projections::catch_up(&app.db).await?;
+    let fan_out_catch_up = started.elapsed();
+
+    // Home timeline reads over HTTP on loopback.
+    let token = {
+        let mut conn = app.db.pool.acquire().await?;
+        let client = store::AppRow {
+            id: crate::ids::next_id(),
+            name: "bench".into(),
+            website: None,
+            redirect_uris: crate::oauth::OOB.into(),
+            scopes: "read".into(),
+            client_id: crate::oauth::new_secret(),
+            client_secret_hash: crate::oauth::hash("bench"),
+            created_at: crate::time::now_ms(),
+        };
+        store::create_app(&mut conn, &client).await?;
+        store::issue_token(&mut conn, client.id, Some(reader), "read")
+            .await?
+            .token
+    };
+    let http = reqwest::Client::new();
+    let url = format!("http://127.0.0.1:{port}/api/v1/timelines/home?limit=20");
+    // Warm up caches and connections before measuring.
+    for _ in 0..50 {
+        http.get(&url)
+            .bearer_auth(&token)
+            .send()
+            .await?
+            .bytes()
+            .await?;
+    }
+    let started = Instant::now();
+    let latencies: Vec<Vec<Duration>> = futures::future::try_join_all((0..workers).map(|w| {
+        let (http, url, token) = (&http, &url, &token);
+        async move {
+            let mut mine = Vec::new();
+            let mut i = w;
+            while i < opts.reads {
+                let t = Instant::now();
+                let resp = http.get(url).bearer_auth(token).send().await?;
+                let ok = resp.status().is_success();
+                let body: serde_json::Value = resp.json().await?;
+                mine.push(t.elapsed());
+                if !ok || body.as_array().map(Vec::len) != Some(20) {
+                    anyhow::bail!("home timeline did not return 20 statuses: {body}");
+                }
+                i += workers;
+            }
+            Ok(mine)
+        }
+    }))
+    .await?;
+    let reading = started.elapsed();
+    let mut all: Vec<Duration> = latencies.into_iter().flatten().collect();
+    all.sort();
+    let pick = |q: f64| {
+        all.get(((all.len() as f64 * q).ceil() as usize).saturating_sub(1))
+            .copied()
+            .unwrap_or_default()
+    };
+    Ok(Report {
+        database,
+        statuses: opts.statuses,
+        posts_per_second: opts.statuses as f64 / posting.as_secs_f64(),
+        fan_out_catch_up,
+        reads: all.len(),
+        reads_per_second: all.len() as f64 / reading.as_secs_f64(),
+        p50: pick(0.50),
+        p99: pick(0.99),
+    })
+}
