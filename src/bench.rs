@@ -69,7 +69,6 @@ pub async fn run(opts: Options) -> anyhow::Result<Report> {
     let config = Config::load_from(None, |k| env.get(k).cloned())?;
     let running = crate::server::start(config, listener, std::future::pending()).await?;
     let result = measure(&running, &opts, port).await;
-    running.app.db.pool.close().await;
     running.stop().await;
     if let Some((server, name)) = pg {
         let mut admin = sqlx::AnyConnection::connect(&server).await?;

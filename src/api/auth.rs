@@ -50,20 +50,13 @@ fn bearer(parts: &Parts) -> Option<String> {
 
 async fn load(app: &App, token: &str) -> Result<Auth, Error> {
     let mut conn = app.db.pool.acquire().await?;
-    let row = store::token(&mut conn, token)
+    let (row, user) = accounts::token_with_user(&mut conn, token)
         .await?
         .ok_or(Error::InvalidToken)?;
-    let user = match row.account_id {
-        Some(id) => {
-            let account = accounts::by_id(&mut conn, id)
-                .await?
-                .ok_or(Error::InvalidToken)?;
-            let user = accounts::user(&mut conn, id)
-                .await?
-                .ok_or(Error::InvalidToken)?;
-            Some(CurrentUser { account, user })
-        }
-        None => None,
+    let user = match (row.account_id, user) {
+        (Some(_), Some((account, user))) => Some(CurrentUser { account, user }),
+        (Some(_), None) => return Err(Error::InvalidToken),
+        (None, _) => None,
     };
     Ok(Auth {
         scopes: row

@@ -155,8 +155,12 @@ impl App {
             })
             .map(|h| h.username.clone())
             .collect();
-        let mut conn = self.db.pool.acquire().await?;
-        let found = q::local_by_usernames(&mut conn, &usernames).await?;
+        let found = if usernames.is_empty() {
+            Vec::new()
+        } else {
+            let mut conn = self.db.pool.acquire().await?;
+            q::local_by_usernames(&mut conn, &usernames).await?
+        };
         let lookup = |h: &text::Handle| -> Option<&AccountRow> {
             if h.domain
                 .as_deref()

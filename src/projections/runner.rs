@@ -99,6 +99,7 @@ pub fn spawn(db: Db, notify: Arc<Notify>) -> JoinHandle<()> {
         loop {
             match catch_up(&db).await {
                 Ok(_) => failures = 0,
+                Err(AppendError::Db(sqlx::Error::PoolClosed)) => return,
                 Err(e) => {
                     // Never skip an event: a projector that cannot apply one stops and retries.
                     failures = failures.saturating_add(1);

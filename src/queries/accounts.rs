@@ -4,6 +4,7 @@ use std::collections::HashMap;
 
 use super::{Page, Sql};
 use crate::db::Conn;
+use crate::oauth::store::TokenRow;
 
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct AccountRow {
@@ -280,4 +281,126 @@ pub async fn relationships(
             requested_by: requested_by.contains(id),
         })
         .collect())
+}
+
+#[derive(sqlx::FromRow)]
+struct TokenUserRow {
+    token_id: i64,
+    app_id: i64,
+    token_account_id: Option<i64>,
+    scopes: String,
+    #[sqlx(flatten)]
+    account: OptionalAccount,
+    email: Option<String>,
+    role: Option<String>,
+    approved: Option<i64>,
+    confirmed: Option<i64>,
+    locale: Option<String>,
+    user_created_at: Option<i64>,
+}
+
+/// The columns of [`AccountRow`], each optional, as a LEFT JOIN gives them.
+#[derive(sqlx::FromRow)]
+struct OptionalAccount {
+    id: Option<i64>,
+    username: Option<String>,
+    domain: Option<String>,
+    display_name: Option<String>,
+    note: Option<String>,
+    note_html: Option<String>,
+    fields: Option<String>,
+    locked: Option<i64>,
+    bot: Option<i64>,
+    discoverable: Option<i64>,
+    uri: Option<String>,
+    url: Option<String>,
+    suspended: Option<i64>,
+    created_at: Option<i64>,
+    followers_count: Option<i64>,
+    following_count: Option<i64>,
+    statuses_count: Option<i64>,
+    last_status_at: Option<i64>,
+}
+
+impl OptionalAccount {
+    fn into_row(self) -> Option<AccountRow> {
+        Some(AccountRow {
+            id: self.id?,
+            username: self.username?,
+            domain: self.domain,
+            display_name: self.display_name?,
+            note: self.note?,
+            note_html: self.note_html?,
+            fields: self.fields?,
+            locked: self.locked?,
+            bot: self.bot?,
+            discoverable: self.discoverable?,
+            uri: self.uri?,
+            url: self.url?,
+            suspended: self.suspended?,
+            created_at: self.created_at?,
+            followers_count: self.followers_count?,
+            following_count: self.following_count?,
+            statuses_count: self.statuses_count?,
+            last_status_at: self.last_status_at,
+        })
+    }
+}
+
+/// A live token with its user, in one query: this runs on every authenticated request.
+pub async fn token_with_user(
+    conn: &mut Conn,
+    token: &str,
+) -> Result<Option<(TokenRow, Option<(AccountRow, UserRow)>)>, sqlx::Error> {
+    let row: Option<TokenUserRow> = sqlx::query_as(crate::sqlf!(
+        "SELECT t.id AS token_id, t.app_id, t.account_id AS token_account_id, t.scopes, \
+         {ACCOUNT_COLUMNS}, u.email, u.role, u.approved, u.confirmed, u.locale, \
+         u.created_at AS user_created_at FROM oauth_tokens t \
+         LEFT JOIN accounts a ON a.id = t.account_id \
+         LEFT JOIN local_users u ON u.account_id = t.account_id \
+         WHERE t.token_hash = $1 AND t.revoked_at IS NULL"
+    ))
+    .bind(crate::oauth::hash(token))
+    .fetch_optional(&mut *conn)
+    .await?;
+    Ok(row.map(|r| {
+        let token = TokenRow {
+            id: r.token_id,
+            app_id: r.app_id,
+            account_id: r.token_account_id,
+            scopes: r.scopes,
+        };
+        let user = match (
+            r.account.into_row(),
+            r.email,
+            r.role,
+            r.approved,
+            r.confirmed,
+            r.locale,
+            r.user_created_at,
+        ) {
+            (
+                Some(account),
+                Some(email),
+                Some(role),
+                Some(approved),
+                Some(confirmed),
+                Some(locale),
+                Some(created_at),
+            ) => {
+                let user = UserRow {
+                    account_id: account.id,
+                    email,
+                    role,
+                    approved,
+                    confirmed,
+                    locale,
+                    created_at,
+                };
+                Some((account, user))
+            }
+            _ => None,
+        };
+        (token, user)
+    }))
 }

@@ -124,6 +124,11 @@ impl Page {
         }
     }
 
+    /// The order rows are fetched in: oldest first only for `min_id`.
+    pub fn direction(&self) -> &'static str {
+        if self.min_id.is_some() { "ASC" } else { "DESC" }
+    }
+
     /// Rows newest first, whichever way they were fetched.
     pub fn finish<T>(&self, mut rows: Vec<T>) -> Vec<T> {
         if self.min_id.is_some() {

@@ -140,12 +140,19 @@ pub async fn home(
     viewer: i64,
     page: &Page,
 ) -> Result<Vec<StatusView>, sqlx::Error> {
+    // Page the feed first, then join only that page: a plan that cannot touch the whole
+    // feed, whatever the planner's statistics. (A suspended author's posts are dropped
+    // from the page, so it may come back short, as Mastodon's may.)
     let mut sql = Sql::new(&format!(
-        "SELECT {COLUMNS} FROM home_feed h JOIN statuses s ON s.id = h.status_id \
-         JOIN accounts a ON a.id = s.account_id WHERE a.suspended = 0 AND h.account_id = "
+        "SELECT {COLUMNS} FROM (SELECT h.status_id FROM home_feed h WHERE h.account_id = "
     ));
     sql.int(viewer);
     page.apply(&mut sql, "h.status_id");
+    sql.push(&format!(
+        ") h JOIN statuses s ON s.id = h.status_id JOIN accounts a ON a.id = s.account_id \
+         WHERE a.suspended = 0 ORDER BY s.id {}",
+        page.direction()
+    ));
     let rows = page.finish(sql.fetch_all(conn).await?);
     hydrate(conn, Some(viewer), rows).await
 }
@@ -262,16 +269,25 @@ pub async fn hydrate(
     let mut mention_rows: Vec<(i64, i64)> = Vec::new();
     let mut tag_rows: Vec<(i64, String)> = Vec::new();
     if !status_ids.is_empty() {
-        let mut sql =
-            Sql::new("SELECT status_id, account_id FROM status_mentions WHERE status_id IN (");
-        sql.ints(&status_ids).push(")");
-        mention_rows = sql.fetch_all(conn).await?;
+        // Mentions and tags in one round trip: (status, mentioned account, tag name).
         let mut sql = Sql::new(
-            "SELECT st.status_id, t.display_name FROM status_tags st JOIN tags t ON t.name = st.tag WHERE st.status_id IN (",
+            "SELECT status_id, account_id, NULL AS tag FROM status_mentions WHERE status_id IN (",
         );
-        sql.ints(&status_ids)
-            .push(") ORDER BY st.status_id, t.display_name");
-        tag_rows = sql.fetch_all(conn).await?;
+        sql.ints(&status_ids);
+        sql.push(
+            ") UNION ALL SELECT st.status_id, NULL, t.display_name FROM status_tags st \
+             JOIN tags t ON t.name = st.tag WHERE st.status_id IN (",
+        );
+        sql.ints(&status_ids).push(")");
+        let rows: Vec<(i64, Option<i64>, Option<String>)> = sql.fetch_all(conn).await?;
+        for (status_id, account, tag) in rows {
+            match (account, tag) {
+                (Some(a), _) => mention_rows.push((status_id, a)),
+                (None, Some(t)) => tag_rows.push((status_id, t)),
+                (None, None) => {}
+            }
+        }
+        tag_rows.sort();
     }
     let mut account_ids: Vec<i64> = all.iter().map(|r| r.account_id).collect();
     account_ids.extend(mention_rows.iter().map(|(_, a)| *a));
@@ -281,28 +297,21 @@ pub async fn hydrate(
 
     let (mut favourited, mut reblogged) = (HashSet::new(), HashSet::new());
     if let Some(v) = viewer.filter(|_| !status_ids.is_empty()) {
-        let mut sql = Sql::new("SELECT status_id FROM favourites WHERE account_id = ");
-        sql.int(v)
-            .push(" AND status_id IN (")
+        // The viewer's favourites (1) and reblogs (2) of these statuses, in one round trip.
+        let mut sql = Sql::new("SELECT status_id, 1 AS flag FROM favourites WHERE account_id = ");
+        sql.int(v).push(" AND status_id IN (").ints(&status_ids);
+        sql.push(") UNION ALL SELECT reblog_of_id, 2 FROM statuses WHERE account_id = ")
+            .int(v);
+        sql.push(" AND reblog_of_id IN (")
             .ints(&status_ids)
             .push(")");
-        favourited = sql
-            .fetch_all::<(i64,)>(conn)
-            .await?
-            .into_iter()
-            .map(|(id,)| id)
-            .collect();
-        let mut sql = Sql::new("SELECT reblog_of_id FROM statuses WHERE account_id = ");
-        sql.int(v)
-            .push(" AND reblog_of_id IN (")
-            .ints(&status_ids)
-            .push(")");
-        reblogged = sql
-            .fetch_all::<(i64,)>(conn)
-            .await?
-            .into_iter()
-            .map(|(id,)| id)
-            .collect();
+        for (id, flag) in sql.fetch_all::<(i64, i64)>(conn).await? {
+            if flag == 1 {
+                favourited.insert(id);
+            } else {
+                reblogged.insert(id);
+            }
+        }
     }
 
     let mut mentions: HashMap<i64, Vec<AccountRow>> = HashMap::new();

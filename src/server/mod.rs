@@ -54,12 +54,15 @@ pub struct Running {
 }
 
 impl Running {
+    /// Stop serving, stop the projectors, then close the database.
     pub async fn stop(mut self) {
         if let Some(stop) = self.stop.take() {
             let _ = stop.send(());
         }
         let _ = (&mut self.http).await;
         self.projector.abort();
+        let _ = (&mut self.projector).await;
+        self.app.db.pool.close().await;
     }
 
     /// Wait until the HTTP server ends (on a signal).

@@ -101,7 +101,6 @@ impl TestServer {
 
     pub async fn stop(mut self) {
         if let Some(r) = self.running.take() {
-            r.app.db.pool.close().await;
             r.stop().await;
         }
         if let Some((base, name)) = self.pg_admin.take()

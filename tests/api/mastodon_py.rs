@@ -1,0 +1,61 @@
+//! A real third-party client: Mastodon.py, pinned in tests/clients/requirements.txt, in a
+//! virtualenv this test creates under target/ the first time.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use crate::support::*;
+
+fn venv() -> PathBuf {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let venv = root.join("target").join("mastodon-py-venv");
+    let python = venv.join("bin").join("python");
+    let requirements = root.join("tests/clients/requirements.txt");
+    let stamp = venv.join("requirements.txt");
+    let wanted = std::fs::read_to_string(&requirements).unwrap();
+    if std::fs::read_to_string(&stamp).ok().as_deref() != Some(wanted.as_str()) {
+        let made = Command::new("python3")
+            .args(["-m", "venv", "--clear"])
+            .arg(&venv)
+            .status()
+            .unwrap();
+        assert!(made.success(), "python3 -m venv failed");
+        let installed = Command::new(&python)
+            .args([
+                "-m",
+                "pip",
+                "install",
+                "--quiet",
+                "--disable-pip-version-check",
+                "-r",
+            ])
+            .arg(&requirements)
+            .status()
+            .unwrap();
+        assert!(installed.success(), "pip install of Mastodon.py failed");
+        std::fs::write(&stamp, wanted).unwrap();
+    }
+    python
+}
+
+#[tokio::test]
+async fn mastodon_py_registers_logs_in_posts_follows_and_reads() {
+    let python = tokio::task::spawn_blocking(venv).await.unwrap();
+    let s = TestServer::start().await;
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/clients/mastodon_py_flow.py");
+    let base = s.base.clone();
+    let out = tokio::task::spawn_blocking(move || {
+        Command::new(python).arg(script).arg(base).output().unwrap()
+    })
+    .await
+    .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        out.status.success(),
+        "Mastodon.py flow failed:\n{stdout}\n{stderr}"
+    );
+    assert!(stdout.contains(" passed, 0 failed"), "{stdout}");
+    println!("{stdout}");
+    s.stop().await;
+}
