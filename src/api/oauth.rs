@@ -4,7 +4,9 @@
 use std::net::SocketAddr;
 
 use axum::extract::{ConnectInfo, State};
-use axum::http::header::{AUTHORIZATION, CACHE_CONTROL, LOCATION};
+use axum::http::header::{
+    AUTHORIZATION, CACHE_CONTROL, CONTENT_SECURITY_POLICY, LOCATION, X_FRAME_OPTIONS,
+};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::{get, post};
@@ -97,8 +99,21 @@ async fn validate(app: &App, p: &AuthorizeParams) -> Result<ValidRequest, String
     })
 }
 
+/// Log-in and consent pages are never cached and never framed (no clickjacking of consent).
 fn page(status: StatusCode, body: String) -> Response {
-    (status, [(CACHE_CONTROL, "no-store")], Html(body)).into_response()
+    (
+        status,
+        [
+            (CACHE_CONTROL, "no-store"),
+            (
+                CONTENT_SECURITY_POLICY,
+                "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'",
+            ),
+            (X_FRAME_OPTIONS, "DENY"),
+        ],
+        Html(body),
+    )
+        .into_response()
 }
 
 async fn authorize_page(State(app): State<App>, Query(p): Query<AuthorizeParams>) -> Response {

@@ -290,3 +290,41 @@ async fn idempotency_keys_post_once() {
     assert_eq!(s.event_count().await, before);
     s.stop().await;
 }
+
+#[tokio::test]
+async fn bodies_may_be_json_form_or_multipart() {
+    let s = TestServer::start().await;
+    let alice = s.user("alice").await;
+    let form = reqwest::multipart::Form::new()
+        .text("status", "sent as multipart")
+        .text("visibility", "unlisted")
+        .text("sensitive", "true")
+        .text("spoiler_text", "cw");
+    let r = s
+        .http
+        .post(s.url("/api/v1/statuses"))
+        .bearer_auth(&alice.token)
+        .multipart(form)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    let posted: Value = r.json().await.unwrap();
+    assert_eq!(
+        (posted["visibility"].clone(), posted["sensitive"].clone()),
+        (json!("unlisted"), json!(true))
+    );
+    assert_eq!(posted["spoiler_text"], "cw");
+    let form = [("status", "sent as a form"), ("sensitive", "0")];
+    let r = s
+        .http
+        .post(s.url("/api/v1/statuses"))
+        .bearer_auth(&alice.token)
+        .form(&form)
+        .send()
+        .await
+        .unwrap();
+    let posted: Value = r.json().await.unwrap();
+    assert_eq!(posted["sensitive"], false);
+    s.stop().await;
+}

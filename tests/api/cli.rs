@@ -7,12 +7,24 @@ use serde_json::json;
 use crate::support::*;
 
 fn tessera(env: &[(&str, String)], args: &[&str]) -> Output {
+    command(env, args).output().unwrap()
+}
+
+fn command(env: &[(&str, String)], args: &[&str]) -> Command {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_tessera"));
     cmd.args(args).env_remove("DATABASE_URL");
     for (k, v) in env {
         cmd.env(k, v);
     }
-    cmd.output().unwrap()
+    cmd
+}
+
+/// As [`tessera`], without blocking the thread the server under test runs on.
+async fn tessera_beside(env: &[(&str, String)], args: &[&str]) -> Output {
+    tokio::process::Command::from(command(env, args))
+        .output()
+        .await
+        .unwrap()
 }
 
 fn text(o: &Output) -> String {
@@ -67,7 +79,7 @@ fn every_command_has_help() {
 async fn operators_create_list_and_suspend_accounts() {
     let s = TestServer::start().await;
     let env = s.env();
-    let out = tessera(
+    let out = tessera_beside(
         &env,
         &[
             "admin",
@@ -79,14 +91,15 @@ async fn operators_create_list_and_suspend_accounts() {
             "--role",
             "admin",
         ],
-    );
+    )
+    .await;
     assert!(out.status.success(), "{}", text(&out));
     let password = String::from_utf8_lossy(&out.stdout)
         .lines()
         .find_map(|l| l.strip_prefix("New password: "))
         .unwrap()
         .to_string();
-    let out = tessera(
+    let out = tessera_beside(
         &env,
         &[
             "admin",
@@ -96,7 +109,8 @@ async fn operators_create_list_and_suspend_accounts() {
             "--email",
             "other@example.com",
         ],
-    );
+    )
+    .await;
     assert!(!out.status.success(), "a taken username is refused");
 
     // The printed password signs in.
@@ -126,14 +140,14 @@ async fn operators_create_list_and_suspend_accounts() {
     assert_eq!(status, 200);
     assert_eq!(me["role"]["name"], "Admin");
 
-    let out = tessera(&env, &["admin", "accounts", "list"]);
+    let out = tessera_beside(&env, &["admin", "accounts", "list"]).await;
     let listing = String::from_utf8_lossy(&out.stdout).to_string();
     assert!(
         listing.contains("ops\tops@example.com\tadmin\tactive"),
         "{listing}"
     );
 
-    let out = tessera(&env, &["admin", "accounts", "suspend", "ops"]);
+    let out = tessera_beside(&env, &["admin", "accounts", "suspend", "ops"]).await;
     assert!(out.status.success(), "{}", text(&out));
     let (status, body) = s
         .get("/api/v1/accounts/verify_credentials", Some(&token))
@@ -147,13 +161,13 @@ async fn operators_create_list_and_suspend_accounts() {
         )
         .await;
     assert_eq!(status, 404, "a suspended account is hidden");
-    let out = tessera(&env, &["admin", "accounts", "unsuspend", "ops"]);
+    let out = tessera_beside(&env, &["admin", "accounts", "unsuspend", "ops"]).await;
     assert!(out.status.success());
     let (status, _) = s
         .post("/api/v1/statuses", Some(&token), json!({"status": "back"}))
         .await;
     assert_eq!(status, 200);
-    let out = tessera(&env, &["admin", "accounts", "suspend", "nobody"]);
+    let out = tessera_beside(&env, &["admin", "accounts", "suspend", "nobody"]).await;
     assert!(!out.status.success());
     s.stop().await;
 }

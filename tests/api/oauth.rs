@@ -27,6 +27,13 @@ async fn authorization_code_with_pkce_then_revoke() {
     );
     let page = s.http.get(s.url(&query)).send().await.unwrap();
     assert_eq!(page.status(), 200);
+    assert_eq!(page.headers()["x-frame-options"], "DENY");
+    assert!(
+        page.headers()["content-security-policy"]
+            .to_str()
+            .unwrap()
+            .contains("frame-ancestors 'none'")
+    );
     assert!(page.text().await.unwrap().contains("Authorize Phanpy"));
 
     let form = [

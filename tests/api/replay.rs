@@ -7,8 +7,10 @@ use serde_json::{Value, json};
 
 use crate::support::*;
 
-fn replay(s: &TestServer, apply: bool) -> (bool, String) {
-    let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_tessera"));
+/// Run `tessera replay` against the server's database. Asynchronously: the server under
+/// test shares this test's thread and must keep running (and committing) meanwhile.
+async fn replay(s: &TestServer, apply: bool) -> (bool, String) {
+    let mut cmd = tokio::process::Command::new(env!("CARGO_BIN_EXE_tessera"));
     cmd.arg("replay");
     if apply {
         cmd.arg("--apply");
@@ -16,7 +18,7 @@ fn replay(s: &TestServer, apply: bool) -> (bool, String) {
     for (k, v) in s.env() {
         cmd.env(k, v);
     }
-    let out = cmd.output().unwrap();
+    let out = cmd.output().await.unwrap();
     (
         out.status.success(),
         format!(
@@ -103,6 +105,7 @@ async fn a_scripted_day_replays_to_identical_read_models() {
         .await;
     assert_eq!(status, 200);
     assert_eq!(rel["followed_by"], true);
+    assert_schema("Relationship", &rel);
     let (status, rel) = s
         .post(
             &format!("/api/v1/follow_requests/{}/reject", bob.id),
@@ -112,6 +115,7 @@ async fn a_scripted_day_replays_to_identical_read_models() {
         .await;
     assert_eq!(status, 200);
     assert_eq!(rel["followed_by"], false);
+    assert_schema("Relationship", &rel);
 
     // Posts, replies, a private and a direct post.
     let first = post_status(
@@ -193,6 +197,7 @@ async fn a_scripted_day_replays_to_identical_read_models() {
         )
         .await;
     assert_eq!(unfav["favourites_count"], 2);
+    assert_schema("Status", &unfav);
     let (status, boost) = s
         .post(
             &format!("/api/v1/statuses/{first_id}/reblog"),
@@ -217,6 +222,7 @@ async fn a_scripted_day_replays_to_identical_read_models() {
         )
         .await;
     assert_eq!(unboosted["reblogs_count"], 1);
+    assert_schema("Status", &unboosted);
     let (status, who) = s
         .get(&format!("/api/v1/statuses/{first_id}/favourited_by"), None)
         .await;
@@ -227,6 +233,7 @@ async fn a_scripted_day_replays_to_identical_read_models() {
         .get(&format!("/api/v1/statuses/{first_id}/reblogged_by"), None)
         .await;
     assert_eq!(who[0]["id"], bob.id.as_str());
+    assert_each("Account", &who);
 
     // A deleted post, with its source returned for redrafting.
     let (status, deleted) = s
@@ -239,6 +246,7 @@ async fn a_scripted_day_replays_to_identical_read_models() {
         .await;
     assert_eq!(status, 200);
     assert_eq!(deleted["text"], "followers only");
+    assert_schema("Status", &deleted);
 
     // Thread context.
     let (status, context) = s
@@ -276,6 +284,7 @@ async fn a_scripted_day_replays_to_identical_read_models() {
             .all(|st| st["visibility"] == "public" && st["reblog"].is_null())
     );
     let (_, tagged) = s.get("/api/v1/timelines/tag/Fediverse", None).await;
+    assert_each("Status", &tagged);
     assert_eq!(tagged[0]["id"], first_id.as_str());
     let (_, statuses) = s
         .get(
@@ -368,6 +377,12 @@ async fn a_scripted_day_replays_to_identical_read_models() {
         (json!(2), json!(2))
     );
     let (_, looked_up) = s.get("/api/v1/accounts/lookup?acct=@Carol", None).await;
+    assert_schema("Account", &looked_up);
+    let (_, following) = s
+        .get(&format!("/api/v1/accounts/{}/following", bob.id), None)
+        .await;
+    assert_each("Account", &following);
+    assert_eq!(following[0]["id"], alice.id.as_str());
     assert_eq!(looked_up["id"], carol.id.as_str());
     let (_, followers) = s
         .get(&format!("/api/v1/accounts/{}/followers", carol.id), None)
@@ -380,8 +395,20 @@ async fn a_scripted_day_replays_to_identical_read_models() {
     assert_schema("Instance", &v2);
     assert!(v2["version"].as_str().unwrap().starts_with("4."));
 
+    // Dave stops following Carol; his relationship says so.
+    let (status, rel) = s
+        .post(
+            &format!("/api/v1/accounts/{}/unfollow", carol.id),
+            Some(&dave.token),
+            json!({}),
+        )
+        .await;
+    assert_eq!(status, 200);
+    assert_schema("Relationship", &rel);
+    assert_eq!(rel["following"], false);
+
     // Replay finds nothing to change.
-    let (ok, out) = replay(&s, false);
+    let (ok, out) = replay(&s, false).await;
     assert!(ok && out.contains("no differences"), "{out}");
 
     // A read model that drifted from the log is noticed, then repaired by --apply.
@@ -391,12 +418,12 @@ async fn a_scripted_day_replays_to_identical_read_models() {
         .execute(&db.pool)
         .await
         .unwrap();
-    let (ok, out) = replay(&s, false);
+    let (ok, out) = replay(&s, false).await;
     assert!(!ok, "{out}");
     assert!(out.contains("difference in statuses"), "{out}");
-    let (_, out) = replay(&s, true);
+    let (_, out) = replay(&s, true).await;
     assert!(out.contains("now live"), "{out}");
-    let (ok, out) = replay(&s, false);
+    let (ok, out) = replay(&s, false).await;
     assert!(ok, "{out}");
     let (_, repaired) = s.get(&format!("/api/v1/statuses/{first_id}"), None).await;
     assert_eq!(repaired["favourites_count"], 2);

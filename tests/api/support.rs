@@ -36,6 +36,14 @@ impl TestServer {
 
     /// A server with extra settings, e.g. `("TESSERA_REGISTRATIONS", "approval")`.
     pub async fn start_with(settings: &[(&'static str, &str)]) -> TestServer {
+        // Server warnings and errors show in a failing test's output.
+        let _ = tracing_subscriber::fmt()
+            .with_env_filter(
+                tracing_subscriber::EnvFilter::try_from_default_env()
+                    .unwrap_or_else(|_| "warn,sqlx=error".into()),
+            )
+            .with_test_writer()
+            .try_init();
         let data_dir = tempfile::tempdir().unwrap();
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let port = listener.local_addr().unwrap().port();
@@ -208,6 +216,7 @@ impl TestServer {
             )
             .await;
         assert_eq!(status, 200, "registering {username}: {body}");
+        assert_schema("Token", &body);
         let token = body["access_token"].as_str().unwrap().to_string();
         let (status, me) = self
             .get("/api/v1/accounts/verify_credentials", Some(&token))
