@@ -322,6 +322,26 @@ fn client_credentials(headers: &HeaderMap, p: &TokenParams) -> (Option<String>, 
     }
 }
 
+/// The scopes a confidential client (one that proved its secret) asks for, within its own.
+fn confidential_scopes(
+    secret_ok: bool,
+    client: &store::AppRow,
+    scope: Option<&str>,
+) -> Result<Vec<String>, Error> {
+    if !secret_ok {
+        return Err(Error::oauth("invalid_client", BAD_CLIENT));
+    }
+    let asked =
+        scopes::parse(scope.unwrap_or("read")).map_err(|m| Error::oauth("invalid_scope", m))?;
+    if !scopes::subset(&asked, &client.scope_list()) {
+        return Err(Error::oauth(
+            "invalid_scope",
+            "The requested scope is invalid, unknown, or malformed.",
+        ));
+    }
+    Ok(asked)
+}
+
 const BAD_CLIENT: &str = "Client authentication failed due to unknown client, no client authentication included, or unsupported authentication method.";
 
 async fn token(
@@ -373,17 +393,7 @@ async fn token(
             store::issue_token(&mut conn, client.id, Some(code.account_id), &code.scopes).await?
         }
         Some("password") if app.config.password_grant => {
-            if !secret_ok {
-                return Err(Error::oauth("invalid_client", BAD_CLIENT));
-            }
-            let asked = scopes::parse(p.scope.as_deref().unwrap_or("read"))
-                .map_err(|m| Error::oauth("invalid_scope", m))?;
-            if !scopes::subset(&asked, &client.scope_list()) {
-                return Err(Error::oauth(
-                    "invalid_scope",
-                    "The requested scope is invalid, unknown, or malformed.",
-                ));
-            }
+            let asked = confidential_scopes(secret_ok, &client, p.scope.as_deref())?;
             drop(conn);
             let account_id = match check_login(
                 &app,
@@ -401,17 +411,7 @@ async fn token(
             store::issue_token(&mut conn, client.id, Some(account_id), &asked.join(" ")).await?
         }
         Some("client_credentials") => {
-            if !secret_ok {
-                return Err(Error::oauth("invalid_client", BAD_CLIENT));
-            }
-            let asked = scopes::parse(p.scope.as_deref().unwrap_or("read"))
-                .map_err(|m| Error::oauth("invalid_scope", m))?;
-            if !scopes::subset(&asked, &client.scope_list()) {
-                return Err(Error::oauth(
-                    "invalid_scope",
-                    "The requested scope is invalid, unknown, or malformed.",
-                ));
-            }
+            let asked = confidential_scopes(secret_ok, &client, p.scope.as_deref())?;
             store::issue_token(&mut conn, client.id, None, &asked.join(" ")).await?
         }
         _ => {

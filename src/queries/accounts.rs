@@ -175,26 +175,29 @@ async fn paged_accounts(
         .collect())
 }
 
-pub async fn followers(
-    conn: &mut Conn,
-    account_id: i64,
-    page: &Page,
-) -> Result<Vec<Paged<AccountRow>>, sqlx::Error> {
-    let mut sql = Sql::new(
-        "SELECT f.id AS cursor, f.account_id AS account_id FROM follows f WHERE f.target_account_id = ",
-    );
-    sql.int(account_id);
-    paged_accounts(conn, sql, page, "f.id").await
+/// Which side of a follow a list shows.
+#[derive(Debug, Clone, Copy)]
+pub enum FollowSide {
+    /// Who follows the account.
+    Followers,
+    /// Whom the account follows.
+    Following,
 }
 
-pub async fn following(
+/// An account's followers or follows, paged by follow id.
+pub async fn follow_list(
     conn: &mut Conn,
     account_id: i64,
+    side: FollowSide,
     page: &Page,
 ) -> Result<Vec<Paged<AccountRow>>, sqlx::Error> {
-    let mut sql = Sql::new(
-        "SELECT f.id AS cursor, f.target_account_id AS account_id FROM follows f WHERE f.account_id = ",
-    );
+    let (shown, fixed) = match side {
+        FollowSide::Followers => ("account_id", "target_account_id"),
+        FollowSide::Following => ("target_account_id", "account_id"),
+    };
+    let mut sql = Sql::new(&format!(
+        "SELECT f.id AS cursor, f.{shown} AS account_id FROM follows f WHERE f.{fixed} = "
+    ));
     sql.int(account_id);
     paged_accounts(conn, sql, page, "f.id").await
 }
@@ -211,28 +214,29 @@ pub async fn follow_requests(
     paged_accounts(conn, sql, page, "r.id").await
 }
 
-pub async fn favourited_by(
-    conn: &mut Conn,
-    status_id: i64,
-    page: &Page,
-) -> Result<Vec<Paged<AccountRow>>, sqlx::Error> {
-    let mut sql = Sql::new(
-        "SELECT v.id AS cursor, v.account_id AS account_id FROM favourites v WHERE v.status_id = ",
-    );
-    sql.int(status_id);
-    paged_accounts(conn, sql, page, "v.id").await
+/// Which action a "who did it" list shows.
+#[derive(Debug, Clone, Copy)]
+pub enum StatusAction {
+    Favourited,
+    Reblogged,
 }
 
-pub async fn reblogged_by(
+/// The accounts that favourited or reblogged a status, paged by the action's id.
+pub async fn who(
     conn: &mut Conn,
     status_id: i64,
+    action: StatusAction,
     page: &Page,
 ) -> Result<Vec<Paged<AccountRow>>, sqlx::Error> {
-    let mut sql = Sql::new(
-        "SELECT s.id AS cursor, s.account_id AS account_id FROM statuses s WHERE s.reblog_of_id = ",
-    );
+    let (from, column) = match action {
+        StatusAction::Favourited => ("favourites v", "v.status_id"),
+        StatusAction::Reblogged => ("statuses v", "v.reblog_of_id"),
+    };
+    let mut sql = Sql::new(&format!(
+        "SELECT v.id AS cursor, v.account_id AS account_id FROM {from} WHERE {column} = "
+    ));
     sql.int(status_id);
-    paged_accounts(conn, sql, page, "s.id").await
+    paged_accounts(conn, sql, page, "v.id").await
 }
 
 #[derive(Debug, Clone, Default)]

@@ -74,25 +74,9 @@ async fn bad_requests_are_refused_cleanly_and_change_nothing() {
     assert_eq!(msg, "This method requires an authenticated user");
 
     // A token with only read scopes cannot write.
-    let (client_id, secret, _) = s.app().await;
-    let form = [
-        ("grant_type", "password"),
-        ("client_id", client_id.as_str()),
-        ("client_secret", secret.as_str()),
-        ("username", "alice"),
-        ("password", "correct horse battery"),
-        ("scope", "read"),
-    ];
-    let read_only: Value = s
-        .http
-        .post(s.url("/oauth/token"))
-        .form(&form)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let (_, read_only) = s
+        .password_grant("alice", "correct horse battery", "read")
+        .await;
     let read_only = read_only["access_token"].as_str().unwrap();
     let msg = refused(
         &s,

@@ -114,25 +114,9 @@ async fn operators_create_list_and_suspend_accounts() {
     assert!(!out.status.success(), "a taken username is refused");
 
     // The printed password signs in.
-    let (client_id, secret, _) = s.app().await;
-    let form = [
-        ("grant_type", "password"),
-        ("client_id", client_id.as_str()),
-        ("client_secret", secret.as_str()),
-        ("username", "ops@example.com"),
-        ("password", password.as_str()),
-        ("scope", "read write"),
-    ];
-    let token: serde_json::Value = s
-        .http
-        .post(s.url("/oauth/token"))
-        .form(&form)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let (_, token) = s
+        .password_grant("ops@example.com", &password, "read write")
+        .await;
     let token = token["access_token"].as_str().unwrap().to_string();
     let (status, me) = s
         .get("/api/v1/accounts/verify_credentials", Some(&token))

@@ -230,39 +230,13 @@ async fn out_of_band_codes_are_shown_and_password_grant_works() {
         .unwrap();
     assert_eq!(r.status(), 200);
 
-    let form = [
-        ("grant_type", "password"),
-        ("client_id", client_id.as_str()),
-        ("client_secret", secret.as_str()),
-        ("username", "bob@example.com"),
-        ("password", "correct horse battery"),
-        ("scope", "read write"),
-    ];
-    let r = s
-        .http
-        .post(s.url("/oauth/token"))
-        .form(&form)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), 200);
-    let form = [
-        ("grant_type", "password"),
-        ("client_id", client_id.as_str()),
-        ("client_secret", secret.as_str()),
-        ("username", "bob"),
-        ("password", "nope"),
-        ("scope", "read"),
-    ];
-    let r = s
-        .http
-        .post(s.url("/oauth/token"))
-        .form(&form)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), 400);
-    assert_eq!(r.json::<Value>().await.unwrap()["error"], "invalid_grant");
+    let (status, _) = s
+        .password_grant("bob@example.com", "correct horse battery", "read write")
+        .await;
+    assert_eq!(status, 200);
+    let (status, body) = s.password_grant("bob", "nope", "read").await;
+    assert_eq!(status, 400);
+    assert_eq!(body["error"], "invalid_grant");
 
     let (status, meta) = s.get("/.well-known/oauth-authorization-server", None).await;
     assert_eq!(status, 200);
@@ -302,18 +276,9 @@ async fn script_redirect_uris_are_refused() {
 async fn repeated_wrong_passwords_are_throttled() {
     let s = TestServer::start().await;
     s.user("carol").await;
-    let (client_id, secret, _) = s.app().await;
     let attempt = |password: &'static str| {
-        let form = [
-            ("grant_type", "password"),
-            ("client_id", client_id.as_str()),
-            ("client_secret", secret.as_str()),
-            ("username", "carol"),
-            ("password", password),
-            ("scope", "read"),
-        ];
-        let req = s.http.post(s.url("/oauth/token")).form(&form);
-        async move { req.send().await.unwrap().status().as_u16() }
+        let s = &s;
+        async move { s.password_grant("carol", password, "read").await.0.as_u16() }
     };
     for _ in 0..10 {
         assert_eq!(attempt("guess").await, 400);

@@ -201,6 +201,33 @@ impl TestServer {
         )
     }
 
+    /// The password grant for `login`, from a new app: the status and the body.
+    pub async fn password_grant(
+        &self,
+        login: &str,
+        password: &str,
+        scope: &str,
+    ) -> (StatusCode, Value) {
+        let (client_id, secret, _) = self.app().await;
+        let form = [
+            ("grant_type", "password"),
+            ("client_id", client_id.as_str()),
+            ("client_secret", secret.as_str()),
+            ("username", login),
+            ("password", password),
+            ("scope", scope),
+        ];
+        let r = self
+            .http
+            .post(self.url("/oauth/token"))
+            .form(&form)
+            .send()
+            .await
+            .unwrap();
+        let status = r.status();
+        (status, r.json().await.unwrap_or(Value::Null))
+    }
+
     /// Register `username` through the API and return its token.
     pub async fn user(&self, username: &str) -> User {
         let (_, _, app_token) = self.app().await;

@@ -288,11 +288,7 @@ async fn followers(
     Path(raw): Path<String>,
     Query(p): Query<PageParams>,
 ) -> Result<Paged, Error> {
-    auth.viewer("read:accounts")?;
-    let account = app.visible_account(id(&raw)?).await?;
-    let mut conn = app.db.pool.acquire().await?;
-    let rows = q::followers(&mut conn, account.id, &p.page(40, 80)).await?;
-    Ok(accounts_page(&app, &uri, rows))
+    follow_list(&app, &auth, &uri, &raw, &p, q::FollowSide::Followers).await
 }
 
 async fn following(
@@ -302,11 +298,22 @@ async fn following(
     Path(raw): Path<String>,
     Query(p): Query<PageParams>,
 ) -> Result<Paged, Error> {
+    follow_list(&app, &auth, &uri, &raw, &p, q::FollowSide::Following).await
+}
+
+async fn follow_list(
+    app: &App,
+    auth: &MaybeAuth,
+    uri: &axum::http::Uri,
+    raw: &str,
+    p: &PageParams,
+    side: q::FollowSide,
+) -> Result<Paged, Error> {
     auth.viewer("read:accounts")?;
-    let account = app.visible_account(id(&raw)?).await?;
+    let account = app.visible_account(id(raw)?).await?;
     let mut conn = app.db.pool.acquire().await?;
-    let rows = q::following(&mut conn, account.id, &p.page(40, 80)).await?;
-    Ok(accounts_page(&app, &uri, rows))
+    let rows = q::follow_list(&mut conn, account.id, side, &p.page(40, 80)).await?;
+    Ok(accounts_page(app, uri, rows))
 }
 
 pub async fn relationship_with(app: &App, me: i64, other: i64) -> Result<Json<Value>, Error> {

@@ -38,10 +38,7 @@ async fn authorize(
     auth: Auth,
     Path(raw): Path<String>,
 ) -> Result<Json<Value>, Error> {
-    let me = auth.require("write:follows")?;
-    let requester = id(&raw)?;
-    app.answer_follow_request(me.id(), requester, true).await?;
-    relationship_with(&app, me.id(), requester).await
+    answer(&app, &auth, &raw, true).await
 }
 
 async fn reject(
@@ -49,8 +46,14 @@ async fn reject(
     auth: Auth,
     Path(raw): Path<String>,
 ) -> Result<Json<Value>, Error> {
+    answer(&app, &auth, &raw, false).await
+}
+
+/// Authorise or reject the request from account `raw`; answers with the relationship.
+async fn answer(app: &App, auth: &Auth, raw: &str, authorize: bool) -> Result<Json<Value>, Error> {
     let me = auth.require("write:follows")?;
-    let requester = id(&raw)?;
-    app.answer_follow_request(me.id(), requester, false).await?;
-    relationship_with(&app, me.id(), requester).await
+    let requester = id(raw)?;
+    app.answer_follow_request(me.id(), requester, authorize)
+        .await?;
+    relationship_with(app, me.id(), requester).await
 }

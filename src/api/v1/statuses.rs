@@ -237,13 +237,7 @@ async fn favourited_by(
     Path(raw): Path<String>,
     Query(p): Query<PageParams>,
 ) -> Result<Paged, Error> {
-    let viewer = auth.viewer_id("read:accounts")?;
-    let mut conn = app.db.pool.acquire().await?;
-    let status = q::visible_row(&mut conn, viewer, id(&raw)?)
-        .await?
-        .ok_or(Error::NotFound)?;
-    let rows = aq::favourited_by(&mut conn, status.id, &p.page(40, 80)).await?;
-    Ok(accounts_page(&app, &uri, rows))
+    who(&app, &auth, &uri, &raw, &p, aq::StatusAction::Favourited).await
 }
 
 async fn reblogged_by(
@@ -253,11 +247,22 @@ async fn reblogged_by(
     Path(raw): Path<String>,
     Query(p): Query<PageParams>,
 ) -> Result<Paged, Error> {
+    who(&app, &auth, &uri, &raw, &p, aq::StatusAction::Reblogged).await
+}
+
+async fn who(
+    app: &App,
+    auth: &MaybeAuth,
+    uri: &axum::http::Uri,
+    raw: &str,
+    p: &PageParams,
+    action: aq::StatusAction,
+) -> Result<Paged, Error> {
     let viewer = auth.viewer_id("read:accounts")?;
     let mut conn = app.db.pool.acquire().await?;
-    let status = q::visible_row(&mut conn, viewer, id(&raw)?)
+    let status = q::visible_row(&mut conn, viewer, id(raw)?)
         .await?
         .ok_or(Error::NotFound)?;
-    let rows = aq::reblogged_by(&mut conn, status.id, &p.page(40, 80)).await?;
-    Ok(accounts_page(&app, &uri, rows))
+    let rows = aq::who(&mut conn, status.id, action, &p.page(40, 80)).await?;
+    Ok(accounts_page(app, uri, rows))
 }
