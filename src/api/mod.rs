@@ -1,6 +1,7 @@
 //! The HTTP surface: the Mastodon client API, OAuth, discovery and health. Handlers are
 //! short: extract, call one use case or query, convert with [`entities`].
 
+pub mod activitypub;
 pub mod auth;
 pub mod entities;
 pub mod health;
@@ -26,6 +27,7 @@ pub fn router(app: App) -> Router {
         .merge(v1::router())
         .merge(oauth::router())
         .merge(health::router())
+        .merge(activitypub::router())
         .fallback(not_found)
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
         .layer(tower_http::trace::TraceLayer::new_for_http())

@@ -2,6 +2,7 @@
 //! API converts into entities. No writes here.
 
 pub mod accounts;
+pub mod activitypub;
 pub mod notifications;
 pub mod statuses;
 

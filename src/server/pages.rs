@@ -23,6 +23,14 @@ static TEMPLATES: LazyLock<Environment<'static>> = LazyLock::new(|| {
             "error.html",
             include_str!("../../frontend/templates/error.html"),
         ),
+        (
+            "profile.html",
+            include_str!("../../frontend/templates/profile.html"),
+        ),
+        (
+            "status.html",
+            include_str!("../../frontend/templates/status.html"),
+        ),
     ] {
         if let Err(e) = env.add_template(name, source) {
             tracing::error!(template = name, error = %e, "template does not parse");

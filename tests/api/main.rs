@@ -5,6 +5,7 @@
 mod bad_input;
 mod cli;
 mod concurrency;
+mod discovery;
 mod mastodon_py;
 mod oauth;
 mod replay;

@@ -1,0 +1,507 @@
+//! What other servers read: WebFinger, host-meta, NodeInfo, and the ActivityPub documents
+//! of local actors and statuses, with content negotiation (ActivityPub JSON for servers,
+//! a web page for browsers). Inboxes arrive with federation's ingress queue.
+
+use axum::extract::{Path, State};
+use axum::http::header::{ACCEPT, CACHE_CONTROL, CONTENT_TYPE, LOCATION, VARY};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{Html, IntoResponse, Response};
+use axum::routing::get;
+use axum::{Json, Router};
+use serde::Deserialize;
+use serde_json::Value;
+use tessera_federation::documents::{self, ActorInput, NoteInput};
+use tessera_federation::webfinger::{self, Resource};
+use tessera_federation::{nodeinfo, wants_activity_json};
+
+use super::params::{Query, de};
+use crate::app::App;
+use crate::error::Error;
+use crate::queries::accounts::{self as aq, AccountRow};
+use crate::queries::statuses::{self as sq, StatusView};
+use crate::queries::{Page, activitypub as q};
+use crate::time::iso;
+
+pub fn router() -> Router<App> {
+    Router::new()
+        .route("/.well-known/webfinger", get(webfinger))
+        .route("/.well-known/host-meta", get(host_meta))
+        .route("/.well-known/nodeinfo", get(nodeinfo_links))
+        .route("/nodeinfo/{version}", get(nodeinfo))
+        .route("/actor", get(instance_actor))
+        .route("/users/{username}", get(actor))
+        .route("/users/{username}/outbox", get(outbox))
+        .route("/users/{username}/followers", get(followers))
+        .route("/users/{username}/following", get(following))
+        .route("/users/{username}/collections/featured", get(featured))
+        .route("/users/{username}/collections/tags", get(featured_tags))
+        .route("/users/{username}/statuses/{id}", get(status))
+        .route("/{handle}", get(profile_page))
+        .route("/{handle}/{id}", get(status_page))
+}
+
+/// ActivityPub JSON, varying on Accept so caches keep the HTML and JSON apart.
+fn activity_json(body: Value) -> Response {
+    (
+        [
+            (CONTENT_TYPE, "application/activity+json; charset=utf-8"),
+            (VARY, "Accept"),
+            (CACHE_CONTROL, "public, max-age=60"),
+        ],
+        body.to_string(),
+    )
+        .into_response()
+}
+
+fn wants_json(headers: &HeaderMap) -> bool {
+    headers
+        .get(ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(wants_activity_json)
+}
+
+fn redirect(to: &str) -> Response {
+    (
+        StatusCode::FOUND,
+        [(LOCATION, to.to_string()), (VARY, "Accept".to_string())],
+    )
+        .into_response()
+}
+
+async fn local_account(app: &App, username: &str) -> Result<AccountRow, Error> {
+    let mut conn = app.db.pool.acquire().await?;
+    aq::local_by_username(&mut conn, username)
+        .await?
+        .filter(|a| a.suspended == 0)
+        .ok_or(Error::NotFound)
+}
+
+#[derive(Deserialize)]
+struct WebfingerParams {
+    #[serde(default, deserialize_with = "de::opt_string")]
+    resource: Option<String>,
+}
+
+async fn webfinger(
+    State(app): State<App>,
+    Query(p): Query<WebfingerParams>,
+) -> Result<Response, Error> {
+    let raw = p
+        .resource
+        .ok_or_else(|| Error::BadRequest("resource is required".into()))?;
+    let resource = Resource::parse(&raw)
+        .ok_or_else(|| Error::BadRequest(format!("unrecognised resource: {raw}")))?;
+    let base = app.config.base_url();
+    let username = match resource {
+        Resource::Acct(h)
+            if h.domain
+                .as_deref()
+                .is_some_and(|d| d.eq_ignore_ascii_case(&app.config.domain)) =>
+        {
+            h.username
+        }
+        Resource::Acct(_) => return Err(Error::NotFound),
+        Resource::Url(u) => {
+            let url = u.as_str().trim_end_matches('/');
+            url.strip_prefix(&format!("{base}/users/"))
+                .or_else(|| url.strip_prefix(&format!("{base}/@")))
+                .filter(|rest| !rest.contains('/'))
+                .map(str::to_string)
+                .ok_or(Error::NotFound)?
+        }
+    };
+    let account = local_account(&app, &username).await?;
+    let jrd = webfinger::account(
+        &account.username,
+        &app.config.domain,
+        &account.uri,
+        &account.url,
+        &base,
+    );
+    Ok((
+        [
+            (CONTENT_TYPE, "application/jrd+json; charset=utf-8"),
+            (CACHE_CONTROL, "public, max-age=300"),
+        ],
+        Json(jrd),
+    )
+        .into_response())
+}
+
+async fn host_meta(State(app): State<App>) -> Response {
+    (
+        [(CONTENT_TYPE, "application/xrd+xml; charset=utf-8")],
+        webfinger::host_meta(&app.config.base_url()),
+    )
+        .into_response()
+}
+
+async fn nodeinfo_links(State(app): State<App>) -> Json<Value> {
+    Json(nodeinfo::discovery(&app.config.base_url()))
+}
+
+async fn nodeinfo(State(app): State<App>, Path(version): Path<String>) -> Result<Response, Error> {
+    if version != "2.0" && version != "2.1" {
+        return Err(Error::NotFound);
+    }
+    let mut conn = app.db.pool.acquire().await?;
+    let usage = q::usage(&mut conn).await?;
+    let doc = nodeinfo::document(
+        &version,
+        env!("CARGO_PKG_VERSION"),
+        "4.5.0",
+        app.config.registrations != crate::config::Registrations::Closed,
+        &usage,
+        &app.config.instance_title,
+    );
+    let profile = format!(
+        "application/json; profile=\"http://nodeinfo.diaspora.software/ns/schema/{version}#\""
+    );
+    Ok(([(CONTENT_TYPE, profile)], doc.to_string()).into_response())
+}
+
+async fn instance_actor(State(app): State<App>) -> Result<Response, Error> {
+    let public_key_pem = crate::app::instance_actor::public_key(&app).await?;
+    let base = app.config.base_url();
+    let id = format!("{base}/actor");
+    let about = format!("{base}/about");
+    Ok(activity_json(documents::actor(&ActorInput {
+        kind: "Application",
+        id: &id,
+        username: &app.config.domain,
+        display_name: &app.config.instance_title,
+        summary_html: "",
+        url: &about,
+        public_key_pem: &public_key_pem,
+        manually_approves_followers: true,
+        discoverable: false,
+        published: &iso(0),
+        fields: &[],
+        shared_inbox: &format!("{base}/inbox"),
+    })))
+}
+
+fn actor_document(app: &App, a: &AccountRow, public_key_pem: &str) -> Value {
+    let fields: Vec<crate::events::ProfileField> =
+        serde_json::from_str(&a.fields).unwrap_or_default();
+    let pairs: Vec<(String, String)> = fields.into_iter().map(|f| (f.name, f.value)).collect();
+    documents::actor(&ActorInput {
+        kind: if a.bot != 0 { "Service" } else { "Person" },
+        id: &a.uri,
+        username: &a.username,
+        display_name: &a.display_name,
+        summary_html: &a.note_html,
+        url: &a.url,
+        public_key_pem,
+        manually_approves_followers: a.locked != 0,
+        discoverable: a.discoverable != 0,
+        published: &iso(a.created_at - a.created_at.rem_euclid(86_400_000)),
+        fields: &pairs,
+        shared_inbox: &format!("{}/inbox", app.config.base_url()),
+    })
+}
+
+async fn actor(
+    State(app): State<App>,
+    headers: HeaderMap,
+    Path(username): Path<String>,
+) -> Result<Response, Error> {
+    let account = local_account(&app, &username).await?;
+    if !wants_json(&headers) {
+        return Ok(redirect(&account.url));
+    }
+    let mut conn = app.db.pool.acquire().await?;
+    let pem = q::public_key(&mut conn, account.id)
+        .await?
+        .ok_or(Error::NotFound)?;
+    Ok(activity_json(actor_document(&app, &account, &pem)))
+}
+
+#[derive(Deserialize)]
+struct CollectionParams {
+    #[serde(default, deserialize_with = "de::opt_bool")]
+    page: Option<bool>,
+    #[serde(default, deserialize_with = "de::opt_i64")]
+    max_id: Option<i64>,
+}
+
+const COLLECTION_PAGE: i64 = 20;
+
+fn next_link(id: &str, last_cursor: Option<i64>, full: bool) -> Option<String> {
+    last_cursor
+        .filter(|_| full)
+        .map(|c| format!("{id}?page=true&max_id={c}"))
+}
+
+async fn outbox(
+    State(app): State<App>,
+    Path(username): Path<String>,
+    Query(p): Query<CollectionParams>,
+) -> Result<Response, Error> {
+    let account = local_account(&app, &username).await?;
+    let id = format!("{}/outbox", account.uri);
+    let mut conn = app.db.pool.acquire().await?;
+    if p.page != Some(true) {
+        let total = q::public_status_count(&mut conn, account.id).await?;
+        return Ok(activity_json(documents::collection(
+            &id,
+            total,
+            Some(&format!("{id}?page=true")),
+        )));
+    }
+    let page = Page {
+        max_id: p.max_id,
+        limit: COLLECTION_PAGE,
+        ..Page::default()
+    };
+    let filter = sq::AccountStatusesFilter {
+        exclude_replies: false,
+        exclude_reblogs: true,
+        tagged: None,
+    };
+    let views = sq::of_account(&mut conn, None, account.id, &filter, &page).await?;
+    let items: Vec<Value> = views
+        .iter()
+        .map(|v| documents::create(&note_document(&app, v)))
+        .collect();
+    let full = i64::try_from(items.len()).unwrap_or(0) == COLLECTION_PAGE;
+    let page_id = match p.max_id {
+        Some(m) => format!("{id}?page=true&max_id={m}"),
+        None => format!("{id}?page=true"),
+    };
+    let next = next_link(&id, views.last().map(|v| v.row.id), full);
+    Ok(activity_json(documents::collection_page(
+        &page_id,
+        &id,
+        items,
+        next.as_deref(),
+    )))
+}
+
+async fn follow_collection(
+    app: &App,
+    username: &str,
+    p: &CollectionParams,
+    side: aq::FollowSide,
+    name: &str,
+) -> Result<Response, Error> {
+    let account = local_account(app, username).await?;
+    let id = format!("{}/{name}", account.uri);
+    if p.page != Some(true) {
+        let total = match side {
+            aq::FollowSide::Followers => account.followers_count,
+            aq::FollowSide::Following => account.following_count,
+        };
+        return Ok(activity_json(documents::collection(
+            &id,
+            total,
+            Some(&format!("{id}?page=true")),
+        )));
+    }
+    let mut conn = app.db.pool.acquire().await?;
+    let page = Page {
+        max_id: p.max_id,
+        limit: COLLECTION_PAGE,
+        ..Page::default()
+    };
+    let rows = aq::follow_list(&mut conn, account.id, side, &page).await?;
+    let full = i64::try_from(rows.len()).unwrap_or(0) == COLLECTION_PAGE;
+    let next = next_link(&id, rows.last().map(|r| r.cursor), full);
+    let items = rows
+        .iter()
+        .map(|r| Value::String(r.item.uri.clone()))
+        .collect();
+    Ok(activity_json(documents::collection_page(
+        &format!("{id}?page=true"),
+        &id,
+        items,
+        next.as_deref(),
+    )))
+}
+
+async fn followers(
+    State(app): State<App>,
+    Path(username): Path<String>,
+    Query(p): Query<CollectionParams>,
+) -> Result<Response, Error> {
+    follow_collection(&app, &username, &p, aq::FollowSide::Followers, "followers").await
+}
+
+async fn following(
+    State(app): State<App>,
+    Path(username): Path<String>,
+    Query(p): Query<CollectionParams>,
+) -> Result<Response, Error> {
+    follow_collection(&app, &username, &p, aq::FollowSide::Following, "following").await
+}
+
+/// Pinned posts and featured hashtags are not built yet, so both collections are empty.
+async fn featured(State(app): State<App>, Path(username): Path<String>) -> Result<Response, Error> {
+    let account = local_account(&app, &username).await?;
+    Ok(activity_json(documents::collection(
+        &format!("{}/collections/featured", account.uri),
+        0,
+        None,
+    )))
+}
+
+async fn featured_tags(
+    State(app): State<App>,
+    Path(username): Path<String>,
+) -> Result<Response, Error> {
+    let account = local_account(&app, &username).await?;
+    Ok(activity_json(documents::collection(
+        &format!("{}/collections/tags", account.uri),
+        0,
+        None,
+    )))
+}
+
+fn note_document(app: &App, v: &StatusView) -> Value {
+    let base = app.config.base_url();
+    let mentions: Vec<(String, String)> = v
+        .mentions
+        .iter()
+        .map(|m| {
+            (
+                m.uri.clone(),
+                format!(
+                    "@{}@{}",
+                    m.username,
+                    m.domain.as_deref().unwrap_or(&app.config.domain)
+                ),
+            )
+        })
+        .collect();
+    let hashtags: Vec<(String, String)> = v
+        .tags
+        .iter()
+        .map(|t| (format!("{base}/tags/{}", t.to_lowercase()), t.clone()))
+        .collect();
+    let followers = format!("{}/followers", v.account.uri);
+    documents::note(&NoteInput {
+        id: &v.row.uri,
+        url: v.row.url.as_deref().unwrap_or(&v.row.uri),
+        attributed_to: &v.account.uri,
+        followers: &followers,
+        visibility: &v.row.visibility,
+        content_html: &v.row.content,
+        summary: Some(v.row.spoiler_text.as_str()).filter(|s| !s.is_empty()),
+        sensitive: v.row.sensitive != 0,
+        language: v.row.language.as_deref(),
+        published: &iso(v.row.created_at),
+        in_reply_to: v.in_reply_to_uri.as_deref(),
+        mentions: &mentions,
+        hashtags: &hashtags,
+    })
+}
+
+/// A public or unlisted status of `username`, as anyone may see it.
+async fn public_status(app: &App, username: &str, raw_id: &str) -> Result<StatusView, Error> {
+    let account = local_account(app, username).await?;
+    let id = super::id(raw_id)?;
+    let mut conn = app.db.pool.acquire().await?;
+    let view = sq::visible(&mut conn, None, id)
+        .await?
+        .filter(|v| v.row.account_id == account.id && v.row.reblog_of_id.is_none());
+    view.ok_or(Error::NotFound)
+}
+
+async fn status(
+    State(app): State<App>,
+    headers: HeaderMap,
+    Path((username, id)): Path<(String, String)>,
+) -> Result<Response, Error> {
+    let view = public_status(&app, &username, &id).await?;
+    if !wants_json(&headers) {
+        return Ok(redirect(view.row.url.as_deref().unwrap_or(&view.row.uri)));
+    }
+    Ok(activity_json(note_document(&app, &view)))
+}
+
+fn handle_username(handle: &str) -> Result<&str, Error> {
+    handle
+        .strip_prefix('@')
+        .filter(|u| !u.is_empty() && !u.contains('@'))
+        .ok_or(Error::NotFound)
+}
+
+/// `/@username`: the actor for servers, a page for browsers (the full profile with its
+/// showcase is the web issue's).
+async fn profile_page(
+    State(app): State<App>,
+    headers: HeaderMap,
+    Path(handle): Path<String>,
+) -> Result<Response, Error> {
+    let account = local_account(&app, handle_username(&handle)?).await?;
+    if wants_json(&headers) {
+        let mut conn = app.db.pool.acquire().await?;
+        let pem = q::public_key(&mut conn, account.id)
+            .await?
+            .ok_or(Error::NotFound)?;
+        return Ok(activity_json(actor_document(&app, &account, &pem)));
+    }
+    let mut conn = app.db.pool.acquire().await?;
+    let filter = sq::AccountStatusesFilter {
+        exclude_replies: true,
+        exclude_reblogs: true,
+        tagged: None,
+    };
+    let page = Page {
+        limit: 20,
+        ..Page::default()
+    };
+    let views = sq::of_account(&mut conn, None, account.id, &filter, &page).await?;
+    let posts: Vec<minijinja::Value> = views
+        .iter()
+        .filter(|v| v.row.visibility == "public")
+        .map(|v| minijinja::context! { url => v.row.url, content => minijinja::Value::from_safe_string(v.row.content.clone()), published => iso(v.row.created_at) })
+        .collect();
+    let html = crate::server::pages::render(
+        "profile.html",
+        minijinja::context! {
+            display_name => if account.display_name.is_empty() { account.username.clone() } else { account.display_name.clone() },
+            handle => format!("@{}@{}", account.username, app.config.domain),
+            note => minijinja::Value::from_safe_string(account.note_html.clone()),
+            actor => account.uri,
+            followers => account.followers_count,
+            following => account.following_count,
+            statuses => account.statuses_count,
+            posts => posts,
+        },
+    );
+    Ok((
+        [(VARY, "Accept"), (CACHE_CONTROL, "public, max-age=60")],
+        Html(html),
+    )
+        .into_response())
+}
+
+/// `/@username/:id`: the note for servers, a page for browsers.
+async fn status_page(
+    State(app): State<App>,
+    headers: HeaderMap,
+    Path((handle, id)): Path<(String, String)>,
+) -> Result<Response, Error> {
+    let view = public_status(&app, handle_username(&handle)?, &id).await?;
+    if wants_json(&headers) {
+        return Ok(activity_json(note_document(&app, &view)));
+    }
+    let html = crate::server::pages::render(
+        "status.html",
+        minijinja::context! {
+            display_name => if view.account.display_name.is_empty() { view.account.username.clone() } else { view.account.display_name.clone() },
+            handle => format!("@{}@{}", view.account.username, app.config.domain),
+            profile => view.account.url,
+            note_uri => view.row.uri,
+            spoiler => view.row.spoiler_text,
+            content => minijinja::Value::from_safe_string(view.row.content.clone()),
+            published => iso(view.row.created_at),
+        },
+    );
+    Ok((
+        [(VARY, "Accept"), (CACHE_CONTROL, "public, max-age=60")],
+        Html(html),
+    )
+        .into_response())
+}
