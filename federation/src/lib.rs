@@ -7,6 +7,7 @@ pub mod documents;
 pub mod handle;
 pub mod keys;
 pub mod nodeinfo;
+pub mod safe_client;
 pub mod webfinger;
 
 /// The media type ActivityPub servers send and accept.
