@@ -2,6 +2,8 @@
 //! of local actors and statuses, with content negotiation (ActivityPub JSON for servers,
 //! a web page for browsers). Inboxes arrive with federation's ingress queue.
 
+use std::collections::HashMap;
+
 use axum::extract::{Path, State};
 use axum::http::header::{ACCEPT, CACHE_CONTROL, CONTENT_TYPE, LOCATION, VARY};
 use axum::http::{HeaderMap, StatusCode};
@@ -260,9 +262,11 @@ async fn outbox(
         tagged: None,
     };
     let views = sq::of_account(&mut conn, None, account.id, &filter, &page).await?;
+    let parent_ids: Vec<i64> = views.iter().filter_map(|v| v.row.in_reply_to_id).collect();
+    let parents = q::parent_uris(&mut conn, &parent_ids).await?;
     let items: Vec<Value> = views
         .iter()
-        .map(|v| documents::create(&note_document(&app, v)))
+        .map(|v| documents::create(&note_document(&app, v, &parents)))
         .collect();
     let full = i64::try_from(items.len()).unwrap_or(0) == COLLECTION_PAGE;
     let page_id = match p.max_id {
@@ -357,7 +361,7 @@ async fn featured_tags(
     )))
 }
 
-fn note_document(app: &App, v: &StatusView) -> Value {
+fn note_document(app: &App, v: &StatusView, parents: &HashMap<i64, String>) -> Value {
     let base = app.config.base_url();
     let mentions: Vec<(String, String)> = v
         .mentions
@@ -390,21 +394,33 @@ fn note_document(app: &App, v: &StatusView) -> Value {
         sensitive: v.row.sensitive != 0,
         language: v.row.language.as_deref(),
         published: &iso(v.row.created_at),
-        in_reply_to: v.in_reply_to_uri.as_deref(),
+        in_reply_to: v
+            .row
+            .in_reply_to_id
+            .and_then(|p| parents.get(&p))
+            .map(String::as_str),
         mentions: &mentions,
         hashtags: &hashtags,
     })
 }
 
 /// A public or unlisted status of `username`, as anyone may see it.
-async fn public_status(app: &App, username: &str, raw_id: &str) -> Result<StatusView, Error> {
+/// With the ActivityPub id of the status it replies to, for `inReplyTo`.
+async fn public_status(
+    app: &App,
+    username: &str,
+    raw_id: &str,
+) -> Result<(StatusView, HashMap<i64, String>), Error> {
     let account = local_account(app, username).await?;
     let id = super::id(raw_id)?;
     let mut conn = app.db.pool.acquire().await?;
     let view = sq::visible(&mut conn, None, id)
         .await?
-        .filter(|v| v.row.account_id == account.id && v.row.reblog_of_id.is_none());
-    view.ok_or(Error::NotFound)
+        .filter(|v| v.row.account_id == account.id && v.row.reblog_of_id.is_none())
+        .ok_or(Error::NotFound)?;
+    let parent_ids: Vec<i64> = view.row.in_reply_to_id.into_iter().collect();
+    let parents = q::parent_uris(&mut conn, &parent_ids).await?;
+    Ok((view, parents))
 }
 
 async fn status(
@@ -412,11 +428,11 @@ async fn status(
     headers: HeaderMap,
     Path((username, id)): Path<(String, String)>,
 ) -> Result<Response, Error> {
-    let view = public_status(&app, &username, &id).await?;
+    let (view, parents) = public_status(&app, &username, &id).await?;
     if !wants_json(&headers) {
         return Ok(redirect(view.row.url.as_deref().unwrap_or(&view.row.uri)));
     }
-    Ok(activity_json(note_document(&app, &view)))
+    Ok(activity_json(note_document(&app, &view, &parents)))
 }
 
 fn handle_username(handle: &str) -> Result<&str, Error> {
@@ -483,9 +499,9 @@ async fn status_page(
     headers: HeaderMap,
     Path((handle, id)): Path<(String, String)>,
 ) -> Result<Response, Error> {
-    let view = public_status(&app, handle_username(&handle)?, &id).await?;
+    let (view, parents) = public_status(&app, handle_username(&handle)?, &id).await?;
     if wants_json(&headers) {
-        return Ok(activity_json(note_document(&app, &view)));
+        return Ok(activity_json(note_document(&app, &view, &parents)));
     }
     let html = crate::server::pages::render(
         "status.html",

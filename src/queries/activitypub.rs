@@ -1,6 +1,10 @@
 //! Read-side queries for the documents other servers fetch.
 
+use std::collections::HashMap;
+
 use tessera_federation::nodeinfo::Usage;
+
+use super::Sql;
 
 use crate::db::Conn;
 
@@ -47,4 +51,21 @@ pub async fn usage(conn: &mut Conn) -> Result<Usage, sqlx::Error> {
         active_half_year,
         local_posts,
     })
+}
+
+/// The ActivityPub ids of the statuses these reply to (for `inReplyTo`).
+pub async fn parent_uris(
+    conn: &mut Conn,
+    parent_ids: &[i64],
+) -> Result<HashMap<i64, String>, sqlx::Error> {
+    if parent_ids.is_empty() {
+        return Ok(HashMap::new());
+    }
+    let mut sql = Sql::new("SELECT id, uri FROM statuses WHERE id IN (");
+    sql.ints(parent_ids).push(")");
+    Ok(sql
+        .fetch_all::<(i64, String)>(conn)
+        .await?
+        .into_iter()
+        .collect())
 }

@@ -44,8 +44,6 @@ pub struct StatusView {
     pub tags: Vec<String>,
     pub favourited: bool,
     pub reblogged: bool,
-    /// The ActivityPub id of the status this one replies to.
-    pub in_reply_to_uri: Option<String>,
     /// Whether a viewer was asking: viewer flags are shown only then.
     pub has_viewer: bool,
 }
@@ -316,18 +314,6 @@ pub async fn hydrate(
         }
     }
 
-    let parent_ids: Vec<i64> = all.iter().filter_map(|r| r.in_reply_to_id).collect();
-    let mut parent_uris: HashMap<i64, String> = HashMap::new();
-    if !parent_ids.is_empty() {
-        let mut sql = Sql::new("SELECT id, uri FROM statuses WHERE id IN (");
-        sql.ints(&parent_ids).push(")");
-        parent_uris = sql
-            .fetch_all::<(i64, String)>(conn)
-            .await?
-            .into_iter()
-            .collect();
-    }
-
     let mut mentions: HashMap<i64, Vec<AccountRow>> = HashMap::new();
     for (status_id, account_id) in mention_rows {
         if let Some(a) = accounts.get(&account_id) {
@@ -347,9 +333,6 @@ pub async fn hydrate(
             tags: tags.get(&row.id).cloned().unwrap_or_default(),
             favourited: favourited.contains(&row.id),
             reblogged: reblogged.contains(&row.id),
-            in_reply_to_uri: row
-                .in_reply_to_id
-                .and_then(|p| parent_uris.get(&p).cloned()),
             has_viewer: viewer.is_some(),
             row,
         })
