@@ -8,6 +8,9 @@ pub mod handle;
 pub mod keys;
 pub mod nodeinfo;
 pub mod safe_client;
+pub mod sanitize;
+pub mod signatures;
+pub mod vocab;
 pub mod webfinger;
 
 /// The media type ActivityPub servers send and accept.

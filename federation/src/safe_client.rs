@@ -10,7 +10,9 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use futures::StreamExt;
+use reqwest::Method;
 use reqwest::dns::{Addrs, Name, Resolve, Resolving};
+use reqwest::header::{HeaderMap, HeaderValue};
 use url::Url;
 
 /// Which addresses a fetch may reach.
@@ -75,12 +77,35 @@ pub struct Fetched {
     pub status: u16,
     pub final_url: Url,
     pub content_type: Option<String>,
+    pub headers: HeaderMap,
     pub body: Vec<u8>,
+}
+
+impl Fetched {
+    /// `Retry-After` as seconds or an HTTP date, relative to now.
+    pub fn retry_after(&self) -> Option<Duration> {
+        let raw = self
+            .headers
+            .get(reqwest::header::RETRY_AFTER)?
+            .to_str()
+            .ok()?
+            .trim();
+        if let Ok(secs) = raw.parse::<u64>() {
+            return Some(Duration::from_secs(secs));
+        }
+        let at = httpdate::parse_http_date(raw).ok()?;
+        Some(
+            at.duration_since(std::time::SystemTime::now())
+                .unwrap_or_default(),
+        )
+    }
 }
 
 #[derive(Clone)]
 pub struct SafeClient {
     http: reqwest::Client,
+    /// The same, following no redirects: for POSTs.
+    no_redirects: reqwest::Client,
     policy: Arc<AddressPolicy>,
     limits: Limits,
 }
@@ -140,13 +165,21 @@ impl SafeClient {
         let policy = Arc::new(policy);
         let max_redirects = limits.max_redirects;
         let redirect_policy = policy.clone();
-        let http = reqwest::Client::builder()
-            .user_agent(user_agent)
-            .dns_resolver(Arc::new(FilteringResolver {
-                policy: policy.clone(),
-            }))
-            .connect_timeout(limits.connect_timeout)
-            .no_proxy()
+        let base = || {
+            reqwest::Client::builder()
+                .user_agent(user_agent)
+                .dns_resolver(Arc::new(FilteringResolver {
+                    policy: policy.clone(),
+                }))
+                .connect_timeout(limits.connect_timeout)
+                .pool_max_idle_per_host(32)
+                .no_proxy()
+        };
+        let no_redirects = base()
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .map_err(|e| FetchError::Transport(e.to_string()))?;
+        let http = base()
             .redirect(reqwest::redirect::Policy::custom(move |attempt| {
                 if attempt.previous().len() > max_redirects {
                     return attempt.error(FetchError::TooManyRedirects);
@@ -165,6 +198,7 @@ impl SafeClient {
             .map_err(|e| FetchError::Transport(e.to_string()))?;
         Ok(SafeClient {
             http,
+            no_redirects,
             policy,
             limits,
         })
@@ -172,35 +206,67 @@ impl SafeClient {
 
     /// GET `url` with `accept`, reading at most the body limit before the deadline.
     pub async fn get(&self, url: &str, accept: &str) -> Result<Fetched, FetchError> {
+        let mut headers = HeaderMap::new();
+        headers.insert(
+            reqwest::header::ACCEPT,
+            HeaderValue::from_str(accept).map_err(|e| FetchError::BadUrl(e.to_string()))?,
+        );
+        self.send(Method::GET, url, headers, None).await
+    }
+
+    /// The URL checks every request gets before any connection is made.
+    pub fn check_url(&self, url: &str) -> Result<Url, FetchError> {
         let url = Url::parse(url).map_err(|e| FetchError::BadUrl(format!("{url}: {e}")))?;
-        if !matches!(url.scheme(), "http" | "https") {
+        if !matches!(url.scheme(), "http" | "https") || url.host_str().is_none() {
             return Err(FetchError::BadUrl(url.to_string()));
         }
         if let Some(ip) = literal_refused(&url, &self.policy) {
             return Err(FetchError::Forbidden(ip));
         }
+        Ok(url)
+    }
+
+    /// Any request with the caller's headers (a signature, say), within the same limits.
+    /// A POST is never redirected: a delivery that moved must be re-addressed by its sender.
+    pub async fn send(
+        &self,
+        method: Method,
+        url: &str,
+        headers: HeaderMap,
+        body: Option<Vec<u8>>,
+    ) -> Result<Fetched, FetchError> {
+        let url = self.check_url(url)?;
         let deadline = self.limits.deadline;
-        tokio::time::timeout(deadline, self.fetch(url, accept))
+        tokio::time::timeout(deadline, self.exchange(method, url, headers, body))
             .await
             .map_err(|_| FetchError::Timeout(deadline))?
     }
 
-    async fn fetch(&self, url: Url, accept: &str) -> Result<Fetched, FetchError> {
-        let response = self
-            .http
-            .get(url)
-            .header(reqwest::header::ACCEPT, accept)
-            .send()
-            .await
-            .map_err(classify)?;
+    async fn exchange(
+        &self,
+        method: Method,
+        url: Url,
+        headers: HeaderMap,
+        body: Option<Vec<u8>>,
+    ) -> Result<Fetched, FetchError> {
+        let client = if method == Method::GET {
+            &self.http
+        } else {
+            &self.no_redirects
+        };
+        let mut request = client.request(method, url).headers(headers);
+        if let Some(body) = body {
+            request = request.body(body);
+        }
+        let response = request.send().await.map_err(classify)?;
         let max = self.limits.max_body_bytes;
         if response.content_length().is_some_and(|n| n > max as u64) {
             return Err(FetchError::TooLarge(max));
         }
         let status = response.status().as_u16();
         let final_url = response.url().clone();
-        let content_type = response
-            .headers()
+        let headers = response.headers().clone();
+        let content_type = headers
             .get(reqwest::header::CONTENT_TYPE)
             .and_then(|v| v.to_str().ok())
             .map(str::to_string);
@@ -217,6 +283,7 @@ impl SafeClient {
             status,
             final_url,
             content_type,
+            headers,
             body,
         })
     }
