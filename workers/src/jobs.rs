@@ -1,0 +1,62 @@
+//! What each queue's jobs carry: ids and URLs, never keys or whole models. An ingress job
+//! carries the received body, which is input still to be applied, not a model.
+
+use serde::{Deserialize, Serialize};
+
+use crate::Queue;
+
+/// Sign the stored activity `activity_id` and POST it to `inbox`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PushJob {
+    pub activity_id: String,
+    pub inbox: String,
+}
+
+/// Fetch `url` and apply it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PullJob {
+    pub url: String,
+    pub purpose: PullPurpose,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum PullPurpose {
+    Actor,
+    Object,
+    Outbox,
+    Featured,
+    ReplyParent { depth: u8 },
+}
+
+/// Apply one received activity whose signature was verified as `key_owner`'s.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct IngressJob {
+    pub body: String,
+    pub key_owner: String,
+    pub received_at_ms: i64,
+}
+
+/// Send the stored message `message_id`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MailJob {
+    pub message_id: String,
+}
+
+/// A job type and the queue it belongs to.
+pub trait Job: Serialize + for<'de> Deserialize<'de> + Send + Sync + 'static {
+    const QUEUE: Queue;
+}
+
+impl Job for PushJob {
+    const QUEUE: Queue = Queue::Push;
+}
+impl Job for PullJob {
+    const QUEUE: Queue = Queue::Pull;
+}
+impl Job for IngressJob {
+    const QUEUE: Queue = Queue::Ingress;
+}
+impl Job for MailJob {
+    const QUEUE: Queue = Queue::Mail;
+}
