@@ -28,8 +28,19 @@ pub struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
-    /// Run pending migrations, then serve HTTP until interrupted.
-    Serve,
+    /// Run pending migrations, then serve HTTP (and, by default, the queue workers) until
+    /// interrupted.
+    Serve {
+        /// Serve HTTP only; run the queues with `tessera worker` elsewhere.
+        #[arg(long)]
+        no_workers: bool,
+    },
+    /// Run queue workers (and the outbox reactor, with `push`) without serving HTTP.
+    Worker {
+        /// Comma-separated: push, pull, ingress, mail.
+        #[arg(long, default_value = "push,pull,ingress,mail")]
+        queues: String,
+    },
     /// Run pending database migrations and exit.
     Migrate,
     /// Rebuild every read model from the event log and compare it with the live one.
@@ -69,6 +80,27 @@ enum AdminCommand {
     Accounts {
         #[command(subcommand)]
         command: AccountsCommand,
+    },
+    /// Each queue's depth, running, failed and oldest job; failed jobs listed and retried.
+    Queues {
+        #[command(subcommand)]
+        command: Option<QueuesCommand>,
+    },
+}
+
+#[derive(Subcommand)]
+enum QueuesCommand {
+    /// List a queue's failed jobs with their last error.
+    Failed {
+        queue: String,
+        #[arg(long, default_value_t = 20)]
+        limit: u32,
+    },
+    /// Run failed jobs again: one by id, or all of the queue's.
+    Retry {
+        queue: String,
+        #[arg(long)]
+        id: Option<String>,
     },
 }
 
@@ -134,7 +166,9 @@ pub fn main() -> ExitCode {
 
 async fn run(command: Command, config: Config) -> anyhow::Result<ExitCode> {
     match command {
-        Command::Serve => {
+        Command::Serve { no_workers } => {
+            let mut config = config;
+            config.run_workers = !no_workers;
             let listener = tokio::net::TcpListener::bind(config.listen).await?;
             let base = config.base_url();
             let running = crate::server::start(config, listener, async {
@@ -143,6 +177,28 @@ async fn run(command: Command, config: Config) -> anyhow::Result<ExitCode> {
             .await?;
             tracing::info!(addr = %running.addr, public = %base, "serving");
             running.wait().await?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Worker { queues } => {
+            let which = match tessera_workers::Queue::parse_list(&queues) {
+                Ok(q) if !q.is_empty() => q,
+                Ok(_) => anyhow::bail!("--queues names no queue"),
+                Err(e) => {
+                    eprintln!("tessera: {e}");
+                    return Ok(ExitCode::from(2));
+                }
+            };
+            let db = crate::server::open(&config).await?;
+            let app = App::new(db, config)?;
+            let connected = crate::federate::workers::connect(&app).await?;
+            let token = tokio_util::sync::CancellationToken::new();
+            let stop = token.clone();
+            tokio::spawn(async move {
+                let _ = tokio::signal::ctrl_c().await;
+                stop.cancel();
+            });
+            tracing::info!(queues = %queues, "working");
+            crate::server::run_workers(app, connected, which, token).await;
             Ok(ExitCode::SUCCESS)
         }
         Command::Migrate => {
@@ -203,12 +259,62 @@ async fn run(command: Command, config: Config) -> anyhow::Result<ExitCode> {
         Command::Admin {
             command: AdminCommand::Accounts { command },
         } => accounts(command, config).await,
+        Command::Admin {
+            command: AdminCommand::Queues { command },
+        } => queues(command, config).await,
     }
+}
+
+async fn queues(command: Option<QueuesCommand>, config: Config) -> anyhow::Result<ExitCode> {
+    let db = crate::server::open(&config).await?;
+    let queues = crate::federate::workers::open(&db).await?;
+    let parse = |name: &str| tessera_workers::Queue::parse_list(name).map(|q| q.first().copied());
+    match command {
+        None => {
+            println!(
+                "{:<8} {:>8} {:>8} {:>8}  oldest pending",
+                "queue", "pending", "running", "failed"
+            );
+            for s in queues.stats().await? {
+                let oldest = s
+                    .oldest_pending_age
+                    .map_or_else(|| "-".to_string(), |d| format!("{}s ago", d.as_secs()));
+                println!(
+                    "{:<8} {:>8} {:>8} {:>8}  {oldest}",
+                    s.queue.name(),
+                    s.pending,
+                    s.running,
+                    s.failed
+                );
+            }
+        }
+        Some(QueuesCommand::Failed { queue, limit }) => {
+            let Ok(Some(q)) = parse(&queue) else {
+                eprintln!("tessera: unknown queue `{queue}`");
+                return Ok(ExitCode::from(2));
+            };
+            for job in queues.failed(q, limit).await? {
+                println!(
+                    "{}  attempts {}  {}\n    {}",
+                    job.id, job.attempts, job.last_error, job.payload
+                );
+            }
+        }
+        Some(QueuesCommand::Retry { queue, id }) => {
+            let Ok(Some(q)) = parse(&queue) else {
+                eprintln!("tessera: unknown queue `{queue}`");
+                return Ok(ExitCode::from(2));
+            };
+            let n = queues.retry_failed(q, id).await?;
+            println!("{n} jobs queued again");
+        }
+    }
+    Ok(ExitCode::SUCCESS)
 }
 
 async fn accounts(command: AccountsCommand, config: Config) -> anyhow::Result<ExitCode> {
     let db = crate::server::open(&config).await?;
-    let app = App::new(db, config);
+    let app = App::new(db, config)?;
     match command {
         AccountsCommand::Create {
             username,

@@ -34,6 +34,17 @@ pub struct Config {
     pub contact_email: String,
     /// The OAuth password grant, kept for command-line clients (Mastodon 4.4 removed it).
     pub password_grant: bool,
+    /// Let outbound fetches and deliveries reach loopback and private addresses
+    /// (local development and tests only).
+    pub allow_private_addresses: bool,
+    /// Require signed GETs for our own ActivityPub documents.
+    pub authorized_fetch: bool,
+    /// Queues on Redis instead of the database.
+    pub redis_url: Option<String>,
+    /// Send mail over SMTP; without it, mail is written as .eml files under the data folder.
+    pub smtp_url: Option<String>,
+    /// Run the queue workers inside `serve` (off with `serve --no-workers`).
+    pub run_workers: bool,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -54,16 +65,20 @@ fn bad(key: &str, message: impl Into<String>) -> ConfigError {
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct FileConfig {
-    domain: Option<String>,           // TESSERA_DOMAIN
-    listen: Option<String>,           // TESSERA_LISTEN
-    data_dir: Option<String>,         // TESSERA_DATA_DIR
-    database_url: Option<String>,     // DATABASE_URL
-    scheme: Option<String>,           // TESSERA_SCHEME
-    registrations: Option<String>,    // TESSERA_REGISTRATIONS
-    max_status_chars: Option<String>, // TESSERA_MAX_STATUS_CHARS
-    instance_title: Option<String>,   // TESSERA_INSTANCE_TITLE
-    contact_email: Option<String>,    // TESSERA_CONTACT_EMAIL
-    password_grant: Option<String>,   // TESSERA_PASSWORD_GRANT
+    domain: Option<String>,                  // TESSERA_DOMAIN
+    listen: Option<String>,                  // TESSERA_LISTEN
+    data_dir: Option<String>,                // TESSERA_DATA_DIR
+    database_url: Option<String>,            // DATABASE_URL
+    scheme: Option<String>,                  // TESSERA_SCHEME
+    registrations: Option<String>,           // TESSERA_REGISTRATIONS
+    max_status_chars: Option<String>,        // TESSERA_MAX_STATUS_CHARS
+    instance_title: Option<String>,          // TESSERA_INSTANCE_TITLE
+    contact_email: Option<String>,           // TESSERA_CONTACT_EMAIL
+    password_grant: Option<String>,          // TESSERA_PASSWORD_GRANT
+    allow_private_addresses: Option<String>, // TESSERA_ALLOW_PRIVATE_ADDRESSES
+    authorized_fetch: Option<String>,        // TESSERA_AUTHORIZED_FETCH
+    redis_url: Option<String>,               // REDIS_URL
+    smtp_url: Option<String>,                // TESSERA_SMTP_URL
 }
 
 impl Config {
@@ -163,17 +178,39 @@ impl Config {
                 })?,
         };
 
-        let password_grant =
-            match pick("TESSERA_PASSWORD_GRANT", &from_file.password_grant).as_deref() {
-                None | Some("true") | Some("on") | Some("1") => true,
-                Some("false") | Some("off") | Some("0") => false,
-                Some(other) => {
-                    return Err(bad(
-                        "TESSERA_PASSWORD_GRANT",
-                        format!("`{other}` is not true or false"),
-                    ));
-                }
-            };
+        let password_grant = boolean(
+            "TESSERA_PASSWORD_GRANT",
+            pick("TESSERA_PASSWORD_GRANT", &from_file.password_grant),
+            true,
+        )?;
+        let allow_private_addresses = boolean(
+            "TESSERA_ALLOW_PRIVATE_ADDRESSES",
+            pick(
+                "TESSERA_ALLOW_PRIVATE_ADDRESSES",
+                &from_file.allow_private_addresses,
+            ),
+            false,
+        )?;
+        let authorized_fetch = boolean(
+            "TESSERA_AUTHORIZED_FETCH",
+            pick("TESSERA_AUTHORIZED_FETCH", &from_file.authorized_fetch),
+            false,
+        )?;
+        let redis_url = pick("REDIS_URL", &from_file.redis_url);
+        if let Some(url) = &redis_url
+            && !(url.starts_with("redis://") || url.starts_with("rediss://"))
+        {
+            return Err(bad("REDIS_URL", "must start with redis:// or rediss://"));
+        }
+        let smtp_url = pick("TESSERA_SMTP_URL", &from_file.smtp_url);
+        if let Some(url) = &smtp_url
+            && !(url.starts_with("smtp://") || url.starts_with("smtps://"))
+        {
+            return Err(bad(
+                "TESSERA_SMTP_URL",
+                "must start with smtp:// or smtps://",
+            ));
+        }
 
         Ok(Config {
             instance_title: pick("TESSERA_INSTANCE_TITLE", &from_file.instance_title)
@@ -188,6 +225,11 @@ impl Config {
             registrations,
             max_status_chars,
             password_grant,
+            allow_private_addresses,
+            authorized_fetch,
+            redis_url,
+            smtp_url,
+            run_workers: true,
         })
     }
 
@@ -206,6 +248,15 @@ impl Config {
     }
 }
 
+fn boolean(key: &str, value: Option<String>, default: bool) -> Result<bool, ConfigError> {
+    match value.as_deref() {
+        None => Ok(default),
+        Some("true" | "on" | "1" | "yes") => Ok(true),
+        Some("false" | "off" | "0" | "no") => Ok(false),
+        Some(other) => Err(bad(key, format!("`{other}` is not true or false"))),
+    }
+}
+
 fn validate_domain(domain: &str) -> Result<(), String> {
     let parsed =
         url::Url::parse(&format!("http://{domain}/")).map_err(|e| format!("`{domain}`: {e}"))?;
@@ -221,7 +272,7 @@ fn validate_domain(domain: &str) -> Result<(), String> {
     Ok(())
 }
 
-fn is_local_host(domain: &str) -> bool {
+pub fn is_local_host(domain: &str) -> bool {
     let host = domain
         .rsplit_once(':')
         .map(|(h, p)| {

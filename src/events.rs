@@ -31,6 +31,92 @@ pub enum Event {
     Unfollowed(Follow),
     NotificationDismissed(NotificationDismissed),
     NotificationsCleared(AccountRef),
+    RemoteAccountFetched(RemoteAccount),
+    RemoteAccountDeleted(AccountRef),
+    AccountMoved(AccountMoved),
+    StatusEdited(StatusEdited),
+    Blocked(Block),
+    Unblocked(Block),
+    ObjectTombstoned(Tombstone),
+    ReportFiled(Report),
+}
+
+/// A remote actor as last fetched: the whole snapshot, so the projection is an upsert.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RemoteAccount {
+    pub account_id: i64,
+    pub uri: String,
+    pub username: String,
+    pub domain: String,
+    pub display_name: String,
+    /// Sanitised when fetched.
+    pub note_html: String,
+    pub fields: Vec<ProfileField>,
+    pub locked: bool,
+    pub bot: bool,
+    pub discoverable: bool,
+    pub url: String,
+    pub inbox_url: String,
+    pub shared_inbox_url: Option<String>,
+    pub followers_url: Option<String>,
+    pub outbox_url: Option<String>,
+    pub featured_url: Option<String>,
+    pub key_id: String,
+    pub public_key_pem: String,
+    pub avatar_url: Option<String>,
+    pub header_url: Option<String>,
+    pub created_at: i64,
+    pub fetched_at: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AccountMoved {
+    pub account_id: i64,
+    pub target_uri: String,
+}
+
+/// A status's new text. Remote edits carry sanitised HTML; `text` is empty for them.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct StatusEdited {
+    pub status_id: i64,
+    pub account_id: i64,
+    pub text: String,
+    pub content: String,
+    pub spoiler_text: String,
+    pub sensitive: bool,
+    pub language: Option<String>,
+    pub mentions: Vec<i64>,
+    pub tags: Vec<String>,
+    pub edited_at: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Block {
+    pub block_id: i64,
+    pub account_id: i64,
+    pub target_account_id: i64,
+    /// The remote Block activity's id, when it came from another server.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub uri: Option<String>,
+    pub created_at: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Tombstone {
+    pub uri: String,
+    pub deleted_at: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Report {
+    pub report_id: i64,
+    pub account_id: i64,
+    pub target_account_id: i64,
+    pub status_ids: Vec<i64>,
+    pub comment: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub uri: Option<String>,
+    pub created_at: i64,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -114,6 +200,9 @@ pub struct StatusPosted {
     pub tags: Vec<String>,
     pub application: Option<AppRef>,
     pub created_at: i64,
+    /// Received from another server; `text` is then empty and `content` sanitised.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub remote: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -129,6 +218,9 @@ pub struct Favourite {
     pub status_id: i64,
     pub status_account_id: i64,
     pub created_at: i64,
+    /// The remote Like's id, when it came from another server.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub uri: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -140,6 +232,9 @@ pub struct Reblog {
     pub status_account_id: i64,
     pub visibility: String,
     pub created_at: i64,
+    /// The remote Announce's id, when it came from another server.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub uri: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -148,6 +243,9 @@ pub struct Follow {
     pub account_id: i64,
     pub target_account_id: i64,
     pub created_at: i64,
+    /// The remote Follow's id, when it came from another server (its Accept names it).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub uri: Option<String>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -179,6 +277,14 @@ impl Event {
             Event::Unfollowed(_) => "Unfollowed",
             Event::NotificationDismissed(_) => "NotificationDismissed",
             Event::NotificationsCleared(_) => "NotificationsCleared",
+            Event::RemoteAccountFetched(_) => "RemoteAccountFetched",
+            Event::RemoteAccountDeleted(_) => "RemoteAccountDeleted",
+            Event::AccountMoved(_) => "AccountMoved",
+            Event::StatusEdited(_) => "StatusEdited",
+            Event::Blocked(_) => "Blocked",
+            Event::Unblocked(_) => "Unblocked",
+            Event::ObjectTombstoned(_) => "ObjectTombstoned",
+            Event::ReportFiled(_) => "ReportFiled",
         }
     }
 
@@ -227,6 +333,7 @@ mod tests {
             account_id: 1,
             target_account_id: 2,
             created_at: 3,
+            uri: None,
         });
         let stored = e.payload().unwrap();
         assert!(stored.contains("\"v\":1"));

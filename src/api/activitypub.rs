@@ -12,13 +12,14 @@ use axum::routing::get;
 use axum::{Json, Router};
 use serde::Deserialize;
 use serde_json::Value;
-use tessera_federation::documents::{self, ActorInput, NoteInput};
+use tessera_federation::documents::{self, ActorInput};
 use tessera_federation::webfinger::{self, Resource};
 use tessera_federation::{nodeinfo, wants_activity_json};
 
 use super::params::{Query, de};
 use crate::app::App;
 use crate::error::Error;
+use crate::federate::publish::{actor_document, note_document};
 use crate::queries::accounts::{self as aq, AccountRow};
 use crate::queries::statuses::{self as sq, StatusView};
 use crate::queries::{Page, activitypub as q};
@@ -183,26 +184,6 @@ async fn instance_actor(State(app): State<App>) -> Result<Response, Error> {
     })))
 }
 
-fn actor_document(app: &App, a: &AccountRow, public_key_pem: &str) -> Value {
-    let fields: Vec<crate::events::ProfileField> =
-        serde_json::from_str(&a.fields).unwrap_or_default();
-    let pairs: Vec<(String, String)> = fields.into_iter().map(|f| (f.name, f.value)).collect();
-    documents::actor(&ActorInput {
-        kind: if a.bot != 0 { "Service" } else { "Person" },
-        id: &a.uri,
-        username: &a.username,
-        display_name: &a.display_name,
-        summary_html: &a.note_html,
-        url: &a.url,
-        public_key_pem,
-        manually_approves_followers: a.locked != 0,
-        discoverable: a.discoverable != 0,
-        published: &iso(a.created_at - a.created_at.rem_euclid(86_400_000)),
-        fields: &pairs,
-        shared_inbox: &format!("{}/inbox", app.config.base_url()),
-    })
-}
-
 async fn actor(
     State(app): State<App>,
     headers: HeaderMap,
@@ -359,49 +340,6 @@ async fn featured_tags(
         0,
         None,
     )))
-}
-
-fn note_document(app: &App, v: &StatusView, parents: &HashMap<i64, String>) -> Value {
-    let base = app.config.base_url();
-    let mentions: Vec<(String, String)> = v
-        .mentions
-        .iter()
-        .map(|m| {
-            (
-                m.uri.clone(),
-                format!(
-                    "@{}@{}",
-                    m.username,
-                    m.domain.as_deref().unwrap_or(&app.config.domain)
-                ),
-            )
-        })
-        .collect();
-    let hashtags: Vec<(String, String)> = v
-        .tags
-        .iter()
-        .map(|t| (format!("{base}/tags/{}", t.to_lowercase()), t.clone()))
-        .collect();
-    let followers = format!("{}/followers", v.account.uri);
-    documents::note(&NoteInput {
-        id: &v.row.uri,
-        url: v.row.url.as_deref().unwrap_or(&v.row.uri),
-        attributed_to: &v.account.uri,
-        followers: &followers,
-        visibility: &v.row.visibility,
-        content_html: &v.row.content,
-        summary: Some(v.row.spoiler_text.as_str()).filter(|s| !s.is_empty()),
-        sensitive: v.row.sensitive != 0,
-        language: v.row.language.as_deref(),
-        published: &iso(v.row.created_at),
-        in_reply_to: v
-            .row
-            .in_reply_to_id
-            .and_then(|p| parents.get(&p))
-            .map(String::as_str),
-        mentions: &mentions,
-        hashtags: &hashtags,
-    })
 }
 
 /// A public or unlisted status of `username`, as anyone may see it.

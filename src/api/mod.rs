@@ -5,6 +5,7 @@ pub mod activitypub;
 pub mod auth;
 pub mod entities;
 pub mod health;
+pub mod inbox;
 pub mod oauth;
 pub mod pagination;
 pub mod params;
@@ -30,6 +31,7 @@ pub fn router(app: App) -> Router {
         .merge(activitypub::router())
         .fallback(not_found)
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
+        .merge(inbox::router())
         .layer(tower_http::trace::TraceLayer::new_for_http())
         .with_state(app)
 }

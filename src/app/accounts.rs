@@ -1,15 +1,19 @@
 //! Account use cases: registration, profile, moderation, follows.
 
 use crate::domain::account::{self, Account, ProfileChange};
+use crate::domain::block::{self, Block};
 use crate::domain::follow::{self, Follow};
 use crate::domain::{Rejection, password, text, validate};
 use crate::error::Error;
 use crate::eventlog::{SYSTEM_ACTOR, local_actor};
-use crate::events::{AccountRegistered, Follow as FollowRel, ProfileField};
+use crate::events::{self, AccountRegistered, Follow as FollowRel, ProfileField};
 use crate::queries::accounts::{self as q, AccountRow};
 use crate::{ids, time};
 
 use super::{App, blocking};
+
+/// Unknown remote accounts looked up by WebFinger while rendering one status.
+const MAX_REMOTE_MENTIONS: usize = 5;
 
 pub struct Registration {
     pub username: String,
@@ -161,12 +165,38 @@ impl App {
             let mut conn = self.db.pool.acquire().await?;
             q::local_by_usernames(&mut conn, &usernames).await?
         };
-        let lookup = |h: &text::Handle| -> Option<&AccountRow> {
-            if h.domain
+        // Remote accounts: known ones, or found by WebFinger now (a few, as Mastodon does).
+        let mut remote: Vec<(String, String, AccountRow)> = Vec::new();
+        for h in handles.iter().take(MAX_REMOTE_MENTIONS) {
+            let Some(domain) = h
+                .domain
                 .as_deref()
-                .is_some_and(|d| !d.eq_ignore_ascii_case(&local_domain))
+                .filter(|d| !d.eq_ignore_ascii_case(&local_domain))
+            else {
+                continue;
+            };
+            let handle = tessera_federation::handle::Handle {
+                username: h.username.clone(),
+                domain: Some(domain.to_lowercase()),
+            };
+            if let Ok(actor) = crate::federate::actors::resolve_handle(self, &handle).await {
+                let mut conn = self.db.pool.acquire().await?;
+                if let Some(row) = q::by_id(&mut conn, actor.id).await? {
+                    remote.push((h.username.to_lowercase(), domain.to_lowercase(), row));
+                }
+            }
+        }
+        let lookup = |h: &text::Handle| -> Option<&AccountRow> {
+            if let Some(d) = h
+                .domain
+                .as_deref()
+                .filter(|d| !d.eq_ignore_ascii_case(&local_domain))
             {
-                return None;
+                let (u, d) = (h.username.to_lowercase(), d.to_lowercase());
+                return remote
+                    .iter()
+                    .find(|(ru, rd, a)| *ru == u && *rd == d && a.suspended == 0)
+                    .map(|(_, _, a)| a);
             }
             found
                 .iter()
@@ -196,10 +226,18 @@ impl App {
             account_id,
             target_account_id: target.id,
             created_at: time::now_ms(),
+            uri: None,
         };
+        if crate::federate::ingress::blocked(self, target.id, account_id)
+            .await
+            .map_err(Error::internal)?
+        {
+            return Err(Error::Forbidden("This action is not allowed".into()));
+        }
+        // A remote account answers with Accept (or Reject): until then it is a request.
         let cmd = follow::Command::Follow {
             rel,
-            target_locked: target.locked != 0,
+            target_locked: target.locked != 0 || target.domain.is_some(),
         };
         self.execute::<Follow>(
             &follow::stream(account_id, target_id),
@@ -218,6 +256,39 @@ impl App {
             &local_actor(account_id),
             None,
             follow::Command::Unfollow,
+        )
+        .await?;
+        Ok(())
+    }
+
+    /// Block `target_id`: follows both ways end first, then the block is recorded.
+    pub async fn block(&self, account_id: i64, target_id: i64) -> Result<(), Error> {
+        self.visible_account(target_id).await?;
+        let label = local_actor(account_id);
+        crate::federate::ingress::end_follows(self, account_id, target_id, &label).await?;
+        self.execute::<Block>(
+            &block::stream(account_id, target_id),
+            &label,
+            None,
+            block::Command::Block(events::Block {
+                block_id: ids::next_id(),
+                account_id,
+                target_account_id: target_id,
+                uri: None,
+                created_at: time::now_ms(),
+            }),
+        )
+        .await?;
+        Ok(())
+    }
+
+    pub async fn unblock(&self, account_id: i64, target_id: i64) -> Result<(), Error> {
+        self.visible_account(target_id).await?;
+        self.execute::<Block>(
+            &block::stream(account_id, target_id),
+            &local_actor(account_id),
+            None,
+            block::Command::Unblock,
         )
         .await?;
         Ok(())

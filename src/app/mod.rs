@@ -27,7 +27,10 @@ pub struct App {
     pub config: Arc<Config>,
     /// Wakes the checkpointed projectors after a commit.
     pub projector_wake: Arc<Notify>,
+    /// Wakes the outbox reactor after a commit.
+    pub outbox_wake: Arc<Notify>,
     pub limits: Arc<crate::api::ratelimit::Limits>,
+    pub federation: crate::federate::Shared,
 }
 
 /// What executing a command did.
@@ -38,13 +41,16 @@ pub enum Outcome {
 }
 
 impl App {
-    pub fn new(db: Db, config: Config) -> App {
-        App {
+    pub fn new(db: Db, config: Config) -> Result<App, Error> {
+        let federation = Arc::new(crate::federate::Federation::new(&config)?);
+        Ok(App {
             db,
             config: Arc::new(config),
             projector_wake: Arc::new(Notify::new()),
+            outbox_wake: Arc::new(Notify::new()),
             limits: Arc::default(),
-        }
+            federation,
+        })
     }
 
     /// Load the stream, decide, append and project; retried when another writer got there
@@ -89,6 +95,7 @@ impl App {
                 Ok(outcome) => {
                     if matches!(&outcome, Outcome::Appended(r) if !r.is_empty()) {
                         self.projector_wake.notify_one();
+                        self.outbox_wake.notify_one();
                     }
                     return Ok(outcome);
                 }

@@ -24,6 +24,14 @@ pub struct NewStatus {
     pub idempotency_key: Option<String>,
 }
 
+/// What an edit sets.
+pub struct StatusChange {
+    pub text: String,
+    pub spoiler_text: String,
+    pub sensitive: bool,
+    pub language: Option<String>,
+}
+
 impl App {
     /// Post a status; returns its id (the earlier one when the idempotency key was used).
     pub async fn post_status(&self, author: &AccountRow, new: NewStatus) -> Result<i64, Error> {
@@ -58,6 +66,7 @@ impl App {
             text: new.text,
             application: new.application,
             created_at: time::now_ms(),
+            remote: false,
         };
         let dedupe = new
             .idempotency_key
@@ -116,6 +125,50 @@ impl App {
         Ok(row)
     }
 
+    /// Edit one of `author`'s statuses: new text, content warning, sensitivity, language.
+    pub async fn edit_status(
+        &self,
+        author: &AccountRow,
+        status_id: i64,
+        edit: StatusChange,
+    ) -> Result<(), Error> {
+        let row = {
+            let mut conn = self.db.pool.acquire().await?;
+            q::row_any(&mut conn, status_id)
+                .await?
+                .filter(|r| r.reblog_of_id.is_none())
+                .ok_or(Error::NotFound)?
+        };
+        if row.account_id != author.id {
+            return Err(Error::Forbidden("This action is not allowed".into()));
+        }
+        let (content, mentioned) = self.render_text(&edit.text).await?;
+        let edited = events::StatusEdited {
+            status_id,
+            account_id: author.id,
+            content,
+            spoiler_text: edit.spoiler_text,
+            sensitive: edit.sensitive,
+            language: edit.language.or(row.language),
+            mentions: mentioned.iter().map(|a| a.id).collect(),
+            tags: text::hashtags(&edit.text),
+            text: edit.text,
+            edited_at: time::now_ms(),
+        };
+        self.execute::<Status>(
+            &status::stream(status_id),
+            &local_actor(author.id),
+            None,
+            status::Command::Edit {
+                edit: Box::new(edited),
+                max_chars: self.config.max_status_chars,
+                remote: false,
+            },
+        )
+        .await?;
+        Ok(())
+    }
+
     /// The status an action applies to: a reblog's original, if the viewer may see it.
     async fn target_status(&self, viewer: i64, status_id: i64) -> Result<StatusRow, Error> {
         let mut conn = self.db.pool.acquire().await?;
@@ -139,6 +192,7 @@ impl App {
                 status_id: target.id,
                 status_account_id: target.account_id,
                 created_at: time::now_ms(),
+                uri: None,
             })
         } else {
             favourite::Command::Unfavourite
@@ -176,6 +230,7 @@ impl App {
                     status_account_id: target.account_id,
                     visibility,
                     created_at: time::now_ms(),
+                    uri: None,
                 },
                 original_visibility: target.visibility.clone(),
             }

@@ -3,8 +3,8 @@
 use super::validate::{self, DISPLAY_NAME_MAX, FIELD_MAX, FIELDS_MAX, NOTE_MAX};
 use super::{Aggregate, Rejection, invalid};
 use crate::events::{
-    AccountProfileUpdated, AccountRef, AccountRegistered, Event, NotificationDismissed,
-    ProfileField,
+    AccountMoved, AccountProfileUpdated, AccountRef, AccountRegistered, Event,
+    NotificationDismissed, ProfileField, RemoteAccount,
 };
 
 pub fn stream(account_id: i64) -> String {
@@ -22,6 +22,9 @@ pub struct Account {
     pub discoverable: bool,
     pub approved: bool,
     pub suspended: bool,
+    /// Known from another server.
+    pub remote: bool,
+    pub deleted: bool,
 }
 
 #[derive(Debug, Clone)]
@@ -33,6 +36,12 @@ pub enum Command {
     Unsuspend,
     DismissNotification(i64),
     ClearNotifications,
+    /// A remote actor's document, fetched from its origin or sent by the actor itself.
+    RemoteFetched(Box<RemoteAccount>),
+    /// The remote actor deleted itself.
+    RemoteDeleted,
+    /// The remote actor moved to another account.
+    Moved(String),
 }
 
 /// What the client asked to change; `note_html` is the note rendered by the use case.
@@ -71,6 +80,13 @@ impl Aggregate for Account {
                 self.bot = e.bot.unwrap_or(self.bot);
                 self.discoverable = e.discoverable.unwrap_or(self.discoverable);
             }
+            Event::RemoteAccountFetched(e) => {
+                self.id = Some(e.account_id);
+                self.remote = true;
+                self.display_name = e.display_name.clone();
+                self.locked = e.locked;
+            }
+            Event::RemoteAccountDeleted(_) => self.deleted = true,
             Event::AccountApproved(_) => self.approved = true,
             Event::AccountSuspended(_) => self.suspended = true,
             Event::AccountUnsuspended(_) => self.suspended = false,
@@ -82,6 +98,7 @@ impl Aggregate for Account {
     fn decide(&self, command: Command) -> Result<Vec<Event>, Rejection> {
         let Some(account_id) = self.id else {
             return match command {
+                Command::RemoteFetched(r) => Ok(vec![Event::RemoteAccountFetched(*r)]),
                 Command::Register(r) => {
                     validate::username(&r.username)?;
                     validate::email(&r.email)?;
@@ -92,7 +109,31 @@ impl Aggregate for Account {
             };
         };
         let this = AccountRef { account_id };
+        if self.remote
+            && matches!(
+                command,
+                Command::RemoteFetched(_) | Command::RemoteDeleted | Command::Moved(_)
+            )
+        {
+            return match command {
+                Command::RemoteFetched(_) | Command::RemoteDeleted | Command::Moved(_)
+                    if self.deleted =>
+                {
+                    Ok(vec![])
+                }
+                Command::RemoteFetched(r) => Ok(vec![Event::RemoteAccountFetched(*r)]),
+                Command::RemoteDeleted => Ok(vec![Event::RemoteAccountDeleted(this)]),
+                Command::Moved(target_uri) => Ok(vec![Event::AccountMoved(AccountMoved {
+                    account_id,
+                    target_uri,
+                })]),
+                _ => Ok(vec![]),
+            };
+        }
         match command {
+            Command::RemoteFetched(_) | Command::RemoteDeleted | Command::Moved(_) => Err(
+                Rejection::Forbidden("This account is not a remote one".into()),
+            ),
             Command::Register(_) => Err(Rejection::Conflict("Account already exists".into())),
             Command::UpdateProfile(change) => self.decide_profile(account_id, change),
             Command::Approve if self.approved => Ok(vec![]),

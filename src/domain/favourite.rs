@@ -52,6 +52,7 @@ mod tests {
             status_id: 3,
             status_account_id: 4,
             created_at: 5,
+            uri: None,
         }
     }
 

@@ -90,6 +90,7 @@ mod tests {
             account_id: 2,
             target_account_id: 3,
             created_at: 4,
+            uri: None,
         }
     }
     fn follow(locked: bool) -> Command {

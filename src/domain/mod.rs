@@ -3,8 +3,10 @@
 //! first and put what they found into the command.
 
 pub mod account;
+pub mod block;
 pub mod favourite;
 pub mod follow;
+pub mod once;
 pub mod password;
 pub mod reblog;
 pub mod status;

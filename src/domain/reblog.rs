@@ -75,6 +75,7 @@ mod tests {
             status_account_id: 4,
             visibility: "public".into(),
             created_at: 5,
+            uri: None,
         }
     }
 

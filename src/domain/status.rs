@@ -1,7 +1,7 @@
 //! A status's lifecycle. Stream `status:<id>`.
 
 use super::{Aggregate, Rejection, invalid};
-use crate::events::{Event, StatusDeleted, StatusPosted};
+use crate::events::{Event, StatusDeleted, StatusEdited, StatusPosted};
 
 pub fn stream(status_id: i64) -> String {
     format!("status:{status_id}")
@@ -26,6 +26,25 @@ pub enum Command {
     Delete {
         by_account_id: i64,
     },
+    /// Only the author may edit; `max_chars` applies to local edits.
+    Edit {
+        edit: Box<StatusEdited>,
+        max_chars: usize,
+        remote: bool,
+    },
+}
+
+fn check_text(text: &str, spoiler_text: &str, max_chars: usize) -> Result<(), Rejection> {
+    if text.trim().is_empty() {
+        return Err(invalid("Text can't be blank"));
+    }
+    let length = super::text::counted_length(text) + spoiler_text.chars().count();
+    if length > max_chars {
+        return Err(invalid(format!(
+            "Text character limit of {max_chars} exceeded"
+        )));
+    }
+    Ok(())
 }
 
 impl Aggregate for Status {
@@ -49,15 +68,10 @@ impl Aggregate for Status {
                 if self.id.is_some() {
                     return Err(Rejection::Conflict("Status already exists".into()));
                 }
-                if status.text.trim().is_empty() {
-                    return Err(invalid("Text can't be blank"));
-                }
-                let length =
-                    super::text::counted_length(&status.text) + status.spoiler_text.chars().count();
-                if length > max_chars {
-                    return Err(invalid(format!(
-                        "Text character limit of {max_chars} exceeded"
-                    )));
+                // Other servers set their own limits; their posts may even be empty
+                // (attachments only).
+                if !status.remote {
+                    check_text(&status.text, &status.spoiler_text, max_chars)?;
                 }
                 if !VISIBILITIES.contains(&status.visibility.as_str()) {
                     return Err(invalid("Visibility is not included in the list"));
@@ -73,6 +87,22 @@ impl Aggregate for Status {
                         status_id,
                         account_id: self.account_id,
                     })])
+                }
+                _ => Err(Rejection::NotFound),
+            },
+            Command::Edit {
+                edit,
+                max_chars,
+                remote,
+            } => match self.id {
+                Some(status_id) if !self.deleted && status_id == edit.status_id => {
+                    if self.account_id != edit.account_id {
+                        return Err(Rejection::Forbidden("This action is not allowed".into()));
+                    }
+                    if !remote {
+                        check_text(&edit.text, &edit.spoiler_text, max_chars)?;
+                    }
+                    Ok(vec![Event::StatusEdited(*edit)])
                 }
                 _ => Err(Rejection::NotFound),
             },
@@ -103,6 +133,7 @@ mod tests {
             tags: vec![],
             application: None,
             created_at: 0,
+            remote: false,
         }
     }
 

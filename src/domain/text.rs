@@ -84,10 +84,11 @@ fn compile(pattern: &str) -> Option<Regex> {
 
 /// `Account::MENTION_RE` without its look-behind `(?<![=/[:word:]])`, which
 /// the `regex` crate lacks; [`mention_may_follow`] applies it by hand.
-/// Group 1 is the screen name, 2 the username, 3 the domain.
+/// Group 1 is the screen name, 2 the username, 3 the domain (with a port, unlike
+/// Mastodon's, so servers on development ports can mention each other).
 static MENTION_RE: LazyLock<Option<Regex>> = LazyLock::new(|| {
     compile(&format!(
-        r"@(([A-Za-z0-9_]+(?:[.-]+[A-Za-z0-9_]+)*)(?:@([{WORD}]+(?:[.-]+[{WORD}]+)*))?)"
+        r"@(([A-Za-z0-9_]+(?:[.-]+[A-Za-z0-9_]+)*)(?:@([{WORD}]+(?:[.-]+[{WORD}]+)*(?::[0-9]{{1,5}})?))?)"
     ))
 });
 

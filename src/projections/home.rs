@@ -24,7 +24,8 @@ pub async fn apply(conn: &mut Conn, rec: &Recorded) -> Result<(), sqlx::Error> {
             }
             sqlx::query(
                 "INSERT INTO home_feed (account_id, status_id, author_id, reblog_of_id) \
-                 SELECT account_id, $2, $1, $3 FROM follows WHERE target_account_id = $1 \
+                 SELECT f.account_id, $2, $1, $3 FROM follows f \
+                 JOIN local_users u ON u.account_id = f.account_id WHERE f.target_account_id = $1 \
                  ON CONFLICT DO NOTHING",
             )
             .bind(e.account_id)
@@ -32,6 +33,9 @@ pub async fn apply(conn: &mut Conn, rec: &Recorded) -> Result<(), sqlx::Error> {
             .bind(e.status_id)
             .execute(&mut *conn)
             .await?;
+            if e.uri.is_some() {
+                return Ok(());
+            }
             insert(
                 conn,
                 e.account_id,
@@ -98,7 +102,9 @@ async fn fan_out_status(conn: &mut Conn, e: &StatusPosted) -> Result<(), sqlx::E
             None => {
                 sqlx::query(
                     "INSERT INTO home_feed (account_id, status_id, author_id, reblog_of_id) \
-                     SELECT account_id, $2, $1, NULL FROM follows WHERE target_account_id = $1 ON CONFLICT DO NOTHING",
+                     SELECT f.account_id, $2, $1, NULL FROM follows f \
+                     JOIN local_users u ON u.account_id = f.account_id \
+                     WHERE f.target_account_id = $1 ON CONFLICT DO NOTHING",
                 )
                 .bind(e.account_id)
                 .bind(e.status_id)
@@ -108,7 +114,8 @@ async fn fan_out_status(conn: &mut Conn, e: &StatusPosted) -> Result<(), sqlx::E
             Some(replied_to) => {
                 sqlx::query(
                     "INSERT INTO home_feed (account_id, status_id, author_id, reblog_of_id) \
-                     SELECT f.account_id, $2, $1, NULL FROM follows f WHERE f.target_account_id = $1 \
+                     SELECT f.account_id, $2, $1, NULL FROM follows f \
+                     JOIN local_users u ON u.account_id = f.account_id WHERE f.target_account_id = $1 \
                      AND EXISTS (SELECT 1 FROM follows g WHERE g.account_id = f.account_id AND g.target_account_id = $3) \
                      ON CONFLICT DO NOTHING",
                 )
@@ -120,6 +127,9 @@ async fn fan_out_status(conn: &mut Conn, e: &StatusPosted) -> Result<(), sqlx::E
             }
         }
     }
+    if e.remote {
+        return Ok(());
+    }
     insert(conn, e.account_id, e.status_id, e.account_id, None).await
 }
 
@@ -130,6 +140,7 @@ async fn merge(conn: &mut Conn, e: &Follow, at: i64) -> Result<(), sqlx::Error> 
          SELECT $1, id, account_id, reblog_of_id FROM statuses \
          WHERE account_id = $2 AND created_at <= $3 AND visibility IN ('public', 'unlisted', 'private') \
          AND (in_reply_to_account_id IS NULL OR in_reply_to_account_id = $2) \
+         AND EXISTS (SELECT 1 FROM local_users WHERE account_id = $1) \
          ORDER BY id DESC LIMIT $4 ON CONFLICT DO NOTHING",
     )
     .bind(e.account_id)

@@ -1,6 +1,7 @@
 //! The read models updated in the append transaction: accounts, statuses, follows,
 //! favourites and their counters, plus the author's own home-feed row.
 
+use super::federated;
 use crate::db::{Conn, flag};
 use crate::eventlog::Recorded;
 use crate::events::*;
@@ -26,11 +27,12 @@ pub async fn apply(conn: &mut Conn, rec: &Recorded) -> Result<(), sqlx::Error> {
         Event::StatusUnreblogged(e) => unreblogged(conn, e).await,
         Event::Followed(e) | Event::FollowRequestAuthorized(e) => followed(conn, e).await,
         Event::FollowRequested(e) => {
-            sqlx::query("INSERT INTO follow_requests (id, account_id, target_account_id, created_at) VALUES ($1, $2, $3, $4)")
+            sqlx::query("INSERT INTO follow_requests (id, account_id, target_account_id, created_at, uri) VALUES ($1, $2, $3, $4, $5)")
                 .bind(e.follow_id)
                 .bind(e.account_id)
                 .bind(e.target_account_id)
                 .bind(e.created_at)
+                .bind(e.uri.as_deref())
                 .execute(&mut *conn)
                 .await?;
             Ok(())
@@ -44,6 +46,16 @@ pub async fn apply(conn: &mut Conn, rec: &Recorded) -> Result<(), sqlx::Error> {
         Event::NotificationsCleared(e) => {
             super::notifications::clear(conn, e.account_id, rec.id).await
         }
+        Event::RemoteAccountFetched(e) => federated::remote_account(conn, e).await,
+        Event::RemoteAccountDeleted(e) => {
+            federated::remote_account_deleted(conn, e.account_id).await
+        }
+        Event::AccountMoved(e) => federated::moved(conn, e).await,
+        Event::StatusEdited(e) => federated::status_edited(conn, e).await,
+        Event::Blocked(e) => federated::blocked(conn, e).await,
+        Event::Unblocked(e) => federated::unblocked(conn, e).await,
+        Event::ObjectTombstoned(e) => federated::tombstoned(conn, e).await,
+        Event::ReportFiled(e) => federated::report_filed(conn, e).await,
     }
 }
 
@@ -124,7 +136,7 @@ async fn status_posted(conn: &mut Conn, e: &StatusPosted) -> Result<(), sqlx::Er
         "INSERT INTO statuses (id, account_id, uri, url, text, content, spoiler_text, visibility, sensitive, \
          language, in_reply_to_id, in_reply_to_account_id, reblog_of_id, application_name, application_website, \
          local, created_at, replies_count, reblogs_count, favourites_count) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, NULL, $13, $14, 1, $15, 0, 0, 0)",
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, NULL, $13, $14, $16, $15, 0, 0, 0)",
     )
     .bind(e.status_id)
     .bind(e.account_id)
@@ -141,31 +153,10 @@ async fn status_posted(conn: &mut Conn, e: &StatusPosted) -> Result<(), sqlx::Er
     .bind(e.application.as_ref().map(|a| a.name.as_str()))
     .bind(e.application.as_ref().and_then(|a| a.website.as_deref()))
     .bind(e.created_at)
+    .bind(flag(!e.remote))
     .execute(&mut *conn)
     .await?;
-    for account_id in &e.mentions {
-        sqlx::query("INSERT INTO status_mentions (status_id, account_id) VALUES ($1, $2) ON CONFLICT DO NOTHING")
-            .bind(e.status_id)
-            .bind(account_id)
-            .execute(&mut *conn)
-            .await?;
-    }
-    for tag in &e.tags {
-        let name = tag.to_lowercase();
-        sqlx::query("INSERT INTO tags (name, display_name, created_at) VALUES ($1, $2, $3) ON CONFLICT (name) DO NOTHING")
-            .bind(&name)
-            .bind(tag)
-            .bind(e.created_at)
-            .execute(&mut *conn)
-            .await?;
-        sqlx::query(
-            "INSERT INTO status_tags (status_id, tag) VALUES ($1, $2) ON CONFLICT DO NOTHING",
-        )
-        .bind(e.status_id)
-        .bind(&name)
-        .execute(&mut *conn)
-        .await?;
-    }
+    mentions_and_tags(conn, e.status_id, &e.mentions, &e.tags, e.created_at).await?;
     sqlx::query("UPDATE accounts SET statuses_count = statuses_count + 1, last_status_at = $2 WHERE id = $1")
         .bind(e.account_id)
         .bind(e.created_at)
@@ -177,7 +168,43 @@ async fn status_posted(conn: &mut Conn, e: &StatusPosted) -> Result<(), sqlx::Er
             .execute(&mut *conn)
             .await?;
     }
+    if e.remote {
+        return Ok(());
+    }
     super::home::insert(conn, e.account_id, e.status_id, e.account_id, None).await
+}
+
+pub async fn mentions_and_tags(
+    conn: &mut Conn,
+    status_id: i64,
+    mentions: &[i64],
+    tags: &[String],
+    at: i64,
+) -> Result<(), sqlx::Error> {
+    for account_id in mentions {
+        sqlx::query("INSERT INTO status_mentions (status_id, account_id) VALUES ($1, $2) ON CONFLICT DO NOTHING")
+            .bind(status_id)
+            .bind(account_id)
+            .execute(&mut *conn)
+            .await?;
+    }
+    for tag in tags {
+        let name = tag.to_lowercase();
+        sqlx::query("INSERT INTO tags (name, display_name, created_at) VALUES ($1, $2, $3) ON CONFLICT (name) DO NOTHING")
+            .bind(&name)
+            .bind(tag)
+            .bind(at)
+            .execute(&mut *conn)
+            .await?;
+        sqlx::query(
+            "INSERT INTO status_tags (status_id, tag) VALUES ($1, $2) ON CONFLICT DO NOTHING",
+        )
+        .bind(status_id)
+        .bind(&name)
+        .execute(&mut *conn)
+        .await?;
+    }
+    Ok(())
 }
 
 async fn status_deleted(conn: &mut Conn, e: &StatusDeleted) -> Result<(), sqlx::Error> {
@@ -229,12 +256,13 @@ async fn status_deleted(conn: &mut Conn, e: &StatusDeleted) -> Result<(), sqlx::
 
 async fn favourited(conn: &mut Conn, e: &Favourite) -> Result<(), sqlx::Error> {
     sqlx::query(
-        "INSERT INTO favourites (id, account_id, status_id, created_at) VALUES ($1, $2, $3, $4)",
+        "INSERT INTO favourites (id, account_id, status_id, created_at, uri) VALUES ($1, $2, $3, $4, $5)",
     )
     .bind(e.favourite_id)
     .bind(e.account_id)
     .bind(e.status_id)
     .bind(e.created_at)
+    .bind(e.uri.as_deref())
     .execute(&mut *conn)
     .await?;
     sqlx::query("UPDATE statuses SET favourites_count = favourites_count + 1 WHERE id = $1")
@@ -271,8 +299,8 @@ async fn reblogged(conn: &mut Conn, e: &Reblog) -> Result<(), sqlx::Error> {
     sqlx::query(
         "INSERT INTO statuses (id, account_id, uri, url, text, content, spoiler_text, visibility, sensitive, \
          language, in_reply_to_id, in_reply_to_account_id, reblog_of_id, application_name, application_website, \
-         local, created_at, replies_count, reblogs_count, favourites_count) \
-         VALUES ($1, $2, $3, NULL, '', '', '', $4, 0, NULL, NULL, NULL, $5, NULL, NULL, 1, $6, 0, 0, 0)",
+         local, created_at, replies_count, reblogs_count, favourites_count, activity_uri) \
+         VALUES ($1, $2, $3, NULL, '', '', '', $4, 0, NULL, NULL, NULL, $5, NULL, NULL, $7, $6, 0, 0, 0, $8)",
     )
     .bind(e.reblog_id)
     .bind(e.account_id)
@@ -280,6 +308,8 @@ async fn reblogged(conn: &mut Conn, e: &Reblog) -> Result<(), sqlx::Error> {
     .bind(&e.visibility)
     .bind(e.status_id)
     .bind(e.created_at)
+    .bind(flag(e.uri.is_none()))
+    .bind(e.uri.as_deref())
     .execute(&mut *conn)
     .await?;
     sqlx::query("UPDATE statuses SET reblogs_count = reblogs_count + 1 WHERE id = $1")
@@ -291,6 +321,9 @@ async fn reblogged(conn: &mut Conn, e: &Reblog) -> Result<(), sqlx::Error> {
         .bind(e.created_at)
         .execute(&mut *conn)
         .await?;
+    if e.uri.is_some() {
+        return Ok(());
+    }
     super::home::insert(
         conn,
         e.account_id,
@@ -321,11 +354,12 @@ async fn unreblogged(conn: &mut Conn, e: &Reblog) -> Result<(), sqlx::Error> {
 
 async fn followed(conn: &mut Conn, e: &Follow) -> Result<(), sqlx::Error> {
     delete_request(conn, e).await?;
-    sqlx::query("INSERT INTO follows (id, account_id, target_account_id, created_at) VALUES ($1, $2, $3, $4)")
+    sqlx::query("INSERT INTO follows (id, account_id, target_account_id, created_at, uri) VALUES ($1, $2, $3, $4, $5)")
         .bind(e.follow_id)
         .bind(e.account_id)
         .bind(e.target_account_id)
         .bind(e.created_at)
+        .bind(e.uri.as_deref())
         .execute(&mut *conn)
         .await?;
     follow_counts(conn, e, 1).await

@@ -4,6 +4,7 @@
 //! Every projector is idempotent and convergent: applying the log in order, at any lag,
 //! ends in the same state, which is what `tessera replay` checks.
 
+pub mod federated;
 pub mod home;
 pub mod inline;
 pub mod notifications;
@@ -27,6 +28,10 @@ pub const READ_MODELS: &[&str] = &[
     "favourites",
     "home_feed",
     "notifications",
+    "status_edits",
+    "blocks",
+    "tombstones",
+    "reports",
 ];
 
 /// Apply one event to every projection, inline first: replay's order, and live's at zero lag.

@@ -246,6 +246,8 @@ pub struct Relationship {
     pub followed_by: bool,
     pub requested: bool,
     pub requested_by: bool,
+    pub blocking: bool,
+    pub blocked_by: bool,
 }
 
 pub async fn relationships(
@@ -275,6 +277,8 @@ pub async fn relationships(
     let followed_by = set(pairs("follows", false).fetch_all(conn).await?);
     let requested = set(pairs("follow_requests", true).fetch_all(conn).await?);
     let requested_by = set(pairs("follow_requests", false).fetch_all(conn).await?);
+    let blocking = set(pairs("blocks", true).fetch_all(conn).await?);
+    let blocked_by = set(pairs("blocks", false).fetch_all(conn).await?);
     Ok(targets
         .iter()
         .map(|id| Relationship {
@@ -283,6 +287,8 @@ pub async fn relationships(
             followed_by: followed_by.contains(id),
             requested: requested.contains(id),
             requested_by: requested_by.contains(id),
+            blocking: blocking.contains(id),
+            blocked_by: blocked_by.contains(id),
         })
         .collect())
 }

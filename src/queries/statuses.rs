@@ -28,11 +28,12 @@ pub struct StatusRow {
     pub replies_count: i64,
     pub reblogs_count: i64,
     pub favourites_count: i64,
+    pub edited_at: Option<i64>,
 }
 
 const COLUMNS: &str = "s.id, s.account_id, s.uri, s.url, s.text, s.content, s.spoiler_text, s.visibility, \
      s.sensitive, s.language, s.in_reply_to_id, s.in_reply_to_account_id, s.reblog_of_id, s.application_name, \
-     s.application_website, s.created_at, s.replies_count, s.reblogs_count, s.favourites_count";
+     s.application_website, s.created_at, s.replies_count, s.reblogs_count, s.favourites_count, s.edited_at";
 
 /// A status ready to become an API entity.
 #[derive(Debug, Clone)]
@@ -350,4 +351,23 @@ pub async fn hydrate(
             None => view(row, None),
         })
         .collect())
+}
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct EditRow {
+    pub edited_at: i64,
+    pub content: String,
+    pub spoiler_text: String,
+    pub sensitive: i64,
+}
+
+/// A status's versions, oldest first (empty when it was never edited).
+pub async fn edits(conn: &mut Conn, status_id: i64) -> Result<Vec<EditRow>, sqlx::Error> {
+    sqlx::query_as(
+        "SELECT edited_at, content, spoiler_text, sensitive FROM status_edits \
+         WHERE status_id = $1 ORDER BY edited_at",
+    )
+    .bind(status_id)
+    .fetch_all(&mut *conn)
+    .await
 }

@@ -7,9 +7,11 @@ use std::net::SocketAddr;
 use axum::Router;
 use axum::http::header::{CACHE_CONTROL, CONTENT_TYPE};
 use axum::routing::get;
+use tessera_workers::{Queue, Queues};
 use tokio::net::TcpListener;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
+use tokio_util::sync::CancellationToken;
 
 use crate::app::App;
 use crate::config::Config;
@@ -51,6 +53,7 @@ pub struct Running {
     stop: Option<oneshot::Sender<()>>,
     http: JoinHandle<std::io::Result<()>>,
     projector: JoinHandle<()>,
+    workers: Option<(CancellationToken, JoinHandle<()>)>,
 }
 
 impl Running {
@@ -60,6 +63,7 @@ impl Running {
             let _ = stop.send(());
         }
         let _ = (&mut self.http).await;
+        self.stop_workers().await;
         self.projector.abort();
         let _ = (&mut self.projector).await;
         self.app.db.pool.close().await;
@@ -68,8 +72,17 @@ impl Running {
     /// Wait until the HTTP server ends (on a signal).
     pub async fn wait(mut self) -> std::io::Result<()> {
         let result = (&mut self.http).await.unwrap_or(Ok(()));
+        self.stop_workers().await;
         self.projector.abort();
         result
+    }
+
+    /// Let running jobs finish (they are at-least-once, so an abort would only repeat them).
+    async fn stop_workers(&mut self) {
+        if let Some((token, handle)) = self.workers.take() {
+            token.cancel();
+            let _ = tokio::time::timeout(std::time::Duration::from_secs(10), handle).await;
+        }
     }
 }
 
@@ -79,8 +92,19 @@ pub async fn start(
     until: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<Running> {
     let db = open(&config).await?;
-    let app = App::new(db.clone(), config);
+    let app = App::new(db.clone(), config)?;
     let projector = crate::projections::spawn(db, app.projector_wake.clone());
+    let queues = crate::federate::workers::connect(&app).await?;
+    let workers = app.config.run_workers.then(|| {
+        let token = CancellationToken::new();
+        let handle = tokio::spawn(run_workers(
+            app.clone(),
+            queues,
+            Queue::ALL.to_vec(),
+            token.clone(),
+        ));
+        (token, handle)
+    });
     let addr = listener.local_addr()?;
     let (stop, stopped) = oneshot::channel::<()>();
     let router = router(app.clone());
@@ -103,5 +127,13 @@ pub async fn start(
         stop: Some(stop),
         http,
         projector,
+        workers,
     })
+}
+
+/// Run queue workers until cancelled, logging (not ending the server) if they fail.
+pub async fn run_workers(app: App, queues: Queues, which: Vec<Queue>, token: CancellationToken) {
+    if let Err(e) = crate::federate::workers::run(app, queues, which, token).await {
+        tracing::error!(error = %e, "queue workers stopped");
+    }
 }

@@ -7,26 +7,8 @@ use serde_json::{Value, json};
 
 use crate::support::*;
 
-/// Run `tessera replay` against the server's database. Asynchronously: the server under
-/// test shares this test's thread and must keep running (and committing) meanwhile.
 async fn replay(s: &TestServer, apply: bool) -> (bool, String) {
-    let mut cmd = tokio::process::Command::new(env!("CARGO_BIN_EXE_tessera"));
-    cmd.arg("replay");
-    if apply {
-        cmd.arg("--apply");
-    }
-    for (k, v) in s.env() {
-        cmd.env(k, v);
-    }
-    let out = cmd.output().await.unwrap();
-    (
-        out.status.success(),
-        format!(
-            "{}{}",
-            String::from_utf8_lossy(&out.stdout),
-            String::from_utf8_lossy(&out.stderr)
-        ),
-    )
+    s.replay(apply).await
 }
 
 async fn post_status(s: &TestServer, who: &User, body: Value) -> Value {

@@ -272,6 +272,33 @@ impl TestServer {
         out
     }
 
+    /// Run `tessera replay` against the server's database. Asynchronously: the server under
+    /// test shares this test's thread and must keep running (and committing) meanwhile.
+    pub async fn replay(&self, apply: bool) -> (bool, String) {
+        let mut cmd = tokio::process::Command::new(env!("CARGO_BIN_EXE_tessera"));
+        cmd.arg("replay");
+        if apply {
+            cmd.arg("--apply");
+        }
+        for (k, v) in self.env() {
+            cmd.env(k, v);
+        }
+        let out = cmd.output().await.unwrap();
+        (
+            out.status.success(),
+            format!(
+                "{}{}",
+                String::from_utf8_lossy(&out.stdout),
+                String::from_utf8_lossy(&out.stderr)
+            ),
+        )
+    }
+
+    /// The host and port other servers know this one by.
+    pub fn domain(&self) -> String {
+        self.base.trim_start_matches("http://").to_string()
+    }
+
     pub async fn event_count(&self) -> i64 {
         let db = &self.running.as_ref().unwrap().app.db;
         sqlx::query_scalar("SELECT COUNT(*) FROM events")
@@ -281,18 +308,35 @@ impl TestServer {
     }
 
     /// Poll `check` until it holds: checkpointed projectors are asynchronous.
-    pub async fn eventually<F, Fut>(&self, what: &str, mut check: F)
+    pub async fn eventually<F, Fut>(&self, what: &str, check: F)
     where
         F: FnMut() -> Fut,
         Fut: std::future::Future<Output = bool>,
     {
-        for _ in 0..100 {
-            if check().await {
-                return;
-            }
-            tokio::time::sleep(Duration::from_millis(50)).await;
+        wait_until(what, Duration::from_secs(5), check).await
+    }
+}
+
+/// Poll `check` every 50 ms until it holds, or fail the test after `limit`.
+pub async fn wait_until<F, Fut>(what: &str, limit: Duration, mut check: F)
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = bool>,
+{
+    let deadline = tokio::time::Instant::now() + limit;
+    while tokio::time::Instant::now() < deadline {
+        if check().await {
+            return;
         }
-        panic!("timed out waiting for: {what}");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!("timed out after {limit:?} waiting for: {what}");
+}
+
+impl TestServer {
+    /// A server that federates with others on loopback.
+    pub async fn federating() -> TestServer {
+        Self::start_with(&[("TESSERA_ALLOW_PRIVATE_ADDRESSES", "true")]).await
     }
 }
 

@@ -41,6 +41,8 @@ pub fn router() -> Router<App> {
         .route("/api/v1/accounts/{id}/following", get(following))
         .route("/api/v1/accounts/{id}/follow", post(follow))
         .route("/api/v1/accounts/{id}/unfollow", post(unfollow))
+        .route("/api/v1/accounts/{id}/block", post(block))
+        .route("/api/v1/accounts/{id}/unblock", post(unblock))
 }
 
 #[derive(Deserialize)]
@@ -179,8 +181,18 @@ async fn lookup(
         .ok_or(Error::NotFound)?
         .local_to(&app.config.domain);
     if handle.domain.is_some() {
-        // Remote accounts are looked up once federation can fetch them.
-        return Err(Error::NotFound);
+        let found = crate::federate::actors::resolve_handle(&app, &handle)
+            .await
+            .map_err(|e| {
+                tracing::debug!(error = %e, "lookup of a remote account failed");
+                Error::NotFound
+            })?;
+        let mut conn = app.db.pool.acquire().await?;
+        let account = q::by_id(&mut conn, found.id)
+            .await?
+            .filter(|a| a.suspended == 0)
+            .ok_or(Error::NotFound)?;
+        return Ok(Json(account_to_api(&account, &Ctx::new(&app.config))));
     }
     let mut conn = app.db.pool.acquire().await?;
     let account = q::local_by_username(&mut conn, &handle.username)
@@ -344,5 +356,27 @@ async fn unfollow(
     let me = auth.require("write:follows")?;
     let target = id(&raw)?;
     app.unfollow(me.id(), target).await?;
+    relationship_with(&app, me.id(), target).await
+}
+
+async fn block(
+    State(app): State<App>,
+    auth: Auth,
+    Path(raw): Path<String>,
+) -> Result<Json<Value>, Error> {
+    let me = auth.require("write:blocks")?;
+    let target = id(&raw)?;
+    app.block(me.id(), target).await?;
+    relationship_with(&app, me.id(), target).await
+}
+
+async fn unblock(
+    State(app): State<App>,
+    auth: Auth,
+    Path(raw): Path<String>,
+) -> Result<Json<Value>, Error> {
+    let me = auth.require("write:blocks")?;
+    let target = id(&raw)?;
+    app.unblock(me.id(), target).await?;
     relationship_with(&app, me.id(), target).await
 }

@@ -9,12 +9,12 @@ use serde_json::{Value, json};
 
 use super::accounts::accounts_page;
 use crate::api::auth::{Auth, MaybeAuth};
-use crate::api::entities::{Ctx, deleted_status_to_api, status_to_api};
+use crate::api::entities::{Ctx, account_to_api, deleted_status_to_api, status_to_api};
 use crate::api::id;
 use crate::api::pagination::{PageParams, Paged};
 use crate::api::params::{Params, Query, de};
 use crate::app::App;
-use crate::app::statuses::NewStatus;
+use crate::app::statuses::{NewStatus, StatusChange};
 use crate::error::Error;
 use crate::events::AppRef;
 use crate::oauth::store;
@@ -24,7 +24,9 @@ use crate::queries::statuses as q;
 pub fn router() -> Router<App> {
     Router::new()
         .route("/api/v1/statuses", post(create))
-        .route("/api/v1/statuses/{id}", get(show).delete(delete))
+        .route("/api/v1/statuses/{id}", get(show).delete(delete).put(edit))
+        .route("/api/v1/statuses/{id}/history", get(history))
+        .route("/api/v1/statuses/{id}/source", get(source))
         .route("/api/v1/statuses/{id}/context", get(context))
         .route("/api/v1/statuses/{id}/favourite", post(favourite))
         .route("/api/v1/statuses/{id}/unfavourite", post(unfavourite))
@@ -265,4 +267,122 @@ async fn who(
         .ok_or(Error::NotFound)?;
     let rows = aq::who(&mut conn, status.id, action, &p.page(40, 80)).await?;
     Ok(accounts_page(app, uri, rows))
+}
+
+#[derive(Deserialize)]
+struct EditParams {
+    #[serde(default, deserialize_with = "de::opt_string_keep_empty")]
+    status: Option<String>,
+    #[serde(default, deserialize_with = "de::opt_bool")]
+    sensitive: Option<bool>,
+    #[serde(default, deserialize_with = "de::opt_string_keep_empty")]
+    spoiler_text: Option<String>,
+    #[serde(default, deserialize_with = "de::opt_string")]
+    language: Option<String>,
+    #[serde(default, deserialize_with = "de::string_list")]
+    media_ids: Vec<String>,
+    #[serde(default)]
+    poll: Option<Value>,
+}
+
+async fn edit(
+    State(app): State<App>,
+    auth: Auth,
+    Path(raw): Path<String>,
+    Params(p): Params<EditParams>,
+) -> Result<Json<Value>, Error> {
+    let me = auth.require("write:statuses")?;
+    let status_id = id(&raw)?;
+    if !p.media_ids.is_empty() {
+        return Err(Error::Validation(
+            "Media attachments are not supported yet".into(),
+        ));
+    }
+    if p.poll.as_ref().is_some_and(|v| !v.is_null()) {
+        return Err(Error::Validation("Polls are not supported yet".into()));
+    }
+    let current = {
+        let mut conn = app.db.pool.acquire().await?;
+        q::visible_row(&mut conn, Some(me.id()), status_id)
+            .await?
+            .ok_or(Error::NotFound)?
+    };
+    let language = p
+        .language
+        .filter(|l| l.len() <= 16 && l.chars().all(|c| c.is_ascii_alphanumeric() || c == '-'));
+    app.edit_status(
+        &me.account,
+        status_id,
+        StatusChange {
+            text: p.status.unwrap_or(current.text),
+            spoiler_text: p.spoiler_text.unwrap_or(current.spoiler_text),
+            sensitive: p.sensitive.unwrap_or(current.sensitive != 0),
+            language,
+        },
+    )
+    .await?;
+    view(&app, Some(me.id()), status_id).await.map(Json)
+}
+
+/// Every version of a status, oldest first; one entry when it was never edited.
+async fn history(
+    State(app): State<App>,
+    auth: MaybeAuth,
+    Path(raw): Path<String>,
+) -> Result<Json<Value>, Error> {
+    let viewer = auth.viewer_id("read:statuses")?;
+    let status_id = id(&raw)?;
+    let mut conn = app.db.pool.acquire().await?;
+    let v = q::visible(&mut conn, viewer, status_id)
+        .await?
+        .ok_or(Error::NotFound)?;
+    let ctx = Ctx::new(&app.config);
+    let account = account_to_api(&v.account, &ctx);
+    let versions = q::edits(&mut conn, status_id).await?;
+    let entry = |created_at: i64, content: &str, spoiler: &str, sensitive: bool| {
+        serde_json::json!({
+            "content": content,
+            "spoiler_text": spoiler,
+            "sensitive": sensitive,
+            "created_at": crate::time::iso(created_at),
+            "account": account,
+            "poll": null,
+            "media_attachments": [],
+            "emojis": [],
+        })
+    };
+    let list: Vec<Value> = if versions.is_empty() {
+        vec![entry(
+            v.row.created_at,
+            &v.row.content,
+            &v.row.spoiler_text,
+            v.row.sensitive != 0,
+        )]
+    } else {
+        versions
+            .iter()
+            .map(|e| entry(e.edited_at, &e.content, &e.spoiler_text, e.sensitive != 0))
+            .collect()
+    };
+    Ok(Json(Value::Array(list)))
+}
+
+/// The text as written, for editing; only the author's own statuses have one.
+async fn source(
+    State(app): State<App>,
+    auth: Auth,
+    Path(raw): Path<String>,
+) -> Result<Json<Value>, Error> {
+    let me = auth.require("read:statuses")?;
+    let status_id = id(&raw)?;
+    let mut conn = app.db.pool.acquire().await?;
+    let row = q::visible_row(&mut conn, Some(me.id()), status_id)
+        .await?
+        .filter(|r| r.account_id == me.id())
+        .ok_or(Error::NotFound)?;
+    Ok(Json(serde_json::json!({
+        "id": row.id.to_string(),
+        "text": row.text,
+        "spoiler_text": row.spoiler_text,
+    })))
 }

@@ -1,0 +1,75 @@
+//! The inboxes: per-actor (`/users/:name/inbox`), shared (`/inbox`) and the instance
+//! actor's. Bodies over 1 MB are refused (413) before anything else is done with them;
+//! the rest is `federate::inbox`: signature, key ownership, the ingress queue, then 202.
+
+use axum::Router;
+use axum::body::Bytes;
+use axum::extract::{DefaultBodyLimit, OriginalUri, Path, State};
+use axum::http::{HeaderMap, Method, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::post;
+use serde_json::json;
+
+use crate::app::App;
+use crate::error::Error;
+use crate::federate::inbox::{self, InboxError};
+use crate::queries::accounts as aq;
+
+/// The largest activity accepted.
+pub const INBOX_BODY_LIMIT: usize = 1024 * 1024;
+
+pub fn router() -> Router<App> {
+    Router::new()
+        .route("/inbox", post(shared))
+        .route("/actor/inbox", post(shared))
+        .route("/users/{username}/inbox", post(personal))
+        .layer(DefaultBodyLimit::max(INBOX_BODY_LIMIT))
+}
+
+async fn shared(
+    State(app): State<App>,
+    method: Method,
+    OriginalUri(uri): OriginalUri,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    receive(&app, &method, &uri, &headers, &body).await
+}
+
+async fn personal(
+    State(app): State<App>,
+    Path(username): Path<String>,
+    method: Method,
+    OriginalUri(uri): OriginalUri,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Response, Error> {
+    let mut conn = app.db.pool.acquire().await?;
+    if aq::local_by_username(&mut conn, &username).await?.is_none() {
+        return Err(Error::NotFound);
+    }
+    drop(conn);
+    Ok(receive(&app, &method, &uri, &headers, &body).await)
+}
+
+async fn receive(
+    app: &App,
+    method: &Method,
+    uri: &axum::http::Uri,
+    headers: &HeaderMap,
+    body: &[u8],
+) -> Response {
+    let path = uri.path_and_query().map_or("/", |p| p.as_str());
+    match inbox::receive(app, method, path, headers, body).await {
+        Ok(_) => StatusCode::ACCEPTED.into_response(),
+        Err(e) => {
+            let status = match &e {
+                InboxError::Unauthorized(_) => StatusCode::UNAUTHORIZED,
+                InboxError::BadRequest(_) => StatusCode::BAD_REQUEST,
+                InboxError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            };
+            tracing::info!(%status, error = %e, "inbound activity refused");
+            (status, axum::Json(json!({ "error": e.to_string() }))).into_response()
+        }
+    }
+}

@@ -1,0 +1,87 @@
+//! The push worker's work: sign one stored activity with its author's key and POST it to
+//! one inbox. The answer decides what happens next: delivered, retried later (server
+//! errors, time-outs, 401, 408, 429, honouring `Retry-After`), or given up (other 4xx).
+
+use std::time::SystemTime;
+
+use http::{HeaderMap, HeaderValue, Method};
+use tessera_federation::{ACTIVITY_JSON, signatures, vocab};
+use tessera_workers::{JobOutcome, PushJob};
+
+use super::keys::{Signer, signing_key};
+use super::{FedError, health};
+use crate::app::App;
+
+pub async fn push(app: &App, job: &PushJob) -> JobOutcome {
+    match attempt(app, job).await {
+        Ok(outcome) => outcome,
+        Err(e) => e.into_outcome(),
+    }
+}
+
+async fn attempt(app: &App, job: &PushJob) -> Result<JobOutcome, FedError> {
+    let domain = vocab::origin_of(&job.inbox)
+        .ok_or_else(|| FedError::rejected(format!("{} has no host", job.inbox)))?;
+    if health::is_unavailable(app, &domain).await? {
+        return Ok(JobOutcome::Fail(format!("{domain} is marked unavailable")));
+    }
+    let stored: Option<(i64, String)> =
+        sqlx::query_as("SELECT account_id, body FROM outbound_activities WHERE id = $1")
+            .bind(&job.activity_id)
+            .fetch_optional(&app.db.pool)
+            .await?;
+    let Some((account_id, body)) = stored else {
+        return Ok(JobOutcome::Fail(format!(
+            "activity {} is not stored",
+            job.activity_id
+        )));
+    };
+    let (key_id, key) = signing_key(app, Signer::Account(account_id)).await?;
+    let mut headers = HeaderMap::new();
+    headers.insert(
+        http::header::CONTENT_TYPE,
+        HeaderValue::from_static(ACTIVITY_JSON),
+    );
+    headers.insert(
+        http::header::ACCEPT,
+        HeaderValue::from_static(ACTIVITY_JSON),
+    );
+    let body = body.into_bytes();
+    signatures::sign_request(
+        &Method::POST,
+        &job.inbox,
+        &mut headers,
+        Some(&body),
+        &key_id,
+        &key,
+        SystemTime::now(),
+    )?;
+    let answer = app
+        .federation
+        .client
+        .send(Method::POST, &job.inbox, headers, Some(body))
+        .await;
+    let fetched = match answer {
+        Ok(f) => f,
+        Err(e) => {
+            health::record_failure(app, &domain).await?;
+            return Err(e.into());
+        }
+    };
+    match fetched.status {
+        200..=299 => {
+            health::mark_available(app, &domain).await?;
+            Ok(JobOutcome::Done)
+        }
+        code @ (401 | 408 | 429) | code @ 500.. => {
+            if code >= 500 {
+                health::record_failure(app, &domain).await?;
+            }
+            Ok(JobOutcome::Retry {
+                after: fetched.retry_after(),
+                reason: format!("{} answered {code}", job.inbox),
+            })
+        }
+        code => Ok(JobOutcome::Fail(format!("{} answered {code}", job.inbox))),
+    }
+}

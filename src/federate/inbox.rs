@@ -1,0 +1,208 @@
+//! What happens to a POST at an inbox before it is answered: the signature is checked
+//! against the sender's key (fetched, and refetched once after a rotation), the actor must
+//! own that key, and the activity is queued for the ingress worker. Writes to the queue
+//! are grouped: concurrent requests share one transaction.
+
+use std::time::{Duration, SystemTime};
+
+use http::{HeaderMap, Method};
+use tessera_federation::signatures::{self, PendingSignature, PublicKey, RequestView};
+use tessera_federation::vocab;
+use tessera_workers::IngressJob;
+use tokio::sync::{mpsc, oneshot};
+
+use super::actors::{self, ActorRow};
+use super::{FedError, health};
+use crate::app::App;
+use crate::time;
+
+/// A key is refetched after a failed verification at most this often.
+const REFETCH_EVERY_MS: i64 = 5 * 60 * 1000;
+/// Grouped enqueues: up to this many requests per transaction...
+const BATCH_MAX: usize = 256;
+/// ...collected for at most this long after the first.
+const BATCH_WINDOW: Duration = Duration::from_millis(2);
+
+/// Why an inbox refused a request, with the status to answer.
+#[derive(Debug, thiserror::Error)]
+pub enum InboxError {
+    #[error("{0}")]
+    Unauthorized(String),
+    #[error("{0}")]
+    BadRequest(String),
+    #[error("{0}")]
+    Unavailable(String),
+}
+
+/// Verified and queued: what the handler answers 202 for.
+pub enum Received {
+    Queued,
+    /// A Delete from an actor we never knew and cannot fetch: nothing to do.
+    Ignored,
+}
+
+pub async fn receive(
+    app: &App,
+    method: &Method,
+    path_and_query: &str,
+    headers: &HeaderMap,
+    body: &[u8],
+) -> Result<Received, InboxError> {
+    let target_uri = format!("{}{path_and_query}", app.config.base_url());
+    let view = RequestView {
+        method,
+        target_uri: &target_uri,
+        headers,
+    };
+    let pending = signatures::inspect(&view, Some(body), SystemTime::now())
+        .map_err(|e| InboxError::Unauthorized(format!("Signature: {e}")))?;
+    let doc = vocab::parse_document(body).map_err(|e| InboxError::BadRequest(e.to_string()))?;
+    let activity = vocab::activity(&doc).map_err(|e| InboxError::BadRequest(e.to_string()))?;
+    if !vocab::same_origin(pending.key_id(), &activity.actor) {
+        return Err(InboxError::Unauthorized(
+            "the signing key is on another server than the activity's actor".into(),
+        ));
+    }
+    let signer = match actors::resolve_key(app, pending.key_id()).await {
+        Ok(row) => row,
+        // An account deleted at its origin announces it with a key we can no longer fetch.
+        Err(FedError::Status {
+            status: 404 | 410, ..
+        }) if activity.kind == "Delete"
+            && activity.object_id() == Some(activity.actor.as_str()) =>
+        {
+            return Ok(Received::Ignored);
+        }
+        Err(e) if e.is_transient() => {
+            return Err(InboxError::Unavailable(format!(
+                "could not fetch the key: {e}"
+            )));
+        }
+        Err(e) => {
+            return Err(InboxError::Unauthorized(format!(
+                "could not use the key: {e}"
+            )));
+        }
+    };
+    let signer = verify_with_refetch(app, &pending, signer).await?;
+    if signer.uri != activity.actor {
+        return Err(InboxError::Unauthorized(format!(
+            "the activity's actor is not the owner of key {}",
+            pending.key_id()
+        )));
+    }
+    if signer.suspended != 0 {
+        return Err(InboxError::Unauthorized(
+            "this actor is suspended here".into(),
+        ));
+    }
+    if let Some(domain) = &signer.domain {
+        health::signed_request_from(app, domain).await;
+    }
+    let job = IngressJob {
+        body: String::from_utf8_lossy(body).into_owned(),
+        key_owner: signer.uri,
+        received_at_ms: time::now_ms(),
+    };
+    enqueue(app, job).await?;
+    Ok(Received::Queued)
+}
+
+/// Verify; on failure refetch the key once (it may have been rotated), rate-limited per key.
+async fn verify_with_refetch(
+    app: &App,
+    pending: &PendingSignature,
+    signer: ActorRow,
+) -> Result<ActorRow, InboxError> {
+    let first = PublicKey::from_pem(&signer.public_key_pem)
+        .map_err(|e| InboxError::Unauthorized(format!("the actor's key is unusable: {e}")))
+        .and_then(|key| {
+            pending
+                .verify(&key)
+                .map_err(|e| InboxError::Unauthorized(format!("Signature: {e}")))
+        });
+    let Err(failure) = first else {
+        return Ok(signer);
+    };
+    if signer.is_local() || !may_refetch(app, pending.key_id()).await {
+        return Err(failure);
+    }
+    let fresh = actors::refresh(app, &signer.uri)
+        .await
+        .map_err(|e| InboxError::Unauthorized(format!("could not refetch the key: {e}")))?;
+    let key = PublicKey::from_pem(&fresh.public_key_pem)
+        .map_err(|e| InboxError::Unauthorized(format!("the actor's key is unusable: {e}")))?;
+    pending
+        .verify(&key)
+        .map_err(|e| InboxError::Unauthorized(format!("Signature: {e}")))?;
+    Ok(fresh)
+}
+
+/// Has this key not been refetched recently? Records the attempt when it may.
+async fn may_refetch(app: &App, key_id: &str) -> bool {
+    let now = time::now_ms();
+    let result = sqlx::query(
+        "INSERT INTO key_refetches (key_id, fetched_at) VALUES ($1, $2) \
+         ON CONFLICT (key_id) DO UPDATE SET fetched_at = $2 WHERE key_refetches.fetched_at < $3",
+    )
+    .bind(key_id)
+    .bind(now)
+    .bind(now - REFETCH_EVERY_MS)
+    .execute(&app.db.pool)
+    .await;
+    matches!(result, Ok(r) if r.rows_affected() > 0)
+}
+
+type Ack = oneshot::Sender<Result<(), String>>;
+
+/// The sending half of the grouped enqueue.
+#[derive(Clone)]
+pub struct IngressBatcher {
+    tx: mpsc::Sender<(IngressJob, Ack)>,
+}
+
+impl IngressBatcher {
+    /// Start the task that writes queued requests in groups.
+    pub fn spawn(app: App) -> IngressBatcher {
+        let (tx, mut rx) = mpsc::channel::<(IngressJob, Ack)>(4096);
+        tokio::spawn(async move {
+            while let Some(first) = rx.recv().await {
+                let mut batch = vec![first];
+                let deadline = tokio::time::Instant::now() + BATCH_WINDOW;
+                while batch.len() < BATCH_MAX {
+                    match tokio::time::timeout_at(deadline, rx.recv()).await {
+                        Ok(Some(next)) => batch.push(next),
+                        _ => break,
+                    }
+                }
+                let (jobs, acks): (Vec<_>, Vec<_>) = batch.into_iter().unzip();
+                let result = match app.federation.queues() {
+                    Ok(q) => q.enqueue_ingress(jobs).await.map_err(|e| e.to_string()),
+                    Err(e) => Err(e.to_string()),
+                };
+                for ack in acks {
+                    let _ = ack.send(result.clone());
+                }
+            }
+        });
+        IngressBatcher { tx }
+    }
+}
+
+async fn enqueue(app: &App, job: IngressJob) -> Result<(), InboxError> {
+    let unavailable =
+        |m: String| InboxError::Unavailable(format!("could not queue the activity: {m}"));
+    let batcher = app
+        .federation
+        .ingress_batcher()
+        .ok_or_else(|| unavailable("the queues are not running".into()))?;
+    let (ack, done) = oneshot::channel();
+    batcher
+        .tx
+        .send((job, ack))
+        .await
+        .map_err(|_| unavailable("the queue writer stopped".into()))?;
+    done.await
+        .map_err(|_| unavailable("the queue writer stopped".into()))?
+        .map_err(unavailable)
+}

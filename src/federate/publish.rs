@@ -1,0 +1,75 @@
+//! The documents we publish, built from the read models: served at their URLs by the
+//! ActivityPub routes and wrapped in activities by the outbox reactor.
+
+use std::collections::HashMap;
+
+use serde_json::Value;
+use tessera_federation::documents::{self, ActorInput, NoteInput};
+
+use crate::app::App;
+use crate::queries::accounts::AccountRow;
+use crate::queries::statuses::StatusView;
+use crate::time::iso;
+
+pub fn actor_document(app: &App, a: &AccountRow, public_key_pem: &str) -> Value {
+    let fields: Vec<crate::events::ProfileField> =
+        serde_json::from_str(&a.fields).unwrap_or_default();
+    let pairs: Vec<(String, String)> = fields.into_iter().map(|f| (f.name, f.value)).collect();
+    documents::actor(&ActorInput {
+        kind: if a.bot != 0 { "Service" } else { "Person" },
+        id: &a.uri,
+        username: &a.username,
+        display_name: &a.display_name,
+        summary_html: &a.note_html,
+        url: &a.url,
+        public_key_pem,
+        manually_approves_followers: a.locked != 0,
+        discoverable: a.discoverable != 0,
+        published: &iso(a.created_at - a.created_at.rem_euclid(86_400_000)),
+        fields: &pairs,
+        shared_inbox: &format!("{}/inbox", app.config.base_url()),
+    })
+}
+
+pub fn note_document(app: &App, v: &StatusView, parents: &HashMap<i64, String>) -> Value {
+    let base = app.config.base_url();
+    let mentions: Vec<(String, String)> = v
+        .mentions
+        .iter()
+        .map(|m| {
+            (
+                m.uri.clone(),
+                format!(
+                    "@{}@{}",
+                    m.username,
+                    m.domain.as_deref().unwrap_or(&app.config.domain)
+                ),
+            )
+        })
+        .collect();
+    let hashtags: Vec<(String, String)> = v
+        .tags
+        .iter()
+        .map(|t| (format!("{base}/tags/{}", t.to_lowercase()), t.clone()))
+        .collect();
+    let followers = format!("{}/followers", v.account.uri);
+    documents::note(&NoteInput {
+        id: &v.row.uri,
+        url: v.row.url.as_deref().unwrap_or(&v.row.uri),
+        attributed_to: &v.account.uri,
+        followers: &followers,
+        visibility: &v.row.visibility,
+        content_html: &v.row.content,
+        summary: Some(v.row.spoiler_text.as_str()).filter(|s| !s.is_empty()),
+        sensitive: v.row.sensitive != 0,
+        language: v.row.language.as_deref(),
+        published: &iso(v.row.created_at),
+        in_reply_to: v
+            .row
+            .in_reply_to_id
+            .and_then(|p| parents.get(&p))
+            .map(String::as_str),
+        mentions: &mentions,
+        hashtags: &hashtags,
+    })
+}

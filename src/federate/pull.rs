@@ -1,0 +1,79 @@
+//! The pull worker's work: fetch a remote actor, object or collection and apply it.
+
+use serde_json::Value;
+use tessera_federation::vocab;
+use tessera_workers::{PullJob, PullPurpose};
+
+use super::{FedError, actors, fetch, ingress};
+use crate::app::App;
+
+/// How many posts of a newly seen account's outbox are fetched.
+pub const OUTBOX_ITEMS: usize = 20;
+
+pub async fn run(app: &App, job: &PullJob) -> Result<(), FedError> {
+    match &job.purpose {
+        PullPurpose::Actor => {
+            actors::refresh(app, &job.url).await?;
+        }
+        PullPurpose::Object | PullPurpose::ReplyParent { .. } => {
+            object(app, &job.url).await?;
+        }
+        PullPurpose::Outbox | PullPurpose::Featured => {
+            collection(app, &job.url).await?;
+        }
+    }
+    Ok(())
+}
+
+/// A note by its id, stored as a status of its (fetched) author.
+pub async fn object(app: &App, url: &str) -> Result<i64, FedError> {
+    let doc = fetch::object(app, url).await?;
+    note_document(app, &doc).await
+}
+
+async fn note_document(app: &App, doc: &Value) -> Result<i64, FedError> {
+    let note = vocab::note(doc)?;
+    let author = actors::resolve(app, &note.attributed_to).await?;
+    if !vocab::same_origin(&note.id, &author.uri) {
+        return Err(FedError::rejected("the note is not its author's"));
+    }
+    ingress::create_status(app, &note, &author, 0).await
+}
+
+/// The first page of an outbox or featured collection: each public note (inside its
+/// Create, for outboxes) is stored. Items are refetched from their origin unless they
+/// come from the collection's own server.
+pub async fn collection(app: &App, url: &str) -> Result<usize, FedError> {
+    let doc = fetch::object(app, url).await?;
+    let page = match doc.get("first") {
+        Some(Value::String(first)) => fetch::object(app, first).await?,
+        Some(embedded @ Value::Object(_)) => embedded.clone(),
+        _ => doc,
+    };
+    let items = page
+        .get("orderedItems")
+        .or_else(|| page.get("items"))
+        .and_then(Value::as_array)
+        .cloned()
+        .unwrap_or_default();
+    let mut stored = 0;
+    for item in items.iter().take(OUTBOX_ITEMS) {
+        let object = match vocab::type_of(item) {
+            Some("Create") => item.get("object").cloned().unwrap_or(Value::Null),
+            Some("Announce") => continue,
+            _ => item.clone(),
+        };
+        let result = match (&object, vocab::id_of(&object)) {
+            (Value::Object(_), Some(id)) if vocab::same_origin(id, url) => {
+                note_document(app, &object).await
+            }
+            (_, Some(id)) => self::object(app, id).await,
+            _ => continue,
+        };
+        match result {
+            Ok(_) => stored += 1,
+            Err(e) => tracing::debug!(url, error = %e, "collection item skipped"),
+        }
+    }
+    Ok(stored)
+}
