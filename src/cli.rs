@@ -168,7 +168,7 @@ async fn run(command: Command, config: Config) -> anyhow::Result<ExitCode> {
     match command {
         Command::Serve { no_workers } => {
             let mut config = config;
-            config.run_workers = !no_workers;
+            config.run_workers = config.run_workers && !no_workers;
             let listener = tokio::net::TcpListener::bind(config.listen).await?;
             let base = config.base_url();
             let running = crate::server::start(config, listener, async {

@@ -45,6 +45,10 @@ pub struct Config {
     pub smtp_url: Option<String>,
     /// Run the queue workers inside `serve` (off with `serve --no-workers`).
     pub run_workers: bool,
+    /// Seconds a running job may go without its worker renewing it before it runs again.
+    pub queue_lease_secs: u64,
+    /// Multiplies every retry back-off (tests shrink it; 1 in production).
+    pub queue_retry_scale: f64,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -79,6 +83,9 @@ struct FileConfig {
     authorized_fetch: Option<String>,        // TESSERA_AUTHORIZED_FETCH
     redis_url: Option<String>,               // REDIS_URL
     smtp_url: Option<String>,                // TESSERA_SMTP_URL
+    run_workers: Option<String>,             // TESSERA_RUN_WORKERS
+    queue_lease_secs: Option<String>,        // TESSERA_QUEUE_LEASE_SECS
+    queue_retry_scale: Option<String>,       // TESSERA_QUEUE_RETRY_SCALE
 }
 
 impl Config {
@@ -212,6 +219,39 @@ impl Config {
             ));
         }
 
+        let run_workers = boolean(
+            "TESSERA_RUN_WORKERS",
+            pick("TESSERA_RUN_WORKERS", &from_file.run_workers),
+            true,
+        )?;
+        let queue_lease_secs = match pick("TESSERA_QUEUE_LEASE_SECS", &from_file.queue_lease_secs) {
+            None => 60,
+            Some(v) => v
+                .parse::<u64>()
+                .ok()
+                .filter(|n| (1..=86_400).contains(n))
+                .ok_or_else(|| {
+                    bad(
+                        "TESSERA_QUEUE_LEASE_SECS",
+                        format!("`{v}` is not a number of seconds from 1 to 86400"),
+                    )
+                })?,
+        };
+        let queue_retry_scale =
+            match pick("TESSERA_QUEUE_RETRY_SCALE", &from_file.queue_retry_scale) {
+                None => 1.0,
+                Some(v) => v
+                    .parse::<f64>()
+                    .ok()
+                    .filter(|n| (0.0001..=100.0).contains(n))
+                    .ok_or_else(|| {
+                        bad(
+                            "TESSERA_QUEUE_RETRY_SCALE",
+                            format!("`{v}` is not a number from 0.0001 to 100"),
+                        )
+                    })?,
+            };
+
         Ok(Config {
             instance_title: pick("TESSERA_INSTANCE_TITLE", &from_file.instance_title)
                 .unwrap_or_else(|| "Tessera".into()),
@@ -229,7 +269,9 @@ impl Config {
             authorized_fetch,
             redis_url,
             smtp_url,
-            run_workers: true,
+            run_workers,
+            queue_lease_secs,
+            queue_retry_scale,
         })
     }
 

@@ -68,7 +68,12 @@ pub async fn connect(app: &App) -> Result<Queues, FedError> {
             "REDIS_URL is set, but queues on Redis are not built yet: using the database"
         );
     }
-    let queues = open(&app.db).await?;
+    let options = tessera_workers::QueueOptions {
+        lease: std::time::Duration::from_secs(app.config.queue_lease_secs),
+        retry_scale: app.config.queue_retry_scale,
+        ..Default::default()
+    };
+    let queues = open_with(&app.db, options).await?;
     app.federation.set_queues(queues.clone());
     app.federation
         .set_ingress_batcher(super::inbox::IngressBatcher::spawn(app.clone()));
@@ -77,17 +82,20 @@ pub async fn connect(app: &App) -> Result<Queues, FedError> {
 
 /// The queues over a database connection (for commands that only inspect them).
 pub async fn open(db: &crate::db::Db) -> Result<Queues, FedError> {
+    open_with(db, tessera_workers::QueueOptions::default()).await
+}
+
+async fn open_with(
+    db: &crate::db::Db,
+    options: tessera_workers::QueueOptions,
+) -> Result<Queues, FedError> {
     let engine = match db.kind {
         crate::db::Kind::Sqlite => Engine::Sqlite,
         crate::db::Kind::Postgres => Engine::Postgres,
     };
-    Queues::new(
-        db.pool.clone(),
-        engine,
-        tessera_workers::QueueOptions::default(),
-    )
-    .await
-    .map_err(|e| FedError::Internal(format!("queues: {e}")))
+    Queues::new(db.pool.clone(), engine, options)
+        .await
+        .map_err(|e| FedError::Internal(format!("queues: {e}")))
 }
 
 /// Run the workers for `which` (and the outbox reactor, which feeds `push`) until

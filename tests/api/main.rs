@@ -5,6 +5,7 @@
 mod bad_input;
 mod cli;
 mod concurrency;
+mod delivery;
 mod discovery;
 mod federation;
 mod inbox;

@@ -25,7 +25,13 @@ use sha2::{Digest, Sha256};
 #[derive(Default)]
 struct Shared {
     objects: HashMap<String, Value>,
+    /// The first copy of each activity, in arrival order (a receiver dedupes by id).
     received: Vec<Value>,
+    /// How many copies of each activity id arrived, and how many were answered.
+    copies: HashMap<String, usize>,
+    answered: HashMap<String, usize>,
+    /// Every POST waits this long before answering.
+    delay: Duration,
 }
 
 pub struct Peer {
@@ -124,6 +130,19 @@ impl Peer {
 
     pub fn received(&self) -> Vec<Value> {
         self.shared.lock().unwrap().received.clone()
+    }
+
+    /// Copies of activity `id` that arrived, and that were answered 202.
+    pub fn copies(&self, id: &str) -> (usize, usize) {
+        let s = self.shared.lock().unwrap();
+        (
+            s.copies.get(id).copied().unwrap_or(0),
+            s.answered.get(id).copied().unwrap_or(0),
+        )
+    }
+
+    pub fn set_delay(&self, delay: Duration) {
+        self.shared.lock().unwrap().delay = delay;
     }
 
     /// POST `body` to `url`, signed as `how` says. Returns the status.
@@ -236,9 +255,21 @@ async fn receive(
     _headers: HeaderMap,
     body: axum::body::Bytes,
 ) -> StatusCode {
-    if let Ok(v) = serde_json::from_slice::<Value>(&body) {
-        shared.lock().unwrap().received.push(v);
-    }
+    let Ok(v) = serde_json::from_slice::<Value>(&body) else {
+        return StatusCode::BAD_REQUEST;
+    };
+    let id = v["id"].as_str().unwrap_or_default().to_string();
+    let delay = {
+        let mut s = shared.lock().unwrap();
+        let n = s.copies.entry(id.clone()).or_default();
+        *n += 1;
+        if *n == 1 {
+            s.received.push(v);
+        }
+        s.delay
+    };
+    tokio::time::sleep(delay).await;
+    *shared.lock().unwrap().answered.entry(id).or_default() += 1;
     StatusCode::ACCEPTED
 }
 

@@ -16,6 +16,7 @@ use tessera::server::Running;
 
 pub struct TestServer {
     pub running: Option<Running>,
+    config: Config,
     pub base: String,
     pub database_url: String,
     pub data_dir: tempfile::TempDir,
@@ -76,11 +77,12 @@ impl TestServer {
         ]);
         env.extend(settings.iter().map(|(k, v)| (*k, v.to_string())));
         let config = Config::load_from(None, |k| env.get(k).cloned()).unwrap();
-        let running = tessera::server::start(config, listener, std::future::pending())
+        let running = tessera::server::start(config.clone(), listener, std::future::pending())
             .await
             .unwrap();
         TestServer {
             running: Some(running),
+            config,
             base: format!("http://127.0.0.1:{port}"),
             database_url,
             data_dir,
@@ -105,6 +107,24 @@ impl TestServer {
                 self.base.trim_start_matches("http://").to_string(),
             ),
         ]
+    }
+
+    /// Stop serving (the database stays), as if the machine went down.
+    pub async fn halt(&mut self) {
+        if let Some(r) = self.running.take() {
+            r.stop().await;
+        }
+    }
+
+    /// Start again on the same port and database.
+    pub async fn resume(&mut self) {
+        let listener = tokio::net::TcpListener::bind(self.config.listen)
+            .await
+            .unwrap();
+        let running = tessera::server::start(self.config.clone(), listener, std::future::pending())
+            .await
+            .unwrap();
+        self.running = Some(running);
     }
 
     pub async fn stop(mut self) {

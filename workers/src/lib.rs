@@ -52,6 +52,8 @@ pub struct QueueOptions {
     pub pull_concurrency: usize,
     pub ingress_concurrency: usize,
     pub mail_concurrency: usize,
+    /// Multiplies every back-off wait (1 in production; tests shrink it).
+    pub retry_scale: f64,
 }
 
 impl Default for QueueOptions {
@@ -63,6 +65,7 @@ impl Default for QueueOptions {
             pull_concurrency: 4,
             ingress_concurrency: 4,
             mail_concurrency: 2,
+            retry_scale: 1.0,
         }
     }
 }

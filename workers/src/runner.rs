@@ -171,7 +171,8 @@ async fn run_one<J: Job, E: Executor<J>>(queues: &Queues, executor: &E, claimed:
         JobOutcome::Retry { after, reason } => {
             let wait = match after {
                 Some(a) => a.min(RETRY_AFTER_CAP),
-                None => backoff(claimed.attempt, rand::random::<f64>()),
+                None => backoff(claimed.attempt, rand::random::<f64>())
+                    .mul_f64(queues.options.retry_scale),
             };
             store::reschedule(pool, claimed.id, wait, &reason).await
         }

@@ -1,0 +1,166 @@
+//! Deliveries survive the receiver and the worker going down: a push to a server that is
+//! down is retried and arrives when it is back; a worker process killed in the middle of
+//! a delivery runs it again after its lease runs out, and the receiver, which dedupes by
+//! activity id, sees the activity once.
+
+use std::time::Duration;
+
+use serde_json::json;
+
+use crate::peer::Peer;
+use crate::support::*;
+
+const WAIT: Duration = Duration::from_secs(30);
+
+#[tokio::test]
+async fn a_delivery_to_a_server_that_is_down_arrives_when_it_is_back() {
+    let fast_retries = [
+        ("TESSERA_ALLOW_PRIVATE_ADDRESSES", "true"),
+        ("TESSERA_QUEUE_RETRY_SCALE", "0.02"),
+    ];
+    let a = TestServer::start_with(&fast_retries).await;
+    let mut b = TestServer::start_with(&fast_retries).await;
+    let alice = a.user("alice").await;
+    let bob = b.user("bob").await;
+    let (status, alice_at_b) = b
+        .get(
+            &format!("/api/v1/accounts/lookup?acct=alice@{}", a.domain()),
+            Some(&bob.token),
+        )
+        .await;
+    assert_eq!(status, 200, "{alice_at_b}");
+    let alice_id = alice_at_b["id"].as_str().unwrap().to_string();
+    b.post(
+        &format!("/api/v1/accounts/{alice_id}/follow"),
+        Some(&bob.token),
+        json!({}),
+    )
+    .await;
+    wait_until("b follows a", WAIT, || async {
+        let (_, me) = a
+            .get("/api/v1/accounts/verify_credentials", Some(&alice.token))
+            .await;
+        me["followers_count"] == 1
+    })
+    .await;
+
+    b.halt().await;
+    let (_, post) = a
+        .post(
+            "/api/v1/statuses",
+            Some(&alice.token),
+            json!({"status": "while you were away"}),
+        )
+        .await;
+    let uri = post["uri"].as_str().unwrap().to_string();
+    let app = &a.running.as_ref().unwrap().app;
+    wait_until("the delivery fails and waits", WAIT, || async {
+        let last: Option<String> = sqlx::query_scalar(
+            "SELECT last_error FROM tessera_jobs WHERE queue = 'push' AND status = 'pending' AND last_error IS NOT NULL",
+        )
+        .fetch_optional(&app.db.pool)
+        .await
+        .unwrap()
+        .flatten();
+        last.is_some()
+    })
+    .await;
+
+    b.resume().await;
+    wait_until("the post reaches b once it is back", WAIT, || async {
+        let (_, home) = b.get("/api/v1/timelines/home", Some(&bob.token)).await;
+        home.as_array()
+            .is_some_and(|h| h.iter().any(|s| s["uri"] == uri))
+    })
+    .await;
+    let stats = app.federation.queues().unwrap().stats().await.unwrap();
+    assert!(stats.iter().all(|q| q.failed == 0), "{stats:?}");
+    a.stop().await;
+    b.stop().await;
+}
+
+#[tokio::test]
+async fn a_worker_killed_mid_delivery_delivers_again_and_the_receiver_sees_it_once() {
+    let a = TestServer::start_with(&[
+        ("TESSERA_ALLOW_PRIVATE_ADDRESSES", "true"),
+        ("TESSERA_RUN_WORKERS", "false"),
+    ])
+    .await;
+    let alice = a.user("alice").await;
+    let worker = || {
+        let mut cmd = tokio::process::Command::new(env!("CARGO_BIN_EXE_tessera"));
+        cmd.arg("worker").kill_on_drop(true);
+        for (k, v) in a.env() {
+            cmd.env(k, v);
+        }
+        cmd.env("TESSERA_ALLOW_PRIVATE_ADDRESSES", "true")
+            .env("TESSERA_QUEUE_LEASE_SECS", "2")
+            .env("RUST_LOG", "warn");
+        cmd.spawn().unwrap()
+    };
+    let mut first = worker();
+
+    // A remote follower, answered by the worker process.
+    let peer = Peer::start(&["pat"]).await;
+    let pat = peer.actor_id("pat");
+    let follow = json!({
+        "@context": "https://www.w3.org/ns/activitystreams",
+        "id": format!("{pat}/follows/1"), "type": "Follow", "actor": pat,
+        "object": format!("{}/users/alice", a.base),
+    });
+    let status = peer
+        .post(
+            &a.url("/inbox"),
+            follow.to_string().as_bytes(),
+            &peer.signing(&pat),
+        )
+        .await;
+    assert_eq!(status, 202);
+    wait_until("the follow is accepted", WAIT, || async {
+        peer.received().iter().any(|r| r["type"] == "Accept")
+    })
+    .await;
+
+    // The next delivery hangs at the receiver; the worker dies meanwhile.
+    peer.set_delay(Duration::from_secs(30));
+    let (_, post) = a
+        .post(
+            "/api/v1/statuses",
+            Some(&alice.token),
+            json!({"status": "mid-flight"}),
+        )
+        .await;
+    let create_id = format!("{}/activity", post["uri"].as_str().unwrap());
+    wait_until("the delivery is in flight", WAIT, || async {
+        peer.copies(&create_id).0 == 1
+    })
+    .await;
+    first.kill().await.unwrap();
+    peer.set_delay(Duration::ZERO);
+
+    let _second = worker();
+    wait_until("the delivery is made again and answered", WAIT, || async {
+        peer.copies(&create_id).1 >= 1
+    })
+    .await;
+    let (copies, _) = peer.copies(&create_id);
+    assert!(
+        copies >= 2,
+        "the killed worker's delivery ran again ({copies} copies)"
+    );
+    let creates = peer
+        .received()
+        .iter()
+        .filter(|r| r["id"] == create_id.as_str())
+        .count();
+    assert_eq!(creates, 1, "the receiver keeps one copy");
+    let app = &a.running.as_ref().unwrap().app;
+    wait_until("the push queue is empty", WAIT, || async {
+        let stats = app.federation.queues().unwrap().stats().await.unwrap();
+        stats
+            .iter()
+            .all(|q| q.pending == 0 && q.running == 0 && q.failed == 0)
+    })
+    .await;
+    a.stop().await;
+}
