@@ -290,3 +290,54 @@ async fn three_instances_follow_post_reply_favourite_edit_delete_block_and_repla
     b.stop().await;
     c.stop().await;
 }
+
+/// Without `TESSERA_ALLOW_PRIVATE_ADDRESSES`, nothing on loopback is fetched: neither a
+/// handle to look up nor the key of a request signed from there.
+#[tokio::test]
+async fn private_addresses_are_not_fetched_unless_the_operator_allows_it() {
+    let guarded = TestServer::start().await;
+    let open = TestServer::federating().await;
+    let alice = guarded.user("alice").await;
+    open.user("bob").await;
+    let (status, body) = guarded
+        .get(
+            &format!("/api/v1/accounts/lookup?acct=bob@{}", open.domain()),
+            Some(&alice.token),
+        )
+        .await;
+    assert_eq!(status, 404, "{body}");
+    for host in [
+        "127.0.0.1",
+        "10.0.0.1",
+        "169.254.169.254",
+        "[::1]",
+        "0.0.0.0",
+    ] {
+        let (status, _) = guarded
+            .get(
+                &format!("/api/v1/accounts/lookup?acct=x@{host}"),
+                Some(&alice.token),
+            )
+            .await;
+        assert_eq!(status, 404, "{host}");
+    }
+    let peer = crate::peer::Peer::start(&["mallory"]).await;
+    let mallory = peer.actor_id("mallory");
+    let follow = json!({
+        "@context": "https://www.w3.org/ns/activitystreams",
+        "id": format!("{mallory}/follows/1"), "type": "Follow", "actor": mallory,
+        "object": format!("{}/users/alice", guarded.base),
+    });
+    let before = guarded.event_count().await;
+    let status = peer
+        .post(
+            &guarded.url("/inbox"),
+            follow.to_string().as_bytes(),
+            &peer.signing(&mallory),
+        )
+        .await;
+    assert_eq!(status, 401, "a key on a loopback address is not fetched");
+    assert_eq!(guarded.event_count().await, before);
+    guarded.stop().await;
+    open.stop().await;
+}
