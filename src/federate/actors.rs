@@ -213,8 +213,18 @@ pub async fn store(app: &App, doc: &Value) -> Result<ActorRow, FedError> {
             Command::RemoteFetched(Box::new(snapshot)),
         )
         .await?;
-    if let (Outcome::Duplicate(_), None) = (&outcome, &existing) {
-        // Someone else recorded it first; a later fetch will refresh it.
+    // First sight: their recent public posts are fetched in the background, as Mastodon does.
+    if let (Outcome::Appended(events), None, Some(outbox)) = (&outcome, &existing, &actor.outbox)
+        && !events.is_empty()
+        && let Ok(queues) = app.federation.queues()
+    {
+        let job = tessera_workers::PullJob {
+            url: outbox.clone(),
+            purpose: tessera_workers::PullPurpose::Outbox,
+        };
+        if let Err(e) = queues.enqueue_pull(vec![job]).await {
+            tracing::warn!(error = %e, "could not queue an outbox fetch");
+        }
     }
     by_uri(app, &actor.id)
         .await?

@@ -15,12 +15,61 @@ use crate::app::App;
 
 pub const ACCEPT: &str = r#"application/activity+json, application/ld+json; profile="https://www.w3.org/ns/activitystreams""#;
 
-/// GET `url` and return the document, after the content-type and id checks.
+/// GET `url` and return the document, after the content-type and id checks. A document
+/// found at another address of its own server (a profile or permalink URL) is fetched
+/// once more at its id, which must then answer with itself.
 pub async fn object(app: &App, url: &str) -> Result<Value, FedError> {
+    match exactly(app, url).await {
+        Err(IdMismatch::Other(id)) if vocab::same_origin(&id, url) => {
+            exactly(app, &id).await.map_err(|e| e.into_error(&id))
+        }
+        other => other.map_err(|e| e.into_error(url)),
+    }
+}
+
+enum IdMismatch {
+    Other(String),
+    Failed(FedError),
+}
+
+impl IdMismatch {
+    fn into_error(self, url: &str) -> FedError {
+        match self {
+            IdMismatch::Other(id) => {
+                FedError::rejected(format!("{url} answered with a document whose id is `{id}`"))
+            }
+            IdMismatch::Failed(e) => e,
+        }
+    }
+}
+
+impl From<FedError> for IdMismatch {
+    fn from(e: FedError) -> Self {
+        IdMismatch::Failed(e)
+    }
+}
+
+impl From<tessera_federation::safe_client::FetchError> for IdMismatch {
+    fn from(e: tessera_federation::safe_client::FetchError) -> Self {
+        IdMismatch::Failed(e.into())
+    }
+}
+
+impl From<tessera_federation::signatures::SignatureError> for IdMismatch {
+    fn from(e: tessera_federation::signatures::SignatureError) -> Self {
+        IdMismatch::Failed(e.into())
+    }
+}
+
+impl From<tessera_federation::vocab::VocabError> for IdMismatch {
+    fn from(e: tessera_federation::vocab::VocabError) -> Self {
+        IdMismatch::Failed(e.into())
+    }
+}
+
+async fn exactly(app: &App, url: &str) -> Result<Value, IdMismatch> {
     if vocab::origin_of(url).as_deref() == Some(app.config.domain.to_ascii_lowercase().as_str()) {
-        return Err(FedError::rejected(format!(
-            "{url} is ours: it is read, not fetched"
-        )));
+        return Err(FedError::rejected(format!("{url} is ours: it is read, not fetched")).into());
     }
     let checked = app.federation.client.check_url(url)?;
     let (key_id, key) = signing_key(app, Signer::Instance).await?;
@@ -44,13 +93,15 @@ pub async fn object(app: &App, url: &str) -> Result<Value, FedError> {
         return Err(FedError::Status {
             url: url.to_string(),
             status: 410,
-        });
+        }
+        .into());
     }
     if !(200..300).contains(&fetched.status) {
         return Err(FedError::Status {
             url: url.to_string(),
             status: fetched.status,
-        });
+        }
+        .into());
     }
     let media = fetched
         .content_type
@@ -64,15 +115,13 @@ pub async fn object(app: &App, url: &str) -> Result<Value, FedError> {
     if media != "application/activity+json" && media != "application/ld+json" {
         return Err(FedError::rejected(format!(
             "{url} is not ActivityPub JSON (content type `{media}`)"
-        )));
+        ))
+        .into());
     }
     let doc = vocab::parse_document(&fetched.body)?;
     let id = doc.get("id").and_then(Value::as_str).unwrap_or_default();
     if !same_url(id, fetched.final_url.as_str()) {
-        return Err(FedError::rejected(format!(
-            "{} answered with a document whose id is `{id}`",
-            fetched.final_url
-        )));
+        return Err(IdMismatch::Other(id.to_string()));
     }
     Ok(doc)
 }

@@ -341,3 +341,76 @@ async fn private_addresses_are_not_fetched_unless_the_operator_allows_it() {
     guarded.stop().await;
     open.stop().await;
 }
+
+/// Search finds remote accounts by handle and posts by URL (fetching them), and a newly
+/// found account's recent public posts are fetched from its outbox.
+#[tokio::test]
+async fn search_resolves_remote_handles_and_urls_and_first_sight_fetches_the_outbox() {
+    let a = TestServer::federating().await;
+    let b = TestServer::federating().await;
+    let alice = a.user("alice").await;
+    let bob = b.user("bob").await;
+    let (_, older) = b
+        .post(
+            "/api/v1/statuses",
+            Some(&bob.token),
+            json!({"status": "posted before anyone knew me"}),
+        )
+        .await;
+    let older_uri = older["uri"].as_str().unwrap().to_string();
+
+    let handle = format!("@bob@{}", b.domain());
+    let (status, found) = a
+        .get(
+            &format!("/api/v2/search?q={handle}&resolve=true&type=accounts"),
+            Some(&alice.token),
+        )
+        .await;
+    assert_eq!(status, 200, "{found}");
+    assert_schema("Search", &found);
+    assert_eq!(found["accounts"][0]["acct"], format!("bob@{}", b.domain()));
+    let bob_id = found["accounts"][0]["id"].as_str().unwrap().to_string();
+    wait_until(
+        "bob's older post arrives from his outbox",
+        FEDERATION_WAIT,
+        || async {
+            let (_, posts) = a
+                .get(
+                    &format!("/api/v1/accounts/{bob_id}/statuses"),
+                    Some(&alice.token),
+                )
+                .await;
+            posts
+                .as_array()
+                .is_some_and(|p| p.iter().any(|s| s["uri"] == older_uri.as_str()))
+        },
+    )
+    .await;
+
+    let (_, newer) = b
+        .post(
+            "/api/v1/statuses",
+            Some(&bob.token),
+            json!({"status": "found by its address"}),
+        )
+        .await;
+    let url = newer["url"].as_str().unwrap();
+    let (_, unresolved) = a
+        .get(
+            &format!("/api/v2/search?q={url}&resolve=false"),
+            Some(&alice.token),
+        )
+        .await;
+    assert_eq!(unresolved["statuses"].as_array().unwrap().len(), 0);
+    let (status, found) = a
+        .get(
+            &format!("/api/v2/search?q={url}&resolve=true"),
+            Some(&alice.token),
+        )
+        .await;
+    assert_eq!(status, 200, "{found}");
+    assert_schema("Search", &found);
+    assert_eq!(found["statuses"][0]["uri"], newer["uri"], "{found}");
+    a.stop().await;
+    b.stop().await;
+}

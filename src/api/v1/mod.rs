@@ -5,6 +5,7 @@ pub mod apps;
 pub mod follow_requests;
 pub mod instance;
 pub mod notifications;
+pub mod search;
 pub mod statuses;
 pub mod timelines;
 
@@ -21,4 +22,5 @@ pub fn router() -> Router<App> {
         .merge(statuses::router())
         .merge(timelines::router())
         .merge(notifications::router())
+        .merge(search::router())
 }
