@@ -49,6 +49,8 @@ pub struct Config {
     pub queue_lease_secs: u64,
     /// Multiplies every retry back-off (tests shrink it; 1 in production).
     pub queue_retry_scale: f64,
+    /// Accounts registered through the API must confirm their e-mail address first.
+    pub email_confirmation: bool,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -86,6 +88,7 @@ struct FileConfig {
     run_workers: Option<String>,             // TESSERA_RUN_WORKERS
     queue_lease_secs: Option<String>,        // TESSERA_QUEUE_LEASE_SECS
     queue_retry_scale: Option<String>,       // TESSERA_QUEUE_RETRY_SCALE
+    email_confirmation: Option<String>,      // TESSERA_EMAIL_CONFIRMATION
 }
 
 impl Config {
@@ -252,6 +255,12 @@ impl Config {
                     })?,
             };
 
+        let email_confirmation = boolean(
+            "TESSERA_EMAIL_CONFIRMATION",
+            pick("TESSERA_EMAIL_CONFIRMATION", &from_file.email_confirmation),
+            true,
+        )?;
+
         Ok(Config {
             instance_title: pick("TESSERA_INSTANCE_TITLE", &from_file.instance_title)
                 .unwrap_or_else(|| "Tessera".into()),
@@ -272,6 +281,7 @@ impl Config {
             run_workers,
             queue_lease_secs,
             queue_retry_scale,
+            email_confirmation,
         })
     }
 
@@ -284,9 +294,13 @@ impl Config {
         format!("{scheme}://{}", self.domain)
     }
 
-    /// The host part of the domain, without a port (for `acct` handles).
+    /// The host part of the domain, without a port (for mail addresses; `acct` handles
+    /// keep the port, so that servers on development ports can tell each other apart).
     pub fn host(&self) -> &str {
-        &self.domain
+        match self.domain.rsplit_once(':') {
+            Some((host, port)) if port.chars().all(|c| c.is_ascii_digit()) => host,
+            _ => &self.domain,
+        }
     }
 }
 

@@ -39,6 +39,7 @@ pub enum Event {
     Unblocked(Block),
     ObjectTombstoned(Tombstone),
     ReportFiled(Report),
+    AccountConfirmed(AccountRef),
 }
 
 /// A remote actor as last fetched: the whole snapshot, so the projection is an upsert.
@@ -285,6 +286,7 @@ impl Event {
             Event::Unblocked(_) => "Unblocked",
             Event::ObjectTombstoned(_) => "ObjectTombstoned",
             Event::ReportFiled(_) => "ReportFiled",
+            Event::AccountConfirmed(_) => "AccountConfirmed",
         }
     }
 

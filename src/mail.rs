@@ -2,6 +2,7 @@
 //! `TESSERA_SMTP_URL` is set, otherwise written as an `.eml` file under `<data>/mail/`
 //! (the default for one machine and for development).
 
+use lettre::Address;
 use lettre::message::{Mailbox, header::ContentType};
 use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 use tessera_workers::{JobOutcome, MailJob};
@@ -64,12 +65,8 @@ async fn try_send(app: &App, job: &MailJob) -> Result<(), MailError> {
     if sent_at.is_some() {
         return Ok(());
     }
-    let from = sender(app);
     let message = Message::builder()
-        .from(
-            from.parse::<Mailbox>()
-                .map_err(|e| MailError::Final(e.to_string()))?,
-        )
+        .from(sender(app)?)
         .to(to
             .parse::<Mailbox>()
             .map_err(|e| MailError::Final(format!("{to}: {e}")))?)
@@ -110,15 +107,23 @@ async fn try_send(app: &App, job: &MailJob) -> Result<(), MailError> {
     Ok(())
 }
 
-fn sender(app: &App) -> String {
+/// From the contact address, or `notifications@<host>`, named after the instance.
+fn sender(app: &App) -> Result<Mailbox, MailError> {
     let host = app.config.host();
-    let address = if app.config.contact_email.is_empty() {
-        format!("notifications@{host}")
+    // A server known by its IP address (development, tests) has no mail domain.
+    let host = if host.parse::<std::net::IpAddr>().is_ok() {
+        "localhost".to_string()
     } else {
-        app.config.contact_email.clone()
+        host.to_string()
     };
-    format!(
-        "{} <{address}>",
-        app.config.instance_title.replace(['<', '>', '"'], "")
-    )
+    let address = if app.config.contact_email.is_empty() {
+        Address::new("notifications", host)
+    } else {
+        app.config.contact_email.parse::<Address>()
+    }
+    .map_err(|e| MailError::Final(format!("sender address: {e}")))?;
+    Ok(Mailbox::new(
+        Some(app.config.instance_title.clone()),
+        address,
+    ))
 }

@@ -3,6 +3,7 @@
 
 pub mod activitypub;
 pub mod auth;
+pub mod email;
 pub mod entities;
 pub mod health;
 pub mod inbox;
@@ -27,6 +28,7 @@ pub fn router(app: App) -> Router {
     Router::new()
         .merge(v1::router())
         .merge(oauth::router())
+        .merge(email::router())
         .merge(health::router())
         .merge(activitypub::router())
         .fallback(not_found)

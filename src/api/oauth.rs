@@ -100,7 +100,7 @@ async fn validate(app: &App, p: &AuthorizeParams) -> Result<ValidRequest, String
 }
 
 /// Log-in and consent pages are never cached and never framed (no clickjacking of consent).
-fn page(status: StatusCode, body: String) -> Response {
+pub fn page(status: StatusCode, body: String) -> Response {
     (
         status,
         [

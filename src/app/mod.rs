@@ -3,6 +3,7 @@
 //! applies the inline projections in one transaction.
 
 pub mod accounts;
+pub mod email;
 pub mod instance_actor;
 pub mod statuses;
 

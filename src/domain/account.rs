@@ -25,6 +25,7 @@ pub struct Account {
     /// Known from another server.
     pub remote: bool,
     pub deleted: bool,
+    pub confirmed: bool,
 }
 
 #[derive(Debug, Clone)]
@@ -42,6 +43,8 @@ pub enum Command {
     RemoteDeleted,
     /// The remote actor moved to another account.
     Moved(String),
+    /// The user followed the link mailed to them.
+    Confirm,
 }
 
 /// What the client asked to change; `note_html` is the note rendered by the use case.
@@ -64,6 +67,7 @@ impl Aggregate for Account {
                 self.id = Some(e.account_id);
                 self.display_name = e.display_name.clone();
                 self.approved = e.approved;
+                self.confirmed = e.confirmed;
                 self.discoverable = true;
             }
             Event::AccountProfileUpdated(e) => {
@@ -88,6 +92,7 @@ impl Aggregate for Account {
             }
             Event::RemoteAccountDeleted(_) => self.deleted = true,
             Event::AccountApproved(_) => self.approved = true,
+            Event::AccountConfirmed(_) => self.confirmed = true,
             Event::AccountSuspended(_) => self.suspended = true,
             Event::AccountUnsuspended(_) => self.suspended = false,
             _ => {}
@@ -136,6 +141,8 @@ impl Aggregate for Account {
             ),
             Command::Register(_) => Err(Rejection::Conflict("Account already exists".into())),
             Command::UpdateProfile(change) => self.decide_profile(account_id, change),
+            Command::Confirm if self.confirmed => Ok(vec![]),
+            Command::Confirm => Ok(vec![Event::AccountConfirmed(this)]),
             Command::Approve if self.approved => Ok(vec![]),
             Command::Approve => Ok(vec![Event::AccountApproved(this)]),
             Command::Suspend if self.suspended => Ok(vec![]),

@@ -12,6 +12,13 @@ pub async fn apply(conn: &mut Conn, rec: &Recorded) -> Result<(), sqlx::Error> {
         Event::AccountProfileUpdated(e) => profile_updated(conn, e).await,
         Event::AccountSuspended(e) => set_suspended(conn, e.account_id, true).await,
         Event::AccountUnsuspended(e) => set_suspended(conn, e.account_id, false).await,
+        Event::AccountConfirmed(e) => {
+            sqlx::query("UPDATE local_users SET confirmed = 1 WHERE account_id = $1")
+                .bind(e.account_id)
+                .execute(&mut *conn)
+                .await?;
+            Ok(())
+        }
         Event::AccountApproved(e) => {
             sqlx::query("UPDATE local_users SET approved = 1 WHERE account_id = $1")
                 .bind(e.account_id)

@@ -31,6 +31,18 @@ static TEMPLATES: LazyLock<Environment<'static>> = LazyLock::new(|| {
             "status.html",
             include_str!("../../frontend/templates/status.html"),
         ),
+        (
+            "message.html",
+            include_str!("../../frontend/templates/message.html"),
+        ),
+        (
+            "password_new.html",
+            include_str!("../../frontend/templates/password_new.html"),
+        ),
+        (
+            "password_edit.html",
+            include_str!("../../frontend/templates/password_edit.html"),
+        ),
     ] {
         if let Err(e) = env.add_template(name, source) {
             tracing::error!(template = name, error = %e, "template does not parse");
@@ -48,6 +60,13 @@ pub fn render(name: &str, ctx: minijinja::Value) -> String {
             tracing::error!(template = name, error = %e, "template failed to render");
             "<!doctype html><title>Error</title><p>This page could not be shown.</p>".to_string()
         })
+}
+
+pub fn message_page(title: &str, message: &str) -> String {
+    render(
+        "message.html",
+        minijinja::context! { title => title, message => message },
+    )
 }
 
 pub fn error_page(title: &str, message: &str) -> String {

@@ -74,6 +74,8 @@ impl TestServer {
             ("TESSERA_LISTEN", format!("127.0.0.1:{port}")),
             ("TESSERA_DATA_DIR", data_dir.path().display().to_string()),
             ("DATABASE_URL", database_url.clone()),
+            // Most tests use the token registration returns at once; mail.rs turns it on.
+            ("TESSERA_EMAIL_CONFIRMATION", "false".to_string()),
         ]);
         env.extend(settings.iter().map(|(k, v)| (*k, v.to_string())));
         let config = Config::load_from(None, |k| env.get(k).cloned()).unwrap();

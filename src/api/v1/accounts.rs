@@ -76,16 +76,19 @@ async fn register(
     let account_id = app
         .register(Registration {
             username: p.username.unwrap_or_default(),
-            email: p.email.unwrap_or_default(),
+            email: p.email.clone().unwrap_or_default(),
             password: p.password.unwrap_or_default(),
             display_name: String::new(),
             locale: p.locale.unwrap_or_else(|| "en".into()),
             role: "user".into(),
             approved: app.config.registrations == Registrations::Open,
-            // E-mail confirmation arrives with the mail queue; until then accounts are usable at once.
-            confirmed: true,
+            confirmed: !app.config.email_confirmation,
         })
         .await?;
+    if app.config.email_confirmation {
+        let email = p.email.clone().unwrap_or_default();
+        app.send_confirmation(account_id, &email).await?;
+    }
     let mut conn = app.db.pool.acquire().await?;
     let token = store::issue_token(
         &mut conn,

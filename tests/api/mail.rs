@@ -1,0 +1,185 @@
+//! Mail: a registration through the API is confirmed by the link mailed to it (written
+//! as an .eml file when no SMTP server is configured), and a forgotten password is reset
+//! by mail, signing out every app.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use serde_json::json;
+
+use crate::support::*;
+
+fn link_in(dir: &std::path::Path, marker: &str) -> Option<String> {
+    for e in std::fs::read_dir(dir).ok()?.flatten() {
+        let raw = std::fs::read_to_string(e.path()).unwrap_or_default();
+        // Undo quoted-printable soft breaks and escapes.
+        let text = raw
+            .replace("=\r\n", "")
+            .replace("=\n", "")
+            .replace("=3D", "=");
+        if let Some(start) = text.find(marker) {
+            return Some(
+                text[start..]
+                    .chars()
+                    .take_while(|c| !c.is_whitespace())
+                    .collect(),
+            );
+        }
+    }
+    None
+}
+
+/// The link starting with `marker` in a message written under the data folder.
+async fn mailed_link(s: &TestServer, marker: &str) -> String {
+    let dir: PathBuf = s.data_dir.path().join("mail");
+    let app = &s.running.as_ref().unwrap().app;
+    let failed = app
+        .federation
+        .queues()
+        .unwrap()
+        .failed(tessera_workers::Queue::Mail, 5)
+        .await
+        .unwrap();
+    assert!(failed.is_empty(), "{failed:?}");
+    wait_until("the message is written", Duration::from_secs(20), || {
+        let found = link_in(&dir, marker).is_some();
+        async move { found }
+    })
+    .await;
+    link_in(&dir, marker).unwrap()
+}
+
+#[tokio::test]
+async fn registration_is_confirmed_by_the_mailed_link() {
+    let s = TestServer::start_with(&[("TESSERA_EMAIL_CONFIRMATION", "true")]).await;
+    let (_, _, app_token) = s.app().await;
+    let (status, body) = s
+        .post(
+            "/api/v1/accounts",
+            Some(&app_token),
+            json!({"username": "ann", "email": "ann@example.com", "password": "correct horse battery", "agreement": true, "locale": "en"}),
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    let token = body["access_token"].as_str().unwrap().to_string();
+    let (status, body) = s
+        .get("/api/v1/accounts/verify_credentials", Some(&token))
+        .await;
+    assert_eq!(status, 403, "{body}");
+    assert_eq!(
+        body["error"],
+        "Your login is missing a confirmed e-mail address"
+    );
+    let (status, _) = s
+        .password_grant("ann", "correct horse battery", "read")
+        .await;
+    assert_ne!(status, 200, "an unconfirmed account cannot sign in");
+
+    let link = mailed_link(
+        &s,
+        &format!("{}/auth/confirmation?confirmation_token=", s.base),
+    )
+    .await;
+    let page = s.http.get(&link).send().await.unwrap();
+    assert_eq!(page.status(), 200);
+    assert_eq!(page.headers()["cache-control"], "no-store");
+    assert!(page.text().await.unwrap().contains("confirmed"));
+    let (status, me) = s
+        .get("/api/v1/accounts/verify_credentials", Some(&token))
+        .await;
+    assert_eq!(status, 200, "{me}");
+    assert_eq!(
+        s.http.get(&link).send().await.unwrap().status(),
+        404,
+        "a link works once"
+    );
+    let forged = format!("{}/auth/confirmation?confirmation_token=nope", s.base);
+    assert_eq!(s.http.get(&forged).send().await.unwrap().status(), 404);
+    let (ok, out) = s.replay(false).await;
+    assert!(ok, "{out}");
+    s.stop().await;
+}
+
+#[tokio::test]
+async fn a_forgotten_password_is_reset_by_mail_and_signs_every_app_out() {
+    let s = TestServer::start().await;
+    let ann = s.user("ann").await;
+    let form = s
+        .http
+        .get(s.url("/auth/password/new"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(form.status(), 200);
+    assert!(form.text().await.unwrap().contains("name=\"email\""));
+    for email in ["nobody@example.com", "ann@example.com"] {
+        let r = s
+            .http
+            .post(s.url("/auth/password"))
+            .form(&[("email", email)])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(
+            r.status(),
+            200,
+            "the same answer whether or not the address is known"
+        );
+    }
+    let link = mailed_link(
+        &s,
+        &format!("{}/auth/password/edit?reset_password_token=", s.base),
+    )
+    .await;
+    let token = link
+        .split("reset_password_token=")
+        .nth(1)
+        .unwrap()
+        .to_string();
+    assert_eq!(s.http.get(&link).send().await.unwrap().status(), 200);
+
+    let change = |password: &str, again: &str| {
+        s.http.post(s.url("/auth/password/edit")).form(&[
+            ("reset_password_token", token.as_str()),
+            ("password", password),
+            ("password_confirmation", again),
+        ])
+    };
+    assert_eq!(
+        change("new secret words", "other words")
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        422
+    );
+    assert_eq!(change("short", "short").send().await.unwrap().status(), 422);
+    assert_eq!(
+        change("new secret words", "new secret words")
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        200
+    );
+    let (status, _) = s
+        .get("/api/v1/accounts/verify_credentials", Some(&ann.token))
+        .await;
+    assert_eq!(status, 401, "old tokens are revoked");
+    let (status, _) = s
+        .password_grant("ann", "correct horse battery", "read")
+        .await;
+    assert_ne!(status, 200, "the old password no longer works");
+    let (status, body) = s.password_grant("ann", "new secret words", "read").await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(
+        change("another one here", "another one here")
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        404,
+        "a link works once"
+    );
+    s.stop().await;
+}
