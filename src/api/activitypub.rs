@@ -56,6 +56,36 @@ fn activity_json(body: Value) -> Response {
         .into_response()
 }
 
+/// With `TESSERA_AUTHORIZED_FETCH`, ActivityPub documents (not web pages, not discovery,
+/// not the instance actor) are served only to signed GETs from actors we can verify.
+pub struct SignedFetch;
+
+impl axum::extract::FromRequestParts<App> for SignedFetch {
+    type Rejection = Response;
+
+    async fn from_request_parts(
+        parts: &mut axum::http::request::Parts,
+        app: &App,
+    ) -> Result<Self, Self::Rejection> {
+        if !app.config.authorized_fetch || !wants_json(&parts.headers) {
+            return Ok(SignedFetch);
+        }
+        let path = parts.uri.path_and_query().map_or("/", |p| p.as_str());
+        match crate::federate::inbox::verify_fetch(app, &parts.method, path, &parts.headers).await {
+            Ok(_) => Ok(SignedFetch),
+            Err(e) => {
+                let status = match e {
+                    crate::federate::inbox::InboxError::Unavailable(_) => {
+                        StatusCode::SERVICE_UNAVAILABLE
+                    }
+                    _ => StatusCode::UNAUTHORIZED,
+                };
+                Err((status, Json(serde_json::json!({ "error": e.to_string() }))).into_response())
+            }
+        }
+    }
+}
+
 fn wants_json(headers: &HeaderMap) -> bool {
     headers
         .get(ACCEPT)
@@ -186,6 +216,7 @@ async fn instance_actor(State(app): State<App>) -> Result<Response, Error> {
 
 async fn actor(
     State(app): State<App>,
+    _signed: SignedFetch,
     headers: HeaderMap,
     Path(username): Path<String>,
 ) -> Result<Response, Error> {
@@ -218,6 +249,7 @@ fn next_link(id: &str, last_cursor: Option<i64>, full: bool) -> Option<String> {
 
 async fn outbox(
     State(app): State<App>,
+    _signed: SignedFetch,
     Path(username): Path<String>,
     Query(p): Query<CollectionParams>,
 ) -> Result<Response, Error> {
@@ -306,6 +338,7 @@ async fn follow_collection(
 
 async fn followers(
     State(app): State<App>,
+    _signed: SignedFetch,
     Path(username): Path<String>,
     Query(p): Query<CollectionParams>,
 ) -> Result<Response, Error> {
@@ -314,6 +347,7 @@ async fn followers(
 
 async fn following(
     State(app): State<App>,
+    _signed: SignedFetch,
     Path(username): Path<String>,
     Query(p): Query<CollectionParams>,
 ) -> Result<Response, Error> {
@@ -321,7 +355,11 @@ async fn following(
 }
 
 /// Pinned posts and featured hashtags are not built yet, so both collections are empty.
-async fn featured(State(app): State<App>, Path(username): Path<String>) -> Result<Response, Error> {
+async fn featured(
+    State(app): State<App>,
+    _signed: SignedFetch,
+    Path(username): Path<String>,
+) -> Result<Response, Error> {
     let account = local_account(&app, &username).await?;
     Ok(activity_json(documents::collection(
         &format!("{}/collections/featured", account.uri),
@@ -332,6 +370,7 @@ async fn featured(State(app): State<App>, Path(username): Path<String>) -> Resul
 
 async fn featured_tags(
     State(app): State<App>,
+    _signed: SignedFetch,
     Path(username): Path<String>,
 ) -> Result<Response, Error> {
     let account = local_account(&app, &username).await?;
@@ -363,6 +402,7 @@ async fn public_status(
 
 async fn status(
     State(app): State<App>,
+    _signed: SignedFetch,
     headers: HeaderMap,
     Path((username, id)): Path<(String, String)>,
 ) -> Result<Response, Error> {
@@ -384,6 +424,7 @@ fn handle_username(handle: &str) -> Result<&str, Error> {
 /// showcase is the web issue's).
 async fn profile_page(
     State(app): State<App>,
+    _signed: SignedFetch,
     headers: HeaderMap,
     Path(handle): Path<String>,
 ) -> Result<Response, Error> {
@@ -434,6 +475,7 @@ async fn profile_page(
 /// `/@username/:id`: the note for servers, a page for browsers.
 async fn status_page(
     State(app): State<App>,
+    _signed: SignedFetch,
     headers: HeaderMap,
     Path((handle, id)): Path<(String, String)>,
 ) -> Result<Response, Error> {

@@ -206,3 +206,41 @@ async fn enqueue(app: &App, job: IngressJob) -> Result<(), InboxError> {
         .map_err(|_| unavailable("the queue writer stopped".into()))?
         .map_err(unavailable)
 }
+
+/// With authorized fetch on, who is asking for one of our documents: the signing actor
+/// of a GET, verified like an inbox request (without a body).
+pub async fn verify_fetch(
+    app: &App,
+    method: &Method,
+    path_and_query: &str,
+    headers: &HeaderMap,
+) -> Result<ActorRow, InboxError> {
+    let target_uri = format!("{}{path_and_query}", app.config.base_url());
+    let view = RequestView {
+        method,
+        target_uri: &target_uri,
+        headers,
+    };
+    let pending = signatures::inspect(&view, None, SystemTime::now())
+        .map_err(|e| InboxError::Unauthorized(format!("Signature: {e}")))?;
+    let signer = match actors::resolve_key(app, pending.key_id()).await {
+        Ok(row) => row,
+        Err(e) if e.is_transient() => {
+            return Err(InboxError::Unavailable(format!(
+                "could not fetch the key: {e}"
+            )));
+        }
+        Err(e) => {
+            return Err(InboxError::Unauthorized(format!(
+                "could not use the key: {e}"
+            )));
+        }
+    };
+    let signer = verify_with_refetch(app, &pending, signer).await?;
+    if signer.suspended != 0 {
+        return Err(InboxError::Unauthorized(
+            "this actor is suspended here".into(),
+        ));
+    }
+    Ok(signer)
+}

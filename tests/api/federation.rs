@@ -414,3 +414,73 @@ async fn search_resolves_remote_handles_and_urls_and_first_sight_fetches_the_out
     a.stop().await;
     b.stop().await;
 }
+
+/// With authorized fetch on, documents go only to signed requests; another server's
+/// signed fetches (signed by its instance actor) still work, and web pages stay public.
+#[tokio::test]
+async fn authorized_fetch_serves_documents_only_to_signed_requests() {
+    let a = TestServer::federating().await;
+    let b = TestServer::start_with(&[
+        ("TESSERA_ALLOW_PRIVATE_ADDRESSES", "true"),
+        ("TESSERA_AUTHORIZED_FETCH", "true"),
+    ])
+    .await;
+    let alice = a.user("alice").await;
+    let bob = b.user("bob").await;
+    let (_, post) = b
+        .post(
+            "/api/v1/statuses",
+            Some(&bob.token),
+            json!({"status": "for signed eyes"}),
+        )
+        .await;
+    for url in [
+        b.url("/users/bob"),
+        post["uri"].as_str().unwrap().to_string(),
+        b.url("/users/bob/outbox?page=true"),
+        b.url("/users/bob/followers"),
+    ] {
+        let r = b
+            .http
+            .get(&url)
+            .header("accept", "application/activity+json")
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 401, "unsigned GET of {url}");
+    }
+    for url in [
+        b.url("/@bob"),
+        b.url("/actor"),
+        b.url("/.well-known/nodeinfo"),
+    ] {
+        let accept = if url.ends_with("/@bob") {
+            "text/html"
+        } else {
+            "application/activity+json"
+        };
+        let r = b
+            .http
+            .get(&url)
+            .header("accept", accept)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 200, "{url} stays public");
+    }
+    let found = lookup(&a, &alice, &format!("bob@{}", b.domain())).await;
+    assert_eq!(found["username"], "bob");
+    let (status, found) = a
+        .get(
+            &format!(
+                "/api/v2/search?q={}&resolve=true",
+                post["uri"].as_str().unwrap()
+            ),
+            Some(&alice.token),
+        )
+        .await;
+    assert_eq!(status, 200);
+    assert_eq!(found["statuses"][0]["uri"], post["uri"], "{found}");
+    a.stop().await;
+    b.stop().await;
+}
