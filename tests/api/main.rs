@@ -8,6 +8,7 @@ mod concurrency;
 mod delivery;
 mod discovery;
 mod federation;
+mod fedify;
 mod inbox;
 mod mail;
 mod mastodon_py;
