@@ -37,7 +37,29 @@ pub struct Report {
 
 pub async fn run(opts: Options) -> anyhow::Result<Report> {
     let scratch = tempfile::tempdir()?;
-    let (database_url, pg) = match &opts.postgres {
+    let (database_url, pg) = scratch_database(&opts.postgres, scratch.path()).await?;
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+    let port = listener.local_addr()?.port();
+    let env: HashMap<&str, String> = HashMap::from([
+        ("TESSERA_DOMAIN", format!("127.0.0.1:{port}")),
+        ("TESSERA_DATA_DIR", scratch.path().display().to_string()),
+        ("DATABASE_URL", database_url),
+    ]);
+    let config = Config::load_from(None, |k| env.get(k).cloned())?;
+    let running = crate::server::start(config, listener, std::future::pending()).await?;
+    let result = measure(&running, &opts, port).await;
+    running.stop().await;
+    drop_scratch(pg).await;
+    result
+}
+
+/// A database for one benchmark run: a fresh PostgreSQL database on `postgres` (named
+/// for dropping afterwards), or a SQLite file in `dir`.
+pub async fn scratch_database(
+    postgres: &Option<String>,
+    dir: &std::path::Path,
+) -> anyhow::Result<(String, Option<(String, String)>)> {
+    match postgres {
         Some(server) => {
             crate::db::install_drivers();
             let name = format!("tessera_bench_{}", std::process::id());
@@ -52,31 +74,20 @@ pub async fn run(opts: Options) -> anyhow::Result<Report> {
             let (prefix, _) = server
                 .rsplit_once('/')
                 .ok_or_else(|| anyhow::anyhow!("--postgres needs a URL with a database"))?;
-            (format!("{prefix}/{name}"), Some((server.clone(), name)))
+            Ok((format!("{prefix}/{name}"), Some((server.clone(), name))))
         }
-        None => (
-            format!("sqlite://{}/bench.db", scratch.path().display()),
-            None,
-        ),
-    };
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
-    let port = listener.local_addr()?.port();
-    let env: HashMap<&str, String> = HashMap::from([
-        ("TESSERA_DOMAIN", format!("127.0.0.1:{port}")),
-        ("TESSERA_DATA_DIR", scratch.path().display().to_string()),
-        ("DATABASE_URL", database_url),
-    ]);
-    let config = Config::load_from(None, |k| env.get(k).cloned())?;
-    let running = crate::server::start(config, listener, std::future::pending()).await?;
-    let result = measure(&running, &opts, port).await;
-    running.stop().await;
-    if let Some((server, name)) = pg {
-        let mut admin = sqlx::AnyConnection::connect(&server).await?;
-        sqlx::raw_sql(crate::sqlf!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
-            .execute(&mut admin)
-            .await?;
+        None => Ok((format!("sqlite://{}/bench.db", dir.display()), None)),
     }
-    result
+}
+
+pub async fn drop_scratch(pg: Option<(String, String)>) {
+    if let Some((server, name)) = pg
+        && let Ok(mut admin) = sqlx::AnyConnection::connect(&server).await
+    {
+        let _ = sqlx::raw_sql(crate::sqlf!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+            .execute(&mut admin)
+            .await;
+    }
 }
 
 async fn measure(

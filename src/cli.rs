@@ -67,6 +67,25 @@ enum Command {
         #[arg(long, value_name = "URL")]
         postgres: Option<String>,
     },
+    /// Measure federation on loopback: signed activities into the inbox (accepted and
+    /// applied per second), one post out to followers on many instances, and memory.
+    BenchFederation {
+        /// Signed Create(Note) activities to send.
+        #[arg(long, default_value_t = 5000)]
+        inbound: usize,
+        /// Concurrent senders.
+        #[arg(long, default_value_t = 64)]
+        concurrency: usize,
+        /// Remote followers of the posting account.
+        #[arg(long, default_value_t = 10_000)]
+        followers: usize,
+        /// Instances (loopback addresses) the followers are spread over.
+        #[arg(long, default_value_t = 1000)]
+        instances: usize,
+        /// Benchmark PostgreSQL instead of SQLite: a server URL such as postgres://postgres@127.0.0.1/postgres.
+        #[arg(long, value_name = "URL")]
+        postgres: Option<String>,
+    },
     /// Operator commands.
     Admin {
         #[command(subcommand)]
@@ -253,6 +272,44 @@ async fn run(command: Command, config: Config) -> anyhow::Result<ExitCode> {
                 r.reads_per_second,
                 r.p50.as_secs_f64() * 1000.0,
                 r.p99.as_secs_f64() * 1000.0
+            );
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::BenchFederation {
+            inbound,
+            concurrency,
+            followers,
+            instances,
+            postgres,
+        } => {
+            let r = crate::bench_federation::run(crate::bench_federation::Options {
+                inbound,
+                concurrency,
+                followers,
+                instances: instances.max(1),
+                postgres,
+            })
+            .await?;
+            println!("database: {}", r.database);
+            println!(
+                "inbound: {} signed activities, {:.0} accepted/s (p50 {:.1} ms, p99 {:.1} ms), {:.0} applied/s",
+                r.inbound,
+                r.accepted_per_second,
+                r.accept_p50.as_secs_f64() * 1000.0,
+                r.accept_p99.as_secs_f64() * 1000.0,
+                r.applied_per_second
+            );
+            println!(
+                "outbound: one post to {} followers on {} instances delivered in {:.2} s ({:.0} deliveries/s)",
+                r.followers,
+                r.instances,
+                r.fan_out.as_secs_f64(),
+                r.deliveries_per_second
+            );
+            println!(
+                "memory: {} MiB resident idle, {} MiB after the inbound run (this process: server and load generator)",
+                r.rss_idle_kib / 1024,
+                r.rss_loaded_kib / 1024
             );
             Ok(ExitCode::SUCCESS)
         }

@@ -16,6 +16,7 @@ macro_rules! sqlf {
 pub mod api;
 pub mod app;
 pub mod bench;
+pub mod bench_federation;
 pub mod cli;
 pub mod config;
 pub mod db;
