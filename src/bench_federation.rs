@@ -51,6 +51,30 @@ pub struct Report {
     pub deliveries_per_second: f64,
     pub rss_idle_kib: u64,
     pub rss_loaded_kib: u64,
+    /// One core, RSA-2048 with `ring`.
+    pub signs_per_second: f64,
+    pub verifies_per_second: f64,
+}
+
+/// Sign and verify a typical signing string on one thread.
+fn crypto_rates() -> anyhow::Result<(f64, f64)> {
+    let pair = tessera_federation::keys::generate()?;
+    let private = PrivateKey::from_pem(&pair.private_pem)?;
+    let public = tessera_federation::signatures::PublicKey::from_pem(&pair.public_pem)?;
+    let message = b"(request-target): post /inbox\nhost: a.example\ndate: Sun, 22 Nov 2026 10:00:00 GMT\ndigest: SHA-256=47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=";
+    let n = 500;
+    let t = Instant::now();
+    let mut signature = Vec::new();
+    for _ in 0..n {
+        signature = private.sign(message)?;
+    }
+    let signs = n as f64 / t.elapsed().as_secs_f64();
+    let n = 5000;
+    let t = Instant::now();
+    for _ in 0..n {
+        public.verify(message, &signature)?;
+    }
+    Ok((signs, n as f64 / t.elapsed().as_secs_f64()))
 }
 
 fn rss_kib() -> u64 {
@@ -66,6 +90,8 @@ fn rss_kib() -> u64 {
 }
 
 pub async fn run(opts: Options) -> anyhow::Result<Report> {
+    let (signs_per_second, verifies_per_second) =
+        tokio::task::spawn_blocking(crypto_rates).await??;
     let scratch = tempfile::tempdir()?;
     let (database_url, pg) = crate::bench::scratch_database(&opts.postgres, scratch.path()).await?;
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
@@ -99,10 +125,18 @@ pub async fn run(opts: Options) -> anyhow::Result<Report> {
         .map(|i| sender.create(i).to_string().into_bytes())
         .collect();
     let signed = sender.sign_all(&inbox, bodies).await?;
-    let client = reqwest::Client::builder().pool_max_idle_per_host(opts.concurrency).build()?;
+    let client = reqwest::Client::builder()
+        .pool_max_idle_per_host(opts.concurrency)
+        .build()?;
     // One request first, so the sender's key is fetched outside the timing.
-    let (warm_headers, warm_body) = sender.sign_one(&inbox, sender.create(usize::MAX).to_string().into_bytes())?;
-    client.post(&inbox).headers(warm_headers).body(warm_body).send().await?;
+    let (warm_headers, warm_body) =
+        sender.sign_one(&inbox, sender.create(usize::MAX).to_string().into_bytes())?;
+    client
+        .post(&inbox)
+        .headers(warm_headers)
+        .body(warm_body)
+        .send()
+        .await?;
     wait_ingress_idle(&app).await?;
     let before = statuses(&app).await?;
 
@@ -111,14 +145,25 @@ pub async fn run(opts: Options) -> anyhow::Result<Report> {
     let started = Instant::now();
     let mut tasks = Vec::new();
     for _ in 0..opts.concurrency {
-        let (queue, latencies, client, inbox) = (queue.clone(), latencies.clone(), client.clone(), inbox.clone());
+        let (queue, latencies, client, inbox) = (
+            queue.clone(),
+            latencies.clone(),
+            client.clone(),
+            inbox.clone(),
+        );
         tasks.push(tokio::spawn(async move {
             loop {
                 let next = queue.lock().ok().and_then(|mut q| q.pop());
                 let Some((headers, body)) = next else { break };
                 let t = Instant::now();
-                let ok = client.post(&inbox).headers(headers).body(body).send().await
-                    .map(|r| r.status().as_u16() == 202).unwrap_or(false);
+                let ok = client
+                    .post(&inbox)
+                    .headers(headers)
+                    .body(body)
+                    .send()
+                    .await
+                    .map(|r| r.status().as_u16() == 202)
+                    .unwrap_or(false);
                 if ok && let Ok(mut l) = latencies.lock() {
                     l.push(t.elapsed());
                 }
@@ -165,7 +210,11 @@ pub async fn run(opts: Options) -> anyhow::Result<Report> {
     let deadline = Instant::now() + Duration::from_secs(300);
     while receivers.hosts_reached() < opts.instances {
         if Instant::now() > deadline {
-            anyhow::bail!("only {} of {} instances were reached", receivers.hosts_reached(), opts.instances);
+            anyhow::bail!(
+                "only {} of {} instances were reached",
+                receivers.hosts_reached(),
+                opts.instances
+            );
         }
         tokio::time::sleep(Duration::from_millis(5)).await;
     }
@@ -173,9 +222,17 @@ pub async fn run(opts: Options) -> anyhow::Result<Report> {
 
     running.stop().await;
     crate::bench::drop_scratch(pg).await;
-    let pct = |p: f64| lat.get(((lat.len() as f64 * p) as usize).min(lat.len().saturating_sub(1))).copied().unwrap_or_default();
+    let pct = |p: f64| {
+        lat.get(((lat.len() as f64 * p) as usize).min(lat.len().saturating_sub(1)))
+            .copied()
+            .unwrap_or_default()
+    };
     Ok(Report {
-        database: if opts.postgres.is_some() { "PostgreSQL" } else { "SQLite" },
+        database: if opts.postgres.is_some() {
+            "PostgreSQL"
+        } else {
+            "SQLite"
+        },
         inbound: accepted,
         accepted_per_second: accepted as f64 / accept_time.as_secs_f64(),
         accept_p50: pct(0.50),
@@ -187,18 +244,29 @@ pub async fn run(opts: Options) -> anyhow::Result<Report> {
         deliveries_per_second: opts.instances as f64 / fan_out.as_secs_f64(),
         rss_idle_kib,
         rss_loaded_kib,
+        signs_per_second,
+        verifies_per_second,
     })
 }
 
 async fn statuses(app: &App) -> anyhow::Result<i64> {
-    Ok(sqlx::query_scalar("SELECT COUNT(*) FROM statuses").fetch_one(&app.db.pool).await?)
+    Ok(sqlx::query_scalar("SELECT COUNT(*) FROM statuses")
+        .fetch_one(&app.db.pool)
+        .await?)
 }
 
 async fn wait_ingress_idle(app: &App) -> anyhow::Result<()> {
-    let queues = app.federation.queues().map_err(|e| anyhow::anyhow!("{e}"))?;
+    let queues = app
+        .federation
+        .queues()
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
     loop {
         let stats = queues.stats().await?;
-        if stats.iter().filter(|s| s.queue == tessera_workers::Queue::Ingress).all(|s| s.pending == 0 && s.running == 0) {
+        if stats
+            .iter()
+            .filter(|s| s.queue == tessera_workers::Queue::Ingress)
+            .all(|s| s.pending == 0 && s.running == 0)
+        {
             return Ok(());
         }
         tokio::time::sleep(Duration::from_millis(10)).await;
@@ -251,16 +319,40 @@ async fn seed(config: &Config, opts: &Options, receivers: &Receivers) -> anyhow:
             created_at: now,
             fetched_at: now,
         };
-        app.execute::<Account>(&account::stream(id), SYSTEM_ACTOR, None, account::Command::RemoteFetched(Box::new(snapshot)))
-            .await?;
-        let rel = events::Follow { follow_id: ids::next_id(), account_id: id, target_account_id: local, created_at: now, uri: Some(format!("{uri}/follow")) };
-        app.execute::<Follow>(&follow::stream(id, local), SYSTEM_ACTOR, None, follow::Command::Follow { rel, target_locked: false })
-            .await?;
+        app.execute::<Account>(
+            &account::stream(id),
+            SYSTEM_ACTOR,
+            None,
+            account::Command::RemoteFetched(Box::new(snapshot)),
+        )
+        .await?;
+        let rel = events::Follow {
+            follow_id: ids::next_id(),
+            account_id: id,
+            target_account_id: local,
+            created_at: now,
+            uri: Some(format!("{uri}/follow")),
+        };
+        app.execute::<Follow>(
+            &follow::stream(id, local),
+            SYSTEM_ACTOR,
+            None,
+            follow::Command::Follow {
+                rel,
+                target_locked: false,
+            },
+        )
+        .await?;
     }
     let mut conn = app.db.pool.acquire().await?;
     let head = crate::eventlog::head(&mut conn).await?;
     crate::projections::runner::checkpoint(&mut conn, crate::federate::outbox::CHECKPOINT).await?;
-    crate::projections::runner::set_checkpoint(&mut conn, crate::federate::outbox::CHECKPOINT, head).await?;
+    crate::projections::runner::set_checkpoint(
+        &mut conn,
+        crate::federate::outbox::CHECKPOINT,
+        head,
+    )
+    .await?;
     drop(conn);
     app.db.pool.close().await;
     Ok(local)
@@ -275,7 +367,9 @@ struct Receivers {
 
 impl Receivers {
     async fn start(instances: usize) -> anyhow::Result<Receivers> {
-        let listener = tokio::net::TcpListener::bind(SocketAddr::new(IpAddr::V4(Ipv4Addr::UNSPECIFIED), 0)).await?;
+        let listener =
+            tokio::net::TcpListener::bind(SocketAddr::new(IpAddr::V4(Ipv4Addr::UNSPECIFIED), 0))
+                .await?;
         let port = listener.local_addr()?.port();
         let reached = Arc::new(Mutex::new(HashSet::new()));
         let seen = reached.clone();
@@ -340,7 +434,10 @@ impl Sender {
         tokio::spawn(async move {
             let _ = axum::serve(listener, app).await;
         });
-        Ok(Sender { key: PrivateKey::from_pem(&pair.private_pem)?, base })
+        Ok(Sender {
+            key: PrivateKey::from_pem(&pair.private_pem)?,
+            base,
+        })
     }
 
     fn create(&self, i: usize) -> Value {
@@ -357,15 +454,34 @@ impl Sender {
         })
     }
 
-    fn sign_one(&self, inbox: &str, body: Vec<u8>) -> anyhow::Result<(reqwest::header::HeaderMap, Vec<u8>)> {
+    fn sign_one(
+        &self,
+        inbox: &str,
+        body: Vec<u8>,
+    ) -> anyhow::Result<(reqwest::header::HeaderMap, Vec<u8>)> {
         let mut headers = reqwest::header::HeaderMap::new();
-        headers.insert(CONTENT_TYPE, reqwest::header::HeaderValue::from_static("application/activity+json"));
-        sign_request(&http::Method::POST, inbox, &mut headers, Some(&body), &format!("{}/users/sender#main-key", self.base), &self.key, SystemTime::now())?;
+        headers.insert(
+            CONTENT_TYPE,
+            reqwest::header::HeaderValue::from_static("application/activity+json"),
+        );
+        sign_request(
+            &http::Method::POST,
+            inbox,
+            &mut headers,
+            Some(&body),
+            &format!("{}/users/sender#main-key", self.base),
+            &self.key,
+            SystemTime::now(),
+        )?;
         Ok((headers, body))
     }
 
     /// Sign everything before the clock starts (signing is the sender's cost).
-    async fn sign_all(&self, inbox: &str, bodies: Vec<Vec<u8>>) -> anyhow::Result<Vec<(reqwest::header::HeaderMap, Vec<u8>)>> {
+    async fn sign_all(
+        &self,
+        inbox: &str,
+        bodies: Vec<Vec<u8>>,
+    ) -> anyhow::Result<Vec<(reqwest::header::HeaderMap, Vec<u8>)>> {
         let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
         let chunk = bodies.len().div_ceil(cores).max(1);
         let mut handles = Vec::new();
@@ -375,7 +491,9 @@ impl Sender {
             let (inbox, key, base) = (inbox.to_string(), self.key.clone(), self.base.clone());
             handles.push(tokio::task::spawn_blocking(move || {
                 let s = Sender { base, key };
-                part.into_iter().map(|b| s.sign_one(&inbox, b)).collect::<anyhow::Result<Vec<_>>>()
+                part.into_iter()
+                    .map(|b| s.sign_one(&inbox, b))
+                    .collect::<anyhow::Result<Vec<_>>>()
             }));
         }
         let mut out = Vec::new();

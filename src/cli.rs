@@ -292,6 +292,10 @@ async fn run(command: Command, config: Config) -> anyhow::Result<ExitCode> {
             .await?;
             println!("database: {}", r.database);
             println!(
+                "signatures (one core, RSA-2048, ring): {:.0} signs/s, {:.0} verifies/s",
+                r.signs_per_second, r.verifies_per_second
+            );
+            println!(
                 "inbound: {} signed activities, {:.0} accepted/s (p50 {:.1} ms, p99 {:.1} ms), {:.0} applied/s",
                 r.inbound,
                 r.accepted_per_second,

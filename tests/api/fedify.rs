@@ -73,7 +73,11 @@ impl Fedify {
     }
 
     async fn received(&self) -> Vec<Value> {
-        self.control("/_test/received", None).await.as_array().cloned().unwrap_or_default()
+        self.control("/_test/received", None)
+            .await
+            .as_array()
+            .cloned()
+            .unwrap_or_default()
     }
 }
 
@@ -85,9 +89,12 @@ async fn a_fedify_server_follows_receives_posts_to_and_is_followed_by_tessera() 
     let alice_uri = a.url("/users/alice");
 
     // Fedify follows alice; Tessera accepts.
-    peer.control("/_test/follow", Some(json!({"actor": alice_uri}))).await;
+    peer.control("/_test/follow", Some(json!({"actor": alice_uri})))
+        .await;
     wait_until("alice gains the Fedify follower", WAIT, || async {
-        let (_, me) = a.get("/api/v1/accounts/verify_credentials", Some(&alice.token)).await;
+        let (_, me) = a
+            .get("/api/v1/accounts/verify_credentials", Some(&alice.token))
+            .await;
         me["followers_count"] == 1
     })
     .await;
@@ -98,24 +105,34 @@ async fn a_fedify_server_follows_receives_posts_to_and_is_followed_by_tessera() 
 
     // Alice posts; Fedify receives the Create.
     let (_, post) = a
-        .post("/api/v1/statuses", Some(&alice.token), json!({"status": "Hello, Fedify"}))
+        .post(
+            "/api/v1/statuses",
+            Some(&alice.token),
+            json!({"status": "Hello, Fedify"}),
+        )
         .await;
     wait_until("Fedify receives alice's post", WAIT, || async {
-        peer.received().await.iter().any(|r| {
-            r["type"] == "Create" && r["raw"]["object"]["id"] == post["uri"]
-        })
+        peer.received()
+            .await
+            .iter()
+            .any(|r| r["type"] == "Create" && r["raw"]["object"]["id"] == post["uri"])
     })
     .await;
 
     // Fedify posts to alice; she is notified of the mention.
-    peer.control("/_test/post", Some(json!({"content": "<p>Hello, Tessera</p>", "to": [alice_uri]})))
-        .await;
+    peer.control(
+        "/_test/post",
+        Some(json!({"content": "<p>Hello, Tessera</p>", "to": [alice_uri]})),
+    )
+    .await;
     wait_until("alice is notified of Fedify's mention", WAIT, || async {
         let (_, list) = a.get("/api/v1/notifications", Some(&alice.token)).await;
         list.as_array().is_some_and(|l| {
             l.iter().any(|n| {
                 n["type"] == "mention"
-                    && n["status"]["content"].as_str().is_some_and(|c| c.contains("Hello, Tessera"))
+                    && n["status"]["content"]
+                        .as_str()
+                        .is_some_and(|c| c.contains("Hello, Tessera"))
             })
         })
     })
@@ -124,15 +141,26 @@ async fn a_fedify_server_follows_receives_posts_to_and_is_followed_by_tessera() 
     // Alice follows Fedify back; Fedify accepts.
     let host = peer.base.trim_start_matches("http://").to_string();
     let (status, found) = a
-        .get(&format!("/api/v1/accounts/lookup?acct=peer@{host}"), Some(&alice.token))
+        .get(
+            &format!("/api/v1/accounts/lookup?acct=peer@{host}"),
+            Some(&alice.token),
+        )
         .await;
     assert_eq!(status, 200, "{found}");
     assert_schema("Account", &found);
     let id = found["id"].as_str().unwrap().to_string();
-    a.post(&format!("/api/v1/accounts/{id}/follow"), Some(&alice.token), json!({})).await;
+    a.post(
+        &format!("/api/v1/accounts/{id}/follow"),
+        Some(&alice.token),
+        json!({}),
+    )
+    .await;
     wait_until("Fedify accepts alice's follow", WAIT, || async {
         let (_, rels) = a
-            .get(&format!("/api/v1/accounts/relationships?id[]={id}"), Some(&alice.token))
+            .get(
+                &format!("/api/v1/accounts/relationships?id[]={id}"),
+                Some(&alice.token),
+            )
             .await;
         rels[0]["following"] == true
     })
