@@ -9,6 +9,7 @@ mod delivery;
 mod discovery;
 mod federation;
 mod fedify;
+mod fixtures;
 mod inbox;
 mod mail;
 mod mastodon_py;

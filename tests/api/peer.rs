@@ -38,6 +38,7 @@ pub struct Peer {
     pub addr: SocketAddr,
     shared: Arc<Mutex<Shared>>,
     keys: HashMap<String, ring::signature::RsaKeyPair>,
+    public_pems: HashMap<String, String>,
     http: reqwest::Client,
 }
 
@@ -84,6 +85,7 @@ impl Peer {
         let base = format!("http://127.0.0.1:{}", addr.port());
         let shared = Arc::new(Mutex::new(Shared::default()));
         let mut keys = HashMap::new();
+        let mut public_pems = HashMap::new();
         for name in names {
             let pair = tessera_federation::keys::generate().unwrap();
             let private = rsa::RsaPrivateKey::from_pkcs8_pem(&pair.private_pem).unwrap();
@@ -92,6 +94,7 @@ impl Peer {
                 name.to_string(),
                 ring::signature::RsaKeyPair::from_pkcs8(der.as_bytes()).unwrap(),
             );
+            public_pems.insert(name.to_string(), pair.public_pem.clone());
             let id = format!("{base}/users/{name}");
             let actor = json!({
                 "@context": ["https://www.w3.org/ns/activitystreams", "https://w3id.org/security/v1"],
@@ -117,8 +120,14 @@ impl Peer {
             addr,
             shared,
             keys,
+            public_pems,
             http: reqwest::Client::new(),
         }
+    }
+
+    /// The public key (SPKI PEM) the peer signs `name`'s requests with.
+    pub fn public_pem(&self, name: &str) -> String {
+        self.public_pems[name].clone()
     }
 
     /// Serve `doc` at its own `id`.
