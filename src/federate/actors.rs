@@ -213,17 +213,24 @@ pub async fn store(app: &App, doc: &Value) -> Result<ActorRow, FedError> {
             Command::RemoteFetched(Box::new(snapshot)),
         )
         .await?;
-    // First sight: their recent public posts are fetched in the background, as Mastodon does.
-    if let (Outcome::Appended(events), None, Some(outbox)) = (&outcome, &existing, &actor.outbox)
+    // First sight: their recent and pinned public posts are fetched in the background, as
+    // Mastodon does. (Pins are not modelled yet: pinned posts arrive as plain statuses.)
+    if let (Outcome::Appended(events), None) = (&outcome, &existing)
         && !events.is_empty()
         && let Ok(queues) = app.federation.queues()
     {
-        let job = tessera_workers::PullJob {
-            url: outbox.clone(),
-            purpose: tessera_workers::PullPurpose::Outbox,
-        };
-        if let Err(e) = queues.enqueue_pull(vec![job]).await {
-            tracing::warn!(error = %e, "could not queue an outbox fetch");
+        let jobs: Vec<tessera_workers::PullJob> = [
+            (&actor.outbox, tessera_workers::PullPurpose::Outbox),
+            (&actor.featured, tessera_workers::PullPurpose::Featured),
+        ]
+        .into_iter()
+        .filter_map(|(url, purpose)| {
+            url.clone()
+                .map(|url| tessera_workers::PullJob { url, purpose })
+        })
+        .collect();
+        if let Err(e) = queues.enqueue_pull(jobs).await {
+            tracing::warn!(error = %e, "could not queue the first fetches of an account");
         }
     }
     by_uri(app, &actor.id)

@@ -95,6 +95,7 @@ async fn open_with(
     };
     Queues::new(db.pool.clone(), engine, options)
         .await
+        .map(|q| q.with_write_gate(db.write_gate()))
         .map_err(|e| FedError::Internal(format!("queues: {e}")))
 }
 

@@ -78,6 +78,9 @@ pub struct Queues {
     options: QueueOptions,
     /// Wakes this process's idle workers of each queue after an enqueue.
     wake: Arc<[Notify; 4]>,
+    /// On SQLite, the application's write turn: queue writes take it too, so they wait
+    /// their turn in order instead of spinning on SQLITE_BUSY.
+    gate: Option<Arc<tokio::sync::Mutex<()>>>,
 }
 
 impl Queues {
@@ -93,7 +96,22 @@ impl Queues {
             engine,
             options,
             wake: Arc::new([Notify::new(), Notify::new(), Notify::new(), Notify::new()]),
+            gate: None,
         })
+    }
+
+    /// Share a write lock with the application (SQLite's one writer).
+    pub fn with_write_gate(mut self, gate: Option<Arc<tokio::sync::Mutex<()>>>) -> Queues {
+        self.gate = gate;
+        self
+    }
+
+    /// Wait for a turn to write, when there is a gate.
+    pub(crate) async fn turn(&self) -> Option<tokio::sync::MutexGuard<'_, ()>> {
+        match &self.gate {
+            Some(g) => Some(g.lock().await),
+            None => None,
+        }
     }
 
     pub fn options(&self) -> &QueueOptions {
@@ -119,7 +137,10 @@ impl Queues {
             .iter()
             .map(serde_json::to_string)
             .collect::<Result<Vec<_>, _>>()?;
-        store::enqueue(&self.pool, J::QUEUE, &payloads).await?;
+        {
+            let _turn = self.turn().await;
+            store::enqueue(&self.pool, J::QUEUE, &payloads).await?;
+        }
         self.notifier(J::QUEUE).notify_one();
         Ok(())
     }
@@ -146,7 +167,10 @@ impl Queues {
     }
 
     pub async fn retry_failed(&self, queue: Queue, id: Option<String>) -> Result<u64, QueueError> {
-        let n = store::retry_failed(&self.pool, queue, id.as_deref()).await?;
+        let n = {
+            let _turn = self.turn().await;
+            store::retry_failed(&self.pool, queue, id.as_deref()).await?
+        };
         self.notifier(queue).notify_one();
         Ok(n)
     }

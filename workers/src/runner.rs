@@ -83,7 +83,11 @@ async fn work<J: Job, E: Executor<J>>(
             _ = shutdown.cancelled() => break,
         };
         let free = slots.available_permits() + 1;
-        let claimed = match store::claim(&queues.pool, queues.engine, J::QUEUE, free, lease).await {
+        let claimed = {
+            let _turn = queues.turn().await;
+            store::claim(&queues.pool, queues.engine, J::QUEUE, free, lease).await
+        };
+        let claimed = match claimed {
             Ok(c) => {
                 failures = 0;
                 c
@@ -141,20 +145,22 @@ async fn run_one<J: Job, E: Executor<J>>(queues: &Queues, executor: &E, claimed:
     let job: J = match serde_json::from_str(&claimed.payload) {
         Ok(j) => j,
         Err(e) => {
+            let _turn = queues.turn().await;
             let _ = store::fail(pool, claimed.id, &format!("unreadable job: {e}")).await;
             return;
         }
     };
     let lease = queues.options.lease;
     let heartbeat = {
-        let pool = pool.clone();
+        let queues = queues.clone();
         let id = claimed.id;
         tokio::spawn(async move {
             let mut tick = tokio::time::interval(lease / 3);
             tick.tick().await;
             loop {
                 tick.tick().await;
-                if store::extend_lease(&pool, id, lease).await.is_err() {
+                let _turn = queues.turn().await;
+                if store::extend_lease(&queues.pool, id, lease).await.is_err() {
                     return;
                 }
             }
@@ -162,6 +168,7 @@ async fn run_one<J: Job, E: Executor<J>>(queues: &Queues, executor: &E, claimed:
     };
     let outcome = executor.run(job, claimed.attempt).await;
     heartbeat.abort();
+    let _turn = queues.turn().await;
     let recorded = match outcome {
         JobOutcome::Done => store::complete(pool, claimed.id).await,
         JobOutcome::Retry { reason, .. } if claimed.attempt >= MAX_ATTEMPTS => {
