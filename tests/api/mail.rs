@@ -183,3 +183,72 @@ async fn a_forgotten_password_is_reset_by_mail_and_signs_every_app_out() {
     );
     s.stop().await;
 }
+
+/// With `TESSERA_SMTP_URL`, mail goes to the SMTP server (Python's standard-library
+/// `smtpd` debugging server, which prints what it receives), not to files.
+#[tokio::test]
+async fn with_smtp_configured_mail_is_sent_over_smtp() {
+    let port = {
+        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        l.local_addr().unwrap().port()
+    };
+    let mut smtp = tokio::process::Command::new("python3")
+        .args([
+            "-W",
+            "ignore",
+            "-u",
+            "-m",
+            "smtpd",
+            "-n",
+            "-c",
+            "DebuggingServer",
+        ])
+        .arg(format!("127.0.0.1:{port}"))
+        .stdout(std::process::Stdio::piped())
+        .kill_on_drop(true)
+        .spawn()
+        .expect("python3");
+    // Wait until it listens.
+    wait_until(
+        "the SMTP server listens",
+        Duration::from_secs(10),
+        || async {
+            tokio::net::TcpStream::connect(("127.0.0.1", port))
+                .await
+                .is_ok()
+        },
+    )
+    .await;
+    let url = format!("smtp://127.0.0.1:{port}");
+    let s = TestServer::start_with(&[("TESSERA_SMTP_URL", url.as_str())]).await;
+    s.user("ann").await;
+    let r = s
+        .http
+        .post(s.url("/auth/password"))
+        .form(&[("email", "ann@example.com")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    let app = &s.running.as_ref().unwrap().app;
+    wait_until("the message is sent", Duration::from_secs(20), || async {
+        let sent: Option<i64> = sqlx::query_scalar("SELECT sent_at FROM mail_outbox")
+            .fetch_one(&app.db.pool)
+            .await
+            .unwrap();
+        sent.is_some()
+    })
+    .await;
+    assert!(
+        !s.data_dir.path().join("mail").exists(),
+        "no files with SMTP configured"
+    );
+    smtp.kill().await.unwrap();
+    let out = smtp.wait_with_output().await.unwrap();
+    let printed = String::from_utf8_lossy(&out.stdout)
+        .replace("=\n", "")
+        .replace("=3D", "=");
+    assert!(printed.contains("reset_password_token="), "{printed}");
+    assert!(printed.contains("ann@example.com"), "{printed}");
+    s.stop().await;
+}
