@@ -2,8 +2,6 @@
 //! federation crate's fixtures, moved onto a loopback peer and signed with its keys) are
 //! accepted, applied and shown through the Mastodon API.
 
-use std::time::Duration;
-
 use serde_json::{Value, json};
 
 use crate::peer::Peer;
@@ -36,22 +34,6 @@ fn publish_actor(peer: &Peer, mut actor: Value, name: &str) -> String {
     }
     peer.publish(actor);
     key_id
-}
-
-async fn ingress_drained(s: &TestServer) {
-    let app = &s.running.as_ref().unwrap().app;
-    wait_until(
-        "the ingress queue drains",
-        Duration::from_secs(20),
-        || async {
-            let stats = app.federation.queues().unwrap().stats().await.unwrap();
-            stats
-                .iter()
-                .filter(|q| q.queue == tessera_workers::Queue::Ingress)
-                .all(|q| q.pending == 0 && q.running == 0)
-        },
-    )
-    .await;
 }
 
 #[tokio::test]
@@ -110,7 +92,7 @@ async fn activities_as_five_implementations_send_them_are_applied() {
             .post(&s.url("/inbox"), create.to_string().as_bytes(), &signing)
             .await;
         assert_eq!(status, 202, "{create_file}");
-        ingress_drained(&s).await;
+        s.ingress_drained().await;
         let (_, public) = s
             .get("/api/v1/timelines/public?remote=true", Some(&alice.token))
             .await;

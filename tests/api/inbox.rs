@@ -3,29 +3,12 @@
 //! that are not the actor's; objects that are not the actor's to create, update or
 //! delete; bodies too large or too deep; and a repeated activity.
 
-use std::time::{Duration, SystemTime};
+use std::time::SystemTime;
 
 use serde_json::{Value, json};
 
 use crate::peer::{Peer, two_hours};
 use crate::support::*;
-
-/// Wait until the ingress queue has nothing pending or running.
-async fn ingress_drained(s: &TestServer) {
-    let app = &s.running.as_ref().unwrap().app;
-    wait_until(
-        "the ingress queue drains",
-        Duration::from_secs(20),
-        || async {
-            let stats = app.federation.queues().unwrap().stats().await.unwrap();
-            stats
-                .iter()
-                .filter(|q| q.queue == tessera_workers::Queue::Ingress)
-                .all(|q| q.pending == 0 && q.running == 0)
-        },
-    )
-    .await;
-}
 
 fn note(peer: &Peer, author: &str, n: u32, text: &str) -> Value {
     let actor = peer.actor_id(author);
@@ -67,7 +50,7 @@ async fn bad_inbound_requests_are_refused_and_append_nothing() {
         )
         .await;
     assert_eq!(status, 202);
-    ingress_drained(&s).await;
+    s.ingress_drained().await;
     let before = s.event_count().await;
     let (_, public) = s
         .get("/api/v1/timelines/public?remote=true", Some(&alice.token))
@@ -205,7 +188,7 @@ async fn bad_inbound_requests_are_refused_and_append_nothing() {
             .await;
         assert_eq!(status, 202, "{what} is queued before the authority check");
     }
-    ingress_drained(&s).await;
+    s.ingress_drained().await;
 
     // A second copy of eve's Create: accepted, and nothing appended.
     let status = peer
@@ -216,7 +199,7 @@ async fn bad_inbound_requests_are_refused_and_append_nothing() {
         )
         .await;
     assert_eq!(status, 202);
-    ingress_drained(&s).await;
+    s.ingress_drained().await;
 
     // Mallory's and eve's accounts were recorded when their keys were first fetched
     // (before `before` for eve; mallory's first signed request adds that one account).

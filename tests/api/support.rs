@@ -316,6 +316,23 @@ impl TestServer {
         )
     }
 
+    /// Wait until the ingress queue has nothing pending or running.
+    pub async fn ingress_drained(&self) {
+        let app = &self.running.as_ref().unwrap().app;
+        wait_until(
+            "the ingress queue drains",
+            Duration::from_secs(20),
+            || async {
+                let stats = app.federation.queues().unwrap().stats().await.unwrap();
+                stats
+                    .iter()
+                    .filter(|q| q.queue == tessera_workers::Queue::Ingress)
+                    .all(|q| q.pending == 0 && q.running == 0)
+            },
+        )
+        .await;
+    }
+
     /// The host and port other servers know this one by.
     pub fn domain(&self) -> String {
         self.base.trim_start_matches("http://").to_string()
