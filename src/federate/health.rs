@@ -68,3 +68,12 @@ pub async fn is_unavailable(app: &App, domain: &str) -> Result<bool, FedError> {
             .await?;
     Ok(flag == Some(1))
 }
+
+/// Every server currently marked unavailable.
+pub async fn unavailable_domains(app: &App) -> Result<std::collections::HashSet<String>, FedError> {
+    let rows: Vec<(String,)> =
+        sqlx::query_as("SELECT domain FROM instance_health WHERE unavailable = 1")
+            .fetch_all(&app.db.pool)
+            .await?;
+    Ok(rows.into_iter().map(|(d,)| d).collect())
+}

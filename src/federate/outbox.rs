@@ -56,11 +56,13 @@ pub async fn step(app: &App) -> Result<usize, FedError> {
     }
     if !outgoing.is_empty() {
         store(app, &outgoing).await?;
+        // One query for the batch, not one per inbox.
+        let unavailable = super::health::unavailable_domains(app).await?;
         let mut jobs = Vec::new();
         for o in &outgoing {
             for inbox in &o.inboxes {
                 let domain = tessera_federation::vocab::origin_of(inbox).unwrap_or_default();
-                if super::health::is_unavailable(app, &domain).await? {
+                if unavailable.contains(&domain) {
                     continue;
                 }
                 jobs.push(PushJob {
