@@ -327,8 +327,7 @@ async fn run(command: Command, config: Config) -> anyhow::Result<ExitCode> {
 }
 
 async fn queues(command: Option<QueuesCommand>, config: Config) -> anyhow::Result<ExitCode> {
-    let db = crate::server::open(&config).await?;
-    let queues = crate::federate::workers::open(&db).await?;
+    let queues = crate::federate::workers::open(&config).await?;
     let parse = |name: &str| tessera_workers::Queue::parse_list(name).map(|q| q.first().copied());
     match command {
         None => {

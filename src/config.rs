@@ -232,11 +232,11 @@ impl Config {
             Some(v) => v
                 .parse::<u64>()
                 .ok()
-                .filter(|n| (1..=86_400).contains(n))
+                .filter(|n| (2..=86_400).contains(n))
                 .ok_or_else(|| {
                     bad(
                         "TESSERA_QUEUE_LEASE_SECS",
-                        format!("`{v}` is not a number of seconds from 1 to 86400"),
+                        format!("`{v}` is not a number of seconds from 2 to 86400"),
                     )
                 })?,
         };

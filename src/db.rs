@@ -98,14 +98,6 @@ impl Db {
         self.kind.migrator().run(&self.pool).await
     }
 
-    /// The SQLite write turn, for other writers in this process (the queues) to share.
-    pub fn write_gate(&self) -> Option<Arc<Mutex<()>>> {
-        match self.kind {
-            Kind::Sqlite => Some(self.write_turn.clone()),
-            Kind::Postgres => None,
-        }
-    }
-
     /// Wait for our turn to write, then open a transaction.
     pub async fn begin_write(&self) -> Result<(WriteTurn<'_>, Tx), sqlx::Error> {
         let turn = match self.kind {

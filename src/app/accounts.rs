@@ -32,18 +32,7 @@ impl App {
     pub async fn register(&self, r: Registration) -> Result<i64, Error> {
         validate::username(&r.username)?;
         validate::email(&r.email)?;
-        if r.password.chars().count() < password::MIN_LENGTH {
-            return Err(Error::Validation(format!(
-                "Password is too short (minimum is {} characters)",
-                password::MIN_LENGTH
-            )));
-        }
-        if r.password.len() > password::MAX_LENGTH {
-            return Err(Error::Validation(format!(
-                "Password is too long (maximum is {} characters)",
-                password::MAX_LENGTH
-            )));
-        }
+        validate::password(&r.password)?;
         {
             let mut conn = self.db.pool.acquire().await?;
             if q::local_by_username(&mut conn, &r.username)

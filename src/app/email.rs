@@ -139,18 +139,7 @@ impl App {
 
     /// Set a new password with a reset token; every access token of the account is revoked.
     pub async fn reset_password(&self, token: &str, new_password: &str) -> Result<(), Error> {
-        if new_password.chars().count() < password::MIN_LENGTH {
-            return Err(Error::Validation(format!(
-                "Password is too short (minimum is {} characters)",
-                password::MIN_LENGTH
-            )));
-        }
-        if new_password.len() > password::MAX_LENGTH {
-            return Err(Error::Validation(format!(
-                "Password is too long (maximum is {} characters)",
-                password::MAX_LENGTH
-            )));
-        }
+        crate::domain::validate::password(new_password)?;
         let plain = new_password.to_string();
         let hash = blocking(move || password::hash(&plain))
             .await?

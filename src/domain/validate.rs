@@ -25,6 +25,23 @@ pub fn username(name: &str) -> Result<(), Rejection> {
     Ok(())
 }
 
+/// A new password's length, as Mastodon's (at least 8 characters, at most 72 bytes, which
+/// is what bcrypt-era clients expect).
+pub fn password(plain: &str) -> Result<(), Rejection> {
+    use super::password::{MAX_LENGTH, MIN_LENGTH};
+    if plain.chars().count() < MIN_LENGTH {
+        return Err(invalid(format!(
+            "Password is too short (minimum is {MIN_LENGTH} characters)"
+        )));
+    }
+    if plain.len() > MAX_LENGTH {
+        return Err(invalid(format!(
+            "Password is too long (maximum is {MAX_LENGTH} characters)"
+        )));
+    }
+    Ok(())
+}
+
 pub fn email(address: &str) -> Result<(), Rejection> {
     let ok = address.len() <= 254
         && address.split_once('@').is_some_and(|(local, domain)| {

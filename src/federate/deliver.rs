@@ -6,7 +6,7 @@ use std::time::SystemTime;
 
 use http::{HeaderMap, HeaderValue, Method};
 use tessera_federation::{ACTIVITY_JSON, signatures, vocab};
-use tessera_workers::{JobOutcome, PushJob};
+use tessera_workers::{JobOutcome, PushJob, retry};
 
 use super::keys::{Signer, signing_key};
 use super::{FedError, health};
@@ -68,20 +68,15 @@ async fn attempt(app: &App, job: &PushJob) -> Result<JobOutcome, FedError> {
             return Err(e.into());
         }
     };
-    match fetched.status {
-        200..=299 => {
-            health::mark_available(app, &domain).await?;
-            Ok(JobOutcome::Done)
-        }
-        code @ (401 | 408 | 429) | code @ 500.. => {
-            if code >= 500 {
-                health::record_failure(app, &domain).await?;
-            }
-            Ok(JobOutcome::Retry {
-                after: fetched.retry_after(),
-                reason: format!("{} answered {code}", job.inbox),
-            })
-        }
-        code => Ok(JobOutcome::Fail(format!("{} answered {code}", job.inbox))),
+    let code = fetched.status;
+    if (200..300).contains(&code) {
+        health::mark_available(app, &domain).await?;
+    } else if code >= 500 {
+        health::record_failure(app, &domain).await?;
     }
+    Ok(retry::outcome_of_status(
+        code,
+        fetched.retry_after(),
+        format!("{} answered {code}", job.inbox),
+    ))
 }

@@ -48,14 +48,7 @@ pub async fn receive(
     headers: &HeaderMap,
     body: &[u8],
 ) -> Result<Received, InboxError> {
-    let target_uri = format!("{}{path_and_query}", app.config.base_url());
-    let view = RequestView {
-        method,
-        target_uri: &target_uri,
-        headers,
-    };
-    let pending = signatures::inspect(&view, Some(body), SystemTime::now())
-        .map_err(|e| InboxError::Unauthorized(format!("Signature: {e}")))?;
+    let pending = inspect(app, method, path_and_query, headers, Some(body))?;
     let doc = vocab::parse_document(body).map_err(|e| InboxError::BadRequest(e.to_string()))?;
     let activity = vocab::activity(&doc).map_err(|e| InboxError::BadRequest(e.to_string()))?;
     if !vocab::same_origin(pending.key_id(), &activity.actor) {
@@ -63,38 +56,20 @@ pub async fn receive(
             "the signing key is on another server than the activity's actor".into(),
         ));
     }
-    let signer = match actors::resolve_key(app, pending.key_id()).await {
-        Ok(row) => row,
+    let Some(signer) = verified_signer(app, &pending).await? else {
         // An account deleted at its origin announces it with a key we can no longer fetch.
-        Err(FedError::Status {
-            status: 404 | 410, ..
-        }) if activity.kind == "Delete"
-            && activity.object_id() == Some(activity.actor.as_str()) =>
-        {
+        if activity.kind == "Delete" && activity.object_id() == Some(activity.actor.as_str()) {
             return Ok(Received::Ignored);
         }
-        Err(e) if e.is_transient() => {
-            return Err(InboxError::Unavailable(format!(
-                "could not fetch the key: {e}"
-            )));
-        }
-        Err(e) => {
-            return Err(InboxError::Unauthorized(format!(
-                "could not use the key: {e}"
-            )));
-        }
+        return Err(InboxError::Unauthorized(
+            "could not use the key: it is gone at its origin".into(),
+        ));
     };
-    let signer = verify_with_refetch(app, &pending, signer).await?;
     if signer.uri != activity.actor {
         return Err(InboxError::Unauthorized(format!(
             "the activity's actor is not the owner of key {}",
             pending.key_id()
         )));
-    }
-    if signer.suspended != 0 {
-        return Err(InboxError::Unauthorized(
-            "this actor is suspended here".into(),
-        ));
     }
     if let Some(domain) = &signer.domain {
         health::signed_request_from(app, domain).await;
@@ -215,16 +190,43 @@ pub async fn verify_fetch(
     path_and_query: &str,
     headers: &HeaderMap,
 ) -> Result<ActorRow, InboxError> {
+    let pending = inspect(app, method, path_and_query, headers, None)?;
+    verified_signer(app, &pending).await?.ok_or_else(|| {
+        InboxError::Unauthorized("could not use the key: it is gone at its origin".into())
+    })
+}
+
+/// The request's signature, read and checked for form (Date, Digest, covered parts) but
+/// not yet verified.
+fn inspect(
+    app: &App,
+    method: &Method,
+    path_and_query: &str,
+    headers: &HeaderMap,
+    body: Option<&[u8]>,
+) -> Result<PendingSignature, InboxError> {
     let target_uri = format!("{}{path_and_query}", app.config.base_url());
     let view = RequestView {
         method,
         target_uri: &target_uri,
         headers,
     };
-    let pending = signatures::inspect(&view, None, SystemTime::now())
-        .map_err(|e| InboxError::Unauthorized(format!("Signature: {e}")))?;
+    signatures::inspect(&view, body, SystemTime::now())
+        .map_err(|e| InboxError::Unauthorized(format!("Signature: {e}")))
+}
+
+/// The key's owner, once the signature is verified against it (refetching a rotated key
+/// once); `None` when the key is gone at its origin (404 or 410). A suspended actor is
+/// refused.
+async fn verified_signer(
+    app: &App,
+    pending: &PendingSignature,
+) -> Result<Option<ActorRow>, InboxError> {
     let signer = match actors::resolve_key(app, pending.key_id()).await {
         Ok(row) => row,
+        Err(FedError::Status {
+            status: 404 | 410, ..
+        }) => return Ok(None),
         Err(e) if e.is_transient() => {
             return Err(InboxError::Unavailable(format!(
                 "could not fetch the key: {e}"
@@ -236,11 +238,11 @@ pub async fn verify_fetch(
             )));
         }
     };
-    let signer = verify_with_refetch(app, &pending, signer).await?;
+    let signer = verify_with_refetch(app, pending, signer).await?;
     if signer.suspended != 0 {
         return Err(InboxError::Unauthorized(
             "this actor is suspended here".into(),
         ));
     }
-    Ok(signer)
+    Ok(Some(signer))
 }

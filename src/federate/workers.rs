@@ -3,7 +3,8 @@
 //! through the use cases.
 
 use tessera_workers::{
-    Engine, Executor, Executors, IngressJob, JobOutcome, MailJob, PullJob, PushJob, Queue, Queues,
+    Executor, Executors, IngressJob, JobOutcome, MailJob, PullJob, PushJob, Queue, QueueOptions,
+    Queues,
 };
 use tokio_util::sync::CancellationToken;
 
@@ -60,43 +61,64 @@ fn outcome<T>(result: Result<T, FedError>) -> JobOutcome {
     }
 }
 
-/// The queues, in the application's database; given to the app along with the grouped
-/// ingress writer.
+/// The queues (on Redis when `REDIS_URL` is set, otherwise beside the application's
+/// data); given to the app along with the grouped ingress writer.
 pub async fn connect(app: &App) -> Result<Queues, FedError> {
-    if app.config.redis_url.is_some() {
-        tracing::warn!(
-            "REDIS_URL is set, but queues on Redis are not built yet: using the database"
-        );
-    }
-    let options = tessera_workers::QueueOptions {
+    let options = QueueOptions {
         lease: std::time::Duration::from_secs(app.config.queue_lease_secs),
         retry_scale: app.config.queue_retry_scale,
         ..Default::default()
     };
-    let queues = open_with(&app.db, options).await?;
+    let queues = open_with(&app.config, options).await?;
+    tracing::info!(backend = queues.backend_name(), "queues ready");
     app.federation.set_queues(queues.clone());
     app.federation
         .set_ingress_batcher(super::inbox::IngressBatcher::spawn(app.clone()));
     Ok(queues)
 }
 
-/// The queues over a database connection (for commands that only inspect them).
-pub async fn open(db: &crate::db::Db) -> Result<Queues, FedError> {
-    open_with(db, tessera_workers::QueueOptions::default()).await
+/// The queues (for commands that only inspect them).
+pub async fn open(config: &crate::config::Config) -> Result<Queues, FedError> {
+    open_with(config, QueueOptions::default()).await
 }
 
 async fn open_with(
-    db: &crate::db::Db,
-    options: tessera_workers::QueueOptions,
+    config: &crate::config::Config,
+    options: QueueOptions,
 ) -> Result<Queues, FedError> {
-    let engine = match db.kind {
-        crate::db::Kind::Sqlite => Engine::Sqlite,
-        crate::db::Kind::Postgres => Engine::Postgres,
+    let url = queue_url(config);
+    // Several servers may share one Redis: each keeps to its own keys.
+    let options = QueueOptions {
+        namespace: format!("tessera:{}", config.domain),
+        ..options
     };
-    Queues::new(db.pool.clone(), engine, options)
+    Queues::connect(&url, options)
         .await
-        .map(|q| q.with_write_gate(db.write_gate()))
         .map_err(|e| FedError::Internal(format!("queues: {e}")))
+}
+
+/// Where the jobs live: Redis if configured; the PostgreSQL database itself (schema
+/// `apalis`); or, on SQLite, a file of their own beside the database, so that queue
+/// writes never wait for the event log's single writer.
+pub fn queue_url(config: &crate::config::Config) -> String {
+    if let Some(redis) = &config.redis_url {
+        return redis.clone();
+    }
+    let db = &config.database_url;
+    if !db.starts_with("sqlite:") {
+        return db.clone();
+    }
+    let path = db
+        .trim_start_matches("sqlite://")
+        .trim_start_matches("sqlite:")
+        .split('?')
+        .next()
+        .unwrap_or_default();
+    if path.is_empty() || path.contains(":memory:") {
+        return "sqlite::memory:".into();
+    }
+    let file = std::path::Path::new(path).with_extension("queues.db");
+    format!("sqlite://{}", file.display())
 }
 
 /// Run the workers for `which` (and the outbox reactor, which feeds `push`) until

@@ -12,6 +12,35 @@ use crate::support::*;
 
 const WAIT: Duration = Duration::from_secs(30);
 
+/// `follower` on `from` follows `followed` on `to`, and `to` has seen it.
+async fn follow_across(from: &TestServer, follower: &User, to: &TestServer, followed: &User) {
+    let (status, found) = from
+        .get(
+            &format!(
+                "/api/v1/accounts/lookup?acct={}@{}",
+                followed.username,
+                to.domain()
+            ),
+            Some(&follower.token),
+        )
+        .await;
+    assert_eq!(status, 200, "{found}");
+    let id = found["id"].as_str().unwrap().to_string();
+    from.post(
+        &format!("/api/v1/accounts/{id}/follow"),
+        Some(&follower.token),
+        json!({}),
+    )
+    .await;
+    wait_until("the follow reaches the followed server", WAIT, || async {
+        let (_, me) = to
+            .get("/api/v1/accounts/verify_credentials", Some(&followed.token))
+            .await;
+        me["followers_count"] == 1
+    })
+    .await;
+}
+
 #[tokio::test]
 async fn a_delivery_to_a_server_that_is_down_arrives_when_it_is_back() {
     let fast_retries = [
@@ -22,27 +51,7 @@ async fn a_delivery_to_a_server_that_is_down_arrives_when_it_is_back() {
     let mut b = TestServer::start_with(&fast_retries).await;
     let alice = a.user("alice").await;
     let bob = b.user("bob").await;
-    let (status, alice_at_b) = b
-        .get(
-            &format!("/api/v1/accounts/lookup?acct=alice@{}", a.domain()),
-            Some(&bob.token),
-        )
-        .await;
-    assert_eq!(status, 200, "{alice_at_b}");
-    let alice_id = alice_at_b["id"].as_str().unwrap().to_string();
-    b.post(
-        &format!("/api/v1/accounts/{alice_id}/follow"),
-        Some(&bob.token),
-        json!({}),
-    )
-    .await;
-    wait_until("b follows a", WAIT, || async {
-        let (_, me) = a
-            .get("/api/v1/accounts/verify_credentials", Some(&alice.token))
-            .await;
-        me["followers_count"] == 1
-    })
-    .await;
+    follow_across(&b, &bob, &a, &alice).await;
 
     b.halt().await;
     let (_, post) = a
@@ -55,14 +64,14 @@ async fn a_delivery_to_a_server_that_is_down_arrives_when_it_is_back() {
     let uri = post["uri"].as_str().unwrap().to_string();
     let app = &a.running.as_ref().unwrap().app;
     wait_until("the delivery fails and waits", WAIT, || async {
-        let last: Option<String> = sqlx::query_scalar(
-            "SELECT last_error FROM tessera_jobs WHERE queue = 'push' AND status = 'pending' AND last_error IS NOT NULL",
-        )
-        .fetch_optional(&app.db.pool)
-        .await
-        .unwrap()
-        .flatten();
-        last.is_some()
+        let retrying = app
+            .federation
+            .queues()
+            .unwrap()
+            .retrying(tessera_workers::Queue::Push, 10)
+            .await
+            .unwrap();
+        retrying.iter().any(|r| !r.last_error.is_empty())
     })
     .await;
 
@@ -168,4 +177,39 @@ async fn a_worker_killed_mid_delivery_delivers_again_and_the_receiver_sees_it_on
     })
     .await;
     a.stop().await;
+}
+
+#[tokio::test]
+async fn with_redis_url_set_the_queues_live_on_redis_and_deliver() {
+    let Ok(redis) = std::env::var("TESSERA_TEST_REDIS_URL") else {
+        eprintln!("TESSERA_TEST_REDIS_URL is not set: not testing queues on Redis");
+        return;
+    };
+    let settings = [
+        ("TESSERA_ALLOW_PRIVATE_ADDRESSES", "true"),
+        ("REDIS_URL", redis.as_str()),
+    ];
+    let a = TestServer::start_with(&settings).await;
+    let b = TestServer::start_with(&settings).await;
+    let alice = a.user("alice").await;
+    let bob = b.user("bob").await;
+    follow_across(&b, &bob, &a, &alice).await;
+    let (_, post) = a
+        .post(
+            "/api/v1/statuses",
+            Some(&alice.token),
+            json!({"status": "queued in Redis"}),
+        )
+        .await;
+    let uri = post["uri"].as_str().unwrap().to_string();
+    wait_until("the post reaches b", WAIT, || async {
+        let (_, home) = b.get("/api/v1/timelines/home", Some(&bob.token)).await;
+        home.as_array()
+            .is_some_and(|h| h.iter().any(|s| s["uri"] == uri))
+    })
+    .await;
+    let queues = a.running.as_ref().unwrap().app.federation.queues().unwrap();
+    assert_eq!(queues.backend_name(), "redis");
+    a.stop().await;
+    b.stop().await;
 }

@@ -43,8 +43,31 @@ pub struct MailJob {
     pub message_id: String,
 }
 
+/// What is stored for a job: the job, how many times it has run, and why the last run
+/// failed. A retry is a new stored job with `tries` one higher, due after the back-off.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Envelope<J> {
+    pub job: J,
+    #[serde(default)]
+    pub tries: u32,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_error: Option<String>,
+}
+
+impl<J> Envelope<J> {
+    pub fn new(job: J) -> Envelope<J> {
+        Envelope {
+            job,
+            tries: 0,
+            last_error: None,
+        }
+    }
+}
+
 /// A job type and the queue it belongs to.
-pub trait Job: Serialize + for<'de> Deserialize<'de> + Send + Sync + 'static {
+pub trait Job:
+    Clone + Serialize + for<'de> Deserialize<'de> + Send + Sync + Unpin + 'static
+{
     const QUEUE: Queue;
 }
 

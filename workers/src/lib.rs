@@ -1,21 +1,24 @@
-//! Tessera's durable job queues: `push`, `pull`, `ingress` and `mail`. This crate knows
-//! nothing of the application's tables; jobs carry ids, never keys or whole models.
+//! Tessera's durable job queues: `push`, `pull`, `ingress` and `mail`, on apalis. The jobs
+//! live in SQLite (a file beside the application's database), in PostgreSQL (the
+//! application's database, schema `apalis`) or in Redis. This crate knows nothing of the
+//! application's tables; jobs carry ids, never keys or whole models.
 
+mod backend;
+mod inspect;
 pub mod jobs;
 pub mod retry;
 mod runner;
-pub mod store;
 
 use std::sync::Arc;
 use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
-use sqlx::AnyPool;
 use tokio::sync::Notify;
 
-pub use jobs::{IngressJob, Job, MailJob, PullJob, PullPurpose, PushJob};
+use backend::Backend;
+pub use inspect::{FailedJob, QueueStats, RetryingJob};
+pub use jobs::{Envelope, IngressJob, Job, MailJob, PullJob, PullPurpose, PushJob};
 pub use runner::{Executor, Executors, run_workers};
-pub use store::{Engine, FailedJob, QueueStats};
 
 /// What running a job came to.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -35,6 +38,12 @@ pub enum JobOutcome {
 pub enum QueueError {
     #[error("queue storage: {0}")]
     Db(#[from] sqlx::Error),
+    #[error("queue storage: {0}")]
+    Migrate(#[from] sqlx::migrate::MigrateError),
+    #[error("queue storage (Redis): {0}")]
+    Redis(#[from] redis::RedisError),
+    #[error("queue storage: {0}")]
+    Push(String),
     #[error("{0}")]
     Unsupported(String),
     #[error("job payload: {0}")]
@@ -44,7 +53,9 @@ pub enum QueueError {
 /// How the workers run.
 #[derive(Debug, Clone)]
 pub struct QueueOptions {
-    /// A running job whose worker stops renewing it for this long is run again.
+    /// A worker process silent for this long is presumed dead and its running jobs are
+    /// run again by another worker (apalis: two missed heartbeats, at least a second
+    /// apart).
     pub lease: Duration,
     /// How often an idle worker looks for jobs enqueued by other processes.
     pub poll: Duration,
@@ -54,6 +65,10 @@ pub struct QueueOptions {
     pub mail_concurrency: usize,
     /// Multiplies every back-off wait (1 in production; tests shrink it).
     pub retry_scale: f64,
+    /// Prefix of the queues' names on Redis, so several servers can share one.
+    pub namespace: String,
+    /// Finished jobs are kept this long (for the operator to look at), then deleted.
+    pub keep_done: Duration,
 }
 
 impl Default for QueueOptions {
@@ -66,6 +81,8 @@ impl Default for QueueOptions {
             ingress_concurrency: 4,
             mail_concurrency: 2,
             retry_scale: 1.0,
+            namespace: "tessera".into(),
+            keep_done: Duration::from_secs(600),
         }
     }
 }
@@ -73,49 +90,30 @@ impl Default for QueueOptions {
 /// The queues: enqueue from anywhere, and the numbers an operator needs. Cheap to clone.
 #[derive(Clone)]
 pub struct Queues {
-    pool: AnyPool,
-    engine: Engine,
+    backend: Backend,
     options: QueueOptions,
     /// Wakes this process's idle workers of each queue after an enqueue.
     wake: Arc<[Notify; 4]>,
-    /// On SQLite, the application's write turn: queue writes take it too, so they wait
-    /// their turn in order instead of spinning on SQLITE_BUSY.
-    gate: Option<Arc<tokio::sync::Mutex<()>>>,
 }
 
 impl Queues {
-    /// Use the application's pool: the jobs live in its database, in their own table.
-    pub async fn new(
-        pool: AnyPool,
-        engine: Engine,
-        options: QueueOptions,
-    ) -> Result<Queues, QueueError> {
-        store::setup(&pool, engine).await?;
+    /// Open the queues' storage: a `sqlite:` URL (the file is created), a `postgres://` URL
+    /// (schema `apalis` is created) or a `redis://` URL. Sets up apalis' tables.
+    pub async fn connect(url: &str, options: QueueOptions) -> Result<Queues, QueueError> {
         Ok(Queues {
-            pool,
-            engine,
+            backend: Backend::connect(url).await?,
             options,
             wake: Arc::new([Notify::new(), Notify::new(), Notify::new(), Notify::new()]),
-            gate: None,
         })
-    }
-
-    /// Share a write lock with the application (SQLite's one writer).
-    pub fn with_write_gate(mut self, gate: Option<Arc<tokio::sync::Mutex<()>>>) -> Queues {
-        self.gate = gate;
-        self
-    }
-
-    /// Wait for a turn to write, when there is a gate.
-    pub(crate) async fn turn(&self) -> Option<tokio::sync::MutexGuard<'_, ()>> {
-        match &self.gate {
-            Some(g) => Some(g.lock().await),
-            None => None,
-        }
     }
 
     pub fn options(&self) -> &QueueOptions {
         &self.options
+    }
+
+    /// `sqlite`, `postgres` or `redis`.
+    pub fn backend_name(&self) -> &'static str {
+        self.backend.name()
     }
 
     fn index(queue: Queue) -> usize {
@@ -131,16 +129,32 @@ impl Queues {
         &self.wake[Self::index(queue)]
     }
 
+    /// The queue's name in the storage.
+    fn key(&self, queue: Queue) -> String {
+        match self.backend {
+            Backend::Redis(_) => format!("{}:{}", self.options.namespace, queue.name()),
+            _ => queue.name().to_string(),
+        }
+    }
+
     /// Enqueue a batch of jobs of one type, in one transaction.
     pub async fn enqueue<J: Job>(&self, jobs: &[J]) -> Result<(), QueueError> {
-        let payloads = jobs
+        let envelopes = jobs
             .iter()
-            .map(serde_json::to_string)
-            .collect::<Result<Vec<_>, _>>()?;
-        {
-            let _turn = self.turn().await;
-            store::enqueue(&self.pool, J::QUEUE, &payloads).await?;
+            .map(|j| (Envelope::new(j.clone()), Duration::ZERO))
+            .collect();
+        self.push_envelopes(envelopes).await
+    }
+
+    /// Store jobs, each due after its wait.
+    pub(crate) async fn push_envelopes<J: Job>(
+        &self,
+        envelopes: Vec<(Envelope<J>, Duration)>,
+    ) -> Result<(), QueueError> {
+        if envelopes.is_empty() {
+            return Ok(());
         }
+        self.backend.push(&self.key(J::QUEUE), envelopes).await?;
         self.notifier(J::QUEUE).notify_one();
         Ok(())
     }
@@ -158,21 +172,51 @@ impl Queues {
         self.enqueue(&jobs).await
     }
 
+    /// Each queue's depth, running, failed and oldest waiting job.
     pub async fn stats(&self) -> Result<Vec<QueueStats>, QueueError> {
-        store::stats(&self.pool).await
+        let mut out = Vec::new();
+        for q in Queue::ALL {
+            out.push(inspect::stats(&self.backend, q, &self.key(q)).await?);
+        }
+        Ok(out)
     }
 
+    /// Jobs that gave up, newest first.
     pub async fn failed(&self, queue: Queue, limit: u32) -> Result<Vec<FailedJob>, QueueError> {
-        store::failed(&self.pool, queue, limit).await
+        inspect::failed(&self.backend, &self.key(queue), limit).await
     }
 
+    /// Jobs waiting for another try after a failure.
+    pub async fn retrying(&self, queue: Queue, limit: u32) -> Result<Vec<RetryingJob>, QueueError> {
+        inspect::retrying(&self.backend, &self.key(queue), limit).await
+    }
+
+    /// Run failed jobs again (one, or all of a queue's), as new jobs with no tries.
     pub async fn retry_failed(&self, queue: Queue, id: Option<String>) -> Result<u64, QueueError> {
-        let n = {
-            let _turn = self.turn().await;
-            store::retry_failed(&self.pool, queue, id.as_deref()).await?
-        };
+        let failed = inspect::failed(&self.backend, &self.key(queue), u32::MAX).await?;
+        let chosen: Vec<FailedJob> = failed
+            .into_iter()
+            .filter(|f| id.as_ref().is_none_or(|id| &f.id == id))
+            .collect();
+        let payloads = chosen.iter().map(|f| f.payload.clone()).collect::<Vec<_>>();
+        self.backend.push_raw(&self.key(queue), &payloads).await?;
+        let ids: Vec<String> = chosen.into_iter().map(|f| f.id).collect();
+        self.backend.delete(&self.key(queue), &ids).await?;
         self.notifier(queue).notify_one();
+        Ok(ids.len() as u64)
+    }
+
+    /// Delete jobs finished longer ago than `keep_done`.
+    pub async fn clean_up(&self) -> Result<u64, QueueError> {
+        let mut n = 0;
+        for q in Queue::ALL {
+            n += inspect::clean_up(&self.backend, &self.key(q), self.options.keep_done).await?;
+        }
         Ok(n)
+    }
+
+    pub async fn close(&self) {
+        self.backend.close().await;
     }
 }
 

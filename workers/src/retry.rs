@@ -1,31 +1,14 @@
-//! When to try a failed delivery again. Mastodon retries 16 times over about two days;
-//! we do the same with exponential back-off and jitter, honour `Retry-After` up to a cap,
-//! and treat client errors other than 401, 408 and 429 as final.
+//! When to try a failed job again. Mastodon retries 16 times over about two days; we do
+//! the same with exponential back-off and jitter, honour `Retry-After` up to a cap, and
+//! treat client errors other than 401, 408 and 429 as final.
 
 use std::time::Duration;
+
+use crate::JobOutcome;
 
 pub const MAX_ATTEMPTS: u32 = 16;
 /// No `Retry-After` makes us wait longer than this.
 pub const RETRY_AFTER_CAP: Duration = Duration::from_secs(6 * 3600);
-
-/// What a delivery attempt came back with.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum AttemptResult {
-    Delivered,
-    Status {
-        code: u16,
-        retry_after: Option<Duration>,
-    },
-    /// Connection refused, time-out, TLS failure and the like.
-    Unreachable,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Decision {
-    Done,
-    RetryAfter(Duration),
-    GiveUp,
-}
 
 /// Back-off before attempt `attempt + 1` (attempt counts from 1): (attempt⁴ + 15 + jitter)
 /// seconds, as Sidekiq's default, which spreads 16 attempts over about two days.
@@ -35,25 +18,34 @@ pub fn backoff(attempt: u32, jitter_unit: f64) -> Duration {
     Duration::from_secs(a.pow(4) + 15 + jitter)
 }
 
-pub fn decide(attempt: u32, result: AttemptResult, jitter_unit: f64) -> Decision {
-    let retry = |wait: Duration| {
-        if attempt >= MAX_ATTEMPTS {
-            Decision::GiveUp
-        } else {
-            Decision::RetryAfter(wait)
-        }
-    };
-    match result {
-        AttemptResult::Delivered => Decision::Done,
-        AttemptResult::Status { code, .. } if (200..300).contains(&code) => Decision::Done,
-        AttemptResult::Status { code, retry_after }
-            if matches!(code, 401 | 408 | 429) || code >= 500 =>
-        {
-            let wait = backoff(attempt, jitter_unit);
-            retry(retry_after.map_or(wait, |ra| ra.min(RETRY_AFTER_CAP).max(wait.min(ra))))
-        }
-        AttemptResult::Status { .. } => Decision::GiveUp,
-        AttemptResult::Unreachable => retry(backoff(attempt, jitter_unit)),
+/// What an HTTP status answering a job's request means for the job.
+pub fn outcome_of_status(code: u16, retry_after: Option<Duration>, reason: String) -> JobOutcome {
+    match code {
+        200..=299 => JobOutcome::Done,
+        401 | 408 | 429 | 500.. => JobOutcome::Retry {
+            after: retry_after,
+            reason,
+        },
+        _ => JobOutcome::Fail(reason),
+    }
+}
+
+/// Whether attempt `attempt` (from 1) was the last one allowed.
+pub fn gives_up(attempt: u32) -> bool {
+    attempt >= MAX_ATTEMPTS
+}
+
+/// How long to wait before trying again: the peer's `Retry-After`, capped, or the
+/// back-off multiplied by `scale`.
+pub fn wait_before_retry(
+    attempt: u32,
+    retry_after: Option<Duration>,
+    scale: f64,
+    jitter_unit: f64,
+) -> Duration {
+    match retry_after {
+        Some(after) => after.min(RETRY_AFTER_CAP),
+        None => backoff(attempt, jitter_unit).mul_f64(scale),
     }
 }
 
@@ -68,48 +60,36 @@ mod tests {
             (36 * 3600..60 * 3600).contains(&total),
             "total back-off {total}s"
         );
+        assert!(!gives_up(MAX_ATTEMPTS - 1));
+        assert!(gives_up(MAX_ATTEMPTS));
     }
 
     #[test]
     fn client_errors_are_final_except_401_408_429() {
-        let status = |code| AttemptResult::Status {
-            code,
-            retry_after: None,
-        };
-        assert_eq!(decide(1, status(404), 0.0), Decision::GiveUp);
-        assert_eq!(decide(1, status(410), 0.0), Decision::GiveUp);
-        assert!(matches!(
-            decide(1, status(429), 0.0),
-            Decision::RetryAfter(_)
-        ));
-        assert!(matches!(
-            decide(1, status(401), 0.0),
-            Decision::RetryAfter(_)
-        ));
-        assert!(matches!(
-            decide(1, status(503), 0.0),
-            Decision::RetryAfter(_)
-        ));
-        assert_eq!(decide(1, status(202), 0.0), Decision::Done);
-        assert_eq!(
-            decide(MAX_ATTEMPTS, AttemptResult::Unreachable, 0.0),
-            Decision::GiveUp
-        );
+        let of = |code| outcome_of_status(code, None, format!("answered {code}"));
+        assert_eq!(of(404), JobOutcome::Fail("answered 404".into()));
+        assert_eq!(of(410), JobOutcome::Fail("answered 410".into()));
+        for code in [401, 408, 429, 500, 503] {
+            assert!(matches!(of(code), JobOutcome::Retry { .. }), "{code}");
+        }
+        assert_eq!(of(202), JobOutcome::Done);
     }
 
     #[test]
     fn retry_after_is_honoured_up_to_a_cap() {
-        let ra = |secs| AttemptResult::Status {
-            code: 429,
-            retry_after: Some(Duration::from_secs(secs)),
-        };
+        let two_minutes = Some(Duration::from_secs(120));
         assert_eq!(
-            decide(1, ra(120), 0.0),
-            Decision::RetryAfter(Duration::from_secs(120))
+            wait_before_retry(1, two_minutes, 1.0, 0.0),
+            Duration::from_secs(120)
         );
         assert_eq!(
-            decide(1, ra(10 * 24 * 3600), 0.0),
-            Decision::RetryAfter(RETRY_AFTER_CAP)
+            wait_before_retry(1, Some(Duration::from_secs(10 * 24 * 3600)), 1.0, 0.0),
+            RETRY_AFTER_CAP
+        );
+        assert_eq!(wait_before_retry(2, None, 1.0, 0.0), backoff(2, 0.0));
+        assert_eq!(
+            wait_before_retry(2, None, 0.5, 0.0),
+            backoff(2, 0.0).mul_f64(0.5)
         );
     }
 }

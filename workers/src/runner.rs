@@ -1,16 +1,25 @@
-//! Running jobs: per queue, a loop claims as many due jobs as it has free slots, runs each
-//! in its own task while renewing its lease, and records the outcome. Idle loops wake on
-//! an enqueue in this process, or poll for other processes' jobs.
+//! Running jobs: per queue, one apalis worker over the queue's storage, running up to the
+//! queue's concurrency at once. An idle worker wakes on an enqueue in this process, or
+//! polls for other processes' jobs. A worker that stops on a storage error is started
+//! again; a worker process that dies has its running jobs re-run by the others once its
+//! heartbeats stop (apalis' orphan recovery).
 
 use std::sync::Arc;
 use std::time::Duration;
 
-use tokio::sync::Semaphore;
+use apalis::prelude::{BoxDynError, Data, WorkerBuilder, WorkerBuilderExt};
+use apalis_core::backend::ext::BackendExt;
+use apalis_core::backend::ext::poll_strategy::Strategy;
+use apalis_core::error::AbortError;
+use apalis_postgres::PostgresStorage;
+use apalis_redis::RedisStorage;
+use apalis_sqlite::SqliteStorage;
+use tokio::sync::Notify;
 use tokio_util::sync::CancellationToken;
 
-use crate::jobs::{IngressJob, Job, MailJob, PullJob, PushJob};
-use crate::retry::{MAX_ATTEMPTS, RETRY_AFTER_CAP, backoff};
-use crate::store::{self, Claimed};
+use crate::backend::Backend;
+use crate::jobs::{Envelope, IngressJob, Job, MailJob, PullJob, PushJob};
+use crate::retry::{gives_up, wait_before_retry};
 use crate::{JobOutcome, Queue, QueueError, Queues};
 
 /// Runs one type of job. Implementations clone what they need into the future.
@@ -44,149 +53,190 @@ where
     for q in which {
         let (qs, token) = (queues.clone(), shutdown.clone());
         loops.push(match q {
-            Queue::Push => {
-                tokio::spawn(work(qs, executors.push.clone(), o.push_concurrency, token))
-            }
-            Queue::Pull => {
-                tokio::spawn(work(qs, executors.pull.clone(), o.pull_concurrency, token))
-            }
-            Queue::Ingress => tokio::spawn(work(
+            Queue::Push => tokio::spawn(keep_working(
+                qs,
+                executors.push.clone(),
+                o.push_concurrency,
+                token,
+            )),
+            Queue::Pull => tokio::spawn(keep_working(
+                qs,
+                executors.pull.clone(),
+                o.pull_concurrency,
+                token,
+            )),
+            Queue::Ingress => tokio::spawn(keep_working(
                 qs,
                 executors.ingress.clone(),
                 o.ingress_concurrency,
                 token,
             )),
-            Queue::Mail => {
-                tokio::spawn(work(qs, executors.mail.clone(), o.mail_concurrency, token))
-            }
+            Queue::Mail => tokio::spawn(keep_working(
+                qs,
+                executors.mail.clone(),
+                o.mail_concurrency,
+                token,
+            )),
         });
     }
+    loops.push(tokio::spawn(clean_up_finished(
+        queues.clone(),
+        shutdown.clone(),
+    )));
     for l in loops {
         let _ = l.await;
     }
     Ok(())
 }
 
-async fn work<J: Job, E: Executor<J>>(
+/// What each job of a worker is given.
+#[derive(Clone)]
+struct Context<E> {
+    queues: Queues,
+    executor: E,
+}
+
+async fn keep_working<J: Job, E: Executor<J>>(
     queues: Queues,
     executor: E,
     concurrency: usize,
     shutdown: CancellationToken,
 ) {
-    let slots = Arc::new(Semaphore::new(concurrency.max(1)));
-    let lease = queues.options.lease;
     let mut failures = 0u32;
     while !shutdown.is_cancelled() {
-        // Wait for a free slot before claiming anything.
-        let first = tokio::select! {
-            p = slots.clone().acquire_owned() => match p { Ok(p) => p, Err(_) => break },
-            _ = shutdown.cancelled() => break,
-        };
-        let free = slots.available_permits() + 1;
-        let claimed = {
-            let _turn = queues.turn().await;
-            store::claim(&queues.pool, queues.engine, J::QUEUE, free, lease).await
-        };
-        let claimed = match claimed {
-            Ok(c) => {
-                failures = 0;
-                c
-            }
-            Err(e) => {
-                drop(first);
-                if matches!(e, QueueError::Db(sqlx::Error::PoolClosed)) {
-                    break;
-                }
-                failures = failures.saturating_add(1);
-                tracing::warn!(queue = J::QUEUE.name(), error = %e, "could not claim jobs");
-                tokio::time::sleep(Duration::from_millis(100 * u64::from(failures.min(50)))).await;
-                continue;
-            }
-        };
-        if claimed.is_empty() {
-            drop(first);
-            tokio::select! {
-                _ = queues.notifier(J::QUEUE).notified() => {}
-                _ = tokio::time::sleep(queues.options.poll) => {}
-                _ = shutdown.cancelled() => break,
-            }
-            continue;
+        let ran = work::<J, E>(&queues, executor.clone(), concurrency, &shutdown).await;
+        if shutdown.is_cancelled() {
+            break;
         }
-        let mut permit = Some(first);
-        for job in claimed {
-            let slot = match permit.take() {
-                Some(p) => p,
-                None => match slots.clone().try_acquire_owned() {
-                    Ok(p) => p,
-                    // Cannot happen (we claimed no more than we had slots); run it anyway.
-                    Err(_) => match slots.clone().acquire_owned().await {
-                        Ok(p) => p,
-                        Err(_) => break,
-                    },
-                },
-            };
-            let (queues, executor) = (queues.clone(), executor.clone());
-            tokio::spawn(async move {
-                run_one::<J, E>(&queues, &executor, job).await;
-                drop(slot);
-            });
+        failures = failures.saturating_add(1);
+        tracing::warn!(queue = J::QUEUE.name(), error = %ran.err().unwrap_or_default(), "queue worker stopped; starting it again");
+        tokio::select! {
+            _ = tokio::time::sleep(Duration::from_millis(200 * u64::from(failures.min(25)))) => {}
+            _ = shutdown.cancelled() => break,
         }
     }
-    // Let running jobs finish, for a while; their leases cover a crash here anyway.
-    let _ = tokio::time::timeout(
-        Duration::from_secs(10),
-        slots.acquire_many(u32::try_from(concurrency.max(1)).unwrap_or(1)),
-    )
-    .await;
 }
 
-async fn run_one<J: Job, E: Executor<J>>(queues: &Queues, executor: &E, claimed: Claimed) {
-    let pool = &queues.pool;
-    let job: J = match serde_json::from_str(&claimed.payload) {
-        Ok(j) => j,
-        Err(e) => {
-            let _turn = queues.turn().await;
-            let _ = store::fail(pool, claimed.id, &format!("unreadable job: {e}")).await;
-            return;
+/// Wake on this process's enqueues, and poll for other processes'.
+fn strategy(wake: Arc<[Notify; 4]>, index: usize, poll: Duration) -> Strategy {
+    let wakes = futures::stream::unfold(wake, move |wake| async move {
+        wake[index].notified().await;
+        Some(((), wake))
+    });
+    Strategy::new().stream(Box::pin(wakes)).interval(poll)
+}
+
+/// One apalis worker for `J`'s queue, until shutdown or a storage error.
+async fn work<J: Job, E: Executor<J>>(
+    queues: &Queues,
+    executor: E,
+    concurrency: usize,
+    shutdown: &CancellationToken,
+) -> Result<(), String> {
+    let concurrency = concurrency.max(1);
+    let key = queues.key(J::QUEUE);
+    // Unique per run: apalis refuses a worker name whose last holder was seen recently.
+    let name = format!("{key}-{:016x}", rand::random::<u64>());
+    let heartbeat = (queues.options.lease / 2).max(Duration::from_secs(1));
+    let strategy = strategy(
+        queues.wake.clone(),
+        Queues::index(J::QUEUE),
+        queues.options.poll,
+    );
+    let context = Context {
+        queues: queues.clone(),
+        executor,
+    };
+    let stop = {
+        let token = shutdown.clone();
+        async move {
+            token.cancelled().await;
+            Ok::<(), std::io::Error>(())
         }
     };
-    let lease = queues.options.lease;
-    let heartbeat = {
-        let queues = queues.clone();
-        let id = claimed.id;
-        tokio::spawn(async move {
-            let mut tick = tokio::time::interval(lease / 3);
-            tick.tick().await;
-            loop {
-                tick.tick().await;
-                let _turn = queues.turn().await;
-                if store::extend_lease(&queues.pool, id, lease).await.is_err() {
-                    return;
-                }
-            }
-        })
+    // The storages differ in type but not in how a worker is built over them.
+    macro_rules! worker_on {
+        ($config:ty, $storage:expr) => {{
+            let config = <$config>::default()
+                .queue(&key)
+                .batch_size(concurrency)
+                .heartbeat_interval(heartbeat)
+                .missed_heartbeats(2);
+            WorkerBuilder::new(name)
+                .backend($storage.with_config(config).poll_with_strategy(strategy))
+                .concurrency(concurrency)
+                .data(context)
+                .build(run_one::<J, E>)
+                .run_until(stop)
+                .await
+        }};
+    }
+    let ran = match &queues.backend {
+        Backend::Sqlite(pool) => worker_on!(
+            apalis_sqlite::Config,
+            SqliteStorage::<Envelope<J>>::new(pool)
+        ),
+        Backend::Postgres(pool) => worker_on!(
+            apalis_postgres::Config,
+            PostgresStorage::<Envelope<J>>::new(pool)
+        ),
+        Backend::Redis(conn) => worker_on!(
+            apalis_redis::Config,
+            RedisStorage::<Envelope<J>, _>::new(conn.clone())
+        ),
     };
-    let outcome = executor.run(job, claimed.attempt).await;
-    heartbeat.abort();
-    let _turn = queues.turn().await;
-    let recorded = match outcome {
-        JobOutcome::Done => store::complete(pool, claimed.id).await,
-        JobOutcome::Retry { reason, .. } if claimed.attempt >= MAX_ATTEMPTS => {
-            let reason = format!("{reason} (gave up after {} attempts)", claimed.attempt);
-            store::fail(pool, claimed.id, &reason).await
-        }
+    ran.map_err(|e| e.to_string())
+}
+
+/// Run one job and turn its outcome into apalis' terms: done is `Ok`; a retry stores the
+/// job again, due after the back-off, and is `Ok`; giving up is an abort, which every
+/// storage keeps as a failed job.
+async fn run_one<J: Job, E: Executor<J>>(
+    envelope: Envelope<J>,
+    context: Data<Context<E>>,
+) -> Result<(), BoxDynError> {
+    let attempt = envelope.tries.saturating_add(1);
+    let outcome = context.executor.run(envelope.job.clone(), attempt).await;
+    match outcome {
+        JobOutcome::Done => Ok(()),
+        JobOutcome::Retry { reason, .. } if gives_up(attempt) => Err(abort(format!(
+            "{reason} (gave up after {attempt} attempts)"
+        ))),
         JobOutcome::Retry { after, reason } => {
-            let wait = match after {
-                Some(a) => a.min(RETRY_AFTER_CAP),
-                None => backoff(claimed.attempt, rand::random::<f64>())
-                    .mul_f64(queues.options.retry_scale),
+            let queues = &context.queues;
+            let wait = wait_before_retry(
+                attempt,
+                after,
+                queues.options.retry_scale,
+                rand::random::<f64>(),
+            );
+            let again = Envelope {
+                job: envelope.job,
+                tries: attempt,
+                last_error: Some(reason),
             };
-            store::reschedule(pool, claimed.id, wait, &reason).await
+            queues
+                .push_envelopes(vec![(again, wait)])
+                .await
+                .map_err(|e| abort(format!("could not store the retry: {e}")))
         }
-        JobOutcome::Fail(reason) => store::fail(pool, claimed.id, &reason).await,
-    };
-    if let Err(e) = recorded {
-        // The lease runs out and the job runs again: at-least-once.
-        tracing::warn!(queue = J::QUEUE.name(), id = claimed.id, error = %e, "could not record a job's outcome");
+        JobOutcome::Fail(reason) => Err(abort(reason)),
+    }
+}
+
+fn abort(reason: String) -> BoxDynError {
+    Box::new(AbortError::new(reason))
+}
+
+/// Finished jobs are deleted after a while, so the storage does not grow without end.
+async fn clean_up_finished(queues: Queues, shutdown: CancellationToken) {
+    loop {
+        if let Err(e) = queues.clean_up().await {
+            tracing::warn!(error = %e, "could not clear finished jobs");
+        }
+        tokio::select! {
+            _ = tokio::time::sleep(Duration::from_secs(60)) => {}
+            _ = shutdown.cancelled() => break,
+        }
     }
 }
