@@ -35,6 +35,8 @@ pub enum Event {
     RemoteAccountDeleted(AccountRef),
     AccountMoved(AccountMoved),
     StatusEdited(StatusEdited),
+    StatusPinned(Pin),
+    StatusUnpinned(Pin),
     Blocked(Block),
     Unblocked(Block),
     ObjectTombstoned(Tombstone),
@@ -224,6 +226,14 @@ pub struct Favourite {
     pub uri: Option<String>,
 }
 
+/// A status featured on its author's profile (Mastodon's pin).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Pin {
+    pub account_id: i64,
+    pub status_id: i64,
+    pub created_at: i64,
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Reblog {
     /// The reblog is a status of its own, with this id.
@@ -287,6 +297,8 @@ impl Event {
             Event::ObjectTombstoned(_) => "ObjectTombstoned",
             Event::ReportFiled(_) => "ReportFiled",
             Event::AccountConfirmed(_) => "AccountConfirmed",
+            Event::StatusPinned(_) => "StatusPinned",
+            Event::StatusUnpinned(_) => "StatusUnpinned",
         }
     }
 

@@ -144,6 +144,17 @@ pub fn collection(id: &str, total_items: i64, first_page: Option<&str>) -> Value
     c
 }
 
+/// A short collection given whole, as Mastodon serves `featured`: the items inline.
+pub fn collection_of(id: &str, items: Vec<Value>) -> Value {
+    json!({
+        "@context": context::note(),
+        "id": id,
+        "type": "OrderedCollection",
+        "totalItems": items.len(),
+        "orderedItems": items,
+    })
+}
+
 /// One page of a collection; `next` when there are more items.
 pub fn collection_page(id: &str, part_of: &str, items: Vec<Value>, next: Option<&str>) -> Value {
     let mut page = json!({

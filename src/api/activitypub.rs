@@ -354,20 +354,28 @@ async fn following(
     follow_collection(&app, &username, &p, aq::FollowSide::Following, "following").await
 }
 
-/// Pinned posts and featured hashtags are not built yet, so both collections are empty.
+/// The pinned posts anyone may see, as notes inline (most recently pinned first).
 async fn featured(
     State(app): State<App>,
     _signed: SignedFetch,
     Path(username): Path<String>,
 ) -> Result<Response, Error> {
     let account = local_account(&app, &username).await?;
-    Ok(activity_json(documents::collection(
+    let mut conn = app.db.pool.acquire().await?;
+    let views = sq::pinned_of(&mut conn, None, account.id).await?;
+    let parent_ids: Vec<i64> = views.iter().filter_map(|v| v.row.in_reply_to_id).collect();
+    let parents = q::parent_uris(&mut conn, &parent_ids).await?;
+    let items = views
+        .iter()
+        .map(|v| note_document(&app, v, &parents))
+        .collect();
+    Ok(activity_json(documents::collection_of(
         &format!("{}/collections/featured", account.uri),
-        0,
-        None,
+        items,
     )))
 }
 
+/// Featured hashtags are not built yet, so the collection is empty.
 async fn featured_tags(
     State(app): State<App>,
     _signed: SignedFetch,

@@ -149,7 +149,7 @@ pub fn status_to_api(s: &StatusView, ctx: &Ctx) -> Value {
         v["reblogged"] = json!(s.reblogged);
         v["muted"] = json!(false);
         v["bookmarked"] = json!(false);
-        v["pinned"] = json!(false);
+        v["pinned"] = json!(s.pinned);
     }
     v
 }

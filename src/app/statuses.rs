@@ -1,6 +1,7 @@
 //! Status use cases: post, delete, favourite, reblog.
 
 use crate::domain::favourite::{self, Favourite};
+use crate::domain::pin::{self, MAX_PINS, Pin};
 use crate::domain::reblog::{self, Reblog};
 use crate::domain::status::{self, Status};
 use crate::domain::text;
@@ -205,6 +206,55 @@ impl App {
         )
         .await?;
         Ok(target.id)
+    }
+
+    /// Feature one of one's own posts on the profile. As Mastodon: not a boost, not a
+    /// direct post, at most five.
+    pub async fn pin(&self, by: i64, status_id: i64, on: bool) -> Result<i64, Error> {
+        let (row, pinned) = {
+            let mut conn = self.db.pool.acquire().await?;
+            let row = q::visible_row(&mut conn, Some(by), status_id)
+                .await?
+                .ok_or(Error::NotFound)?;
+            let pinned: i64 = sqlx::query_scalar(
+                "SELECT COUNT(*) FROM status_pins WHERE account_id = $1 AND status_id <> $2",
+            )
+            .bind(by)
+            .bind(row.id)
+            .fetch_one(&mut *conn)
+            .await?;
+            (row, pinned)
+        };
+        let cmd = if on {
+            if row.account_id != by {
+                return Err(Error::Validation(
+                    "Someone else's post cannot be pinned".into(),
+                ));
+            }
+            if row.reblog_of_id.is_some() {
+                return Err(Error::Validation("A boost cannot be pinned".into()));
+            }
+            if row.visibility == "direct" {
+                return Err(Error::Validation(
+                    "Posts that are only visible to mentioned users cannot be pinned".into(),
+                ));
+            }
+            if pinned >= MAX_PINS {
+                return Err(Error::Validation(
+                    "You have already pinned the maximum number of posts".into(),
+                ));
+            }
+            pin::Command::Pin(events::Pin {
+                account_id: by,
+                status_id: row.id,
+                created_at: time::now_ms(),
+            })
+        } else {
+            pin::Command::Unpin
+        };
+        self.execute::<Pin>(&pin::stream(by, row.id), &local_actor(by), None, cmd)
+            .await?;
+        Ok(row.id)
     }
 
     pub async fn reblog(

@@ -8,6 +8,7 @@ pub mod favourite;
 pub mod follow;
 pub mod once;
 pub mod password;
+pub mod pin;
 pub mod reblog;
 pub mod status;
 pub mod text;

@@ -17,6 +17,7 @@ use crate::domain::block::{self, Block};
 use crate::domain::favourite::{self, Favourite};
 use crate::domain::follow::{self, Follow};
 use crate::domain::once::{self, Once};
+use crate::domain::pin::{self, Pin};
 use crate::domain::reblog::{self, Reblog};
 use crate::domain::status::{self, Status};
 use crate::domain::{Aggregate, Rejection};
@@ -59,7 +60,9 @@ pub async fn apply(app: &App, job: &IngressJob) -> Result<(), FedError> {
         "Block" => ctx.block().await,
         "Move" => ctx.moved().await,
         "Flag" => ctx.flag().await,
-        // Featured collections (pins) and emoji reactions are not modelled yet.
+        "Add" => ctx.feature(true).await,
+        "Remove" => ctx.feature(false).await,
+        // Emoji reactions are not modelled yet.
         other => {
             tracing::debug!(kind = other, id = %act.id, "activity type ignored");
             Ok(())
@@ -99,6 +102,55 @@ async fn status_by_uri(app: &App, uri: &str) -> Result<Option<StatusRef>, FedErr
     .bind(uri)
     .fetch_optional(&app.db.pool)
     .await?)
+}
+
+async fn featured_url(app: &App, account_id: i64) -> Result<Option<String>, FedError> {
+    let url: Option<Option<String>> =
+        sqlx::query_scalar("SELECT featured_url FROM accounts WHERE id = $1")
+            .bind(account_id)
+            .fetch_optional(&app.db.pool)
+            .await?;
+    Ok(url.flatten())
+}
+
+/// A remote account pins (or unpins) one of its own statuses.
+pub async fn record_pin(
+    app: &App,
+    account_id: i64,
+    status_id: i64,
+    on: bool,
+    dedupe: Option<&str>,
+) -> Result<(), FedError> {
+    let author: Option<i64> = sqlx::query_scalar("SELECT account_id FROM statuses WHERE id = $1")
+        .bind(status_id)
+        .fetch_optional(&app.db.pool)
+        .await?;
+    if author != Some(account_id) {
+        return Err(FedError::rejected(
+            "an actor may only feature its own posts",
+        ));
+    }
+    let command = if on {
+        pin::Command::Pin(events::Pin {
+            account_id,
+            status_id,
+            created_at: time::now_ms(),
+        })
+    } else {
+        pin::Command::Unpin
+    };
+    app.execute::<Pin>(
+        &pin::stream(account_id, status_id),
+        &local_actor(account_id),
+        dedupe,
+        command,
+    )
+    .await
+    .map_err(|e| match e {
+        Error::Forbidden(m) | Error::Validation(m) => FedError::Rejected(m),
+        e => e.into(),
+    })?;
+    Ok(())
 }
 
 async fn tombstoned(app: &App, uri: &str) -> Result<bool, FedError> {
@@ -530,6 +582,30 @@ impl Ctx<'_> {
         )
         .await?;
         Ok(())
+    }
+
+    /// Add (pin) or Remove (unpin) of one of the actor's own posts in its `featured`
+    /// collection. Other collections are not modelled.
+    async fn feature(&self, on: bool) -> Result<(), FedError> {
+        let featured = featured_url(self.app, self.actor.id).await?;
+        if featured.is_none() || self.act.target.as_deref() != featured.as_deref() {
+            tracing::debug!(id = %self.act.id, "Add/Remove to another collection ignored");
+            return Ok(());
+        }
+        let object_id = self
+            .act
+            .object_id()
+            .ok_or_else(|| FedError::rejected("the activity has no object"))?
+            .to_string();
+        let status = match status_by_uri(self.app, &object_id).await? {
+            Some(s) => s.id,
+            None if on && !tombstoned(self.app, &object_id).await? => {
+                // Never trusted inline: the pinned post is fetched from its origin.
+                super::pull::object(self.app, &object_id).await?
+            }
+            None => return Ok(()),
+        };
+        record_pin(self.app, self.actor.id, status, on, Some(self.dedupe)).await
     }
 
     async fn block(&self) -> Result<(), FedError> {

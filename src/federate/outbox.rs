@@ -275,6 +275,7 @@ pub async fn activities_for(app: &App, rec: &Recorded) -> Result<Vec<Outgoing>, 
             }
         }
         Event::AccountProfileUpdated(e) => profile_update(app, rec, e.account_id).await?,
+        Event::StatusPinned(e) | Event::StatusUnpinned(e) => pin_activity(app, rec, e).await?,
         _ => None,
     };
     Ok(out.into_iter().collect())
@@ -494,6 +495,51 @@ async fn follow_activity(
         return Ok(Some(outgoing(body, me.id, inbox_of(&follower))));
     }
     Ok(None)
+}
+
+/// Add (or Remove) of a local public or unlisted status to the author's `featured`
+/// collection, to the followers' servers, as Mastodon does for pins.
+async fn pin_activity(
+    app: &App,
+    rec: &Recorded,
+    e: &crate::events::Pin,
+) -> Result<Option<Outgoing>, FedError> {
+    let Some(me) = actors::by_id(app, e.account_id).await? else {
+        return Ok(None);
+    };
+    if !me.is_local() {
+        return Ok(None);
+    }
+    let status: Option<(String, String)> =
+        sqlx::query_as("SELECT uri, visibility FROM statuses WHERE id = $1")
+            .bind(e.status_id)
+            .fetch_optional(&app.db.pool)
+            .await?;
+    let Some((uri, visibility)) = status else {
+        return Ok(None);
+    };
+    if !matches!(visibility.as_str(), "public" | "unlisted") {
+        return Ok(None);
+    }
+    let inboxes = follower_inboxes(app, me.id).await?;
+    if inboxes.is_empty() {
+        return Ok(None);
+    }
+    let kind = if matches!(rec.event, Event::StatusPinned(_)) {
+        "Add"
+    } else {
+        "Remove"
+    };
+    let mut body = activity(
+        format!("{}#pins/{}/{}", me.uri, e.status_id, rec.seq),
+        kind,
+        &me.uri,
+        json!(uri),
+    );
+    body["target"] = json!(format!("{}/collections/featured", me.uri));
+    body["to"] = json!([PUBLIC]);
+    body["cc"] = json!([format!("{}/followers", me.uri)]);
+    Ok(Some(outgoing(body, me.id, inboxes)))
 }
 
 async fn profile_update(

@@ -18,8 +18,11 @@ pub async fn run(app: &App, job: &PullJob) -> Result<(), FedError> {
         PullPurpose::Object | PullPurpose::ReplyParent { .. } => {
             object(app, &job.url).await?;
         }
-        PullPurpose::Outbox | PullPurpose::Featured => {
+        PullPurpose::Outbox => {
             collection(app, &job.url).await?;
+        }
+        PullPurpose::Featured => {
+            featured(app, &job.url).await?;
         }
     }
     Ok(())
@@ -40,10 +43,29 @@ async fn note_document(app: &App, doc: &Value) -> Result<i64, FedError> {
     ingress::create_status(app, &note, &author, 0).await
 }
 
+/// A newly seen account's pinned posts: stored, and pinned for their author when the
+/// collection is that author's `featured`.
+async fn featured(app: &App, url: &str) -> Result<(), FedError> {
+    let owner: Option<i64> = sqlx::query_scalar(
+        "SELECT id FROM accounts WHERE featured_url = $1 AND domain IS NOT NULL",
+    )
+    .bind(url)
+    .fetch_optional(&app.db.pool)
+    .await?;
+    for status_id in collection(app, url).await? {
+        if let Some(owner) = owner
+            && let Err(e) = ingress::record_pin(app, owner, status_id, true, None).await
+        {
+            tracing::debug!(url, error = %e, "featured item not pinned");
+        }
+    }
+    Ok(())
+}
+
 /// The first page of an outbox or featured collection: each public note (inside its
-/// Create, for outboxes) is stored. Items are refetched from their origin unless they
-/// come from the collection's own server.
-pub async fn collection(app: &App, url: &str) -> Result<usize, FedError> {
+/// Create, for outboxes) is stored, and the stored statuses' ids returned. Items are
+/// refetched from their origin unless they come from the collection's own server.
+pub async fn collection(app: &App, url: &str) -> Result<Vec<i64>, FedError> {
     let doc = fetch::object(app, url).await?;
     let page = match doc.get("first") {
         Some(Value::String(first)) => fetch::object(app, first).await?,
@@ -56,7 +78,7 @@ pub async fn collection(app: &App, url: &str) -> Result<usize, FedError> {
         .and_then(Value::as_array)
         .cloned()
         .unwrap_or_default();
-    let mut stored = 0;
+    let mut stored = Vec::new();
     for item in items.iter().take(OUTBOX_ITEMS) {
         let object = match vocab::type_of(item) {
             Some("Create") => item.get("object").cloned().unwrap_or(Value::Null),
@@ -71,7 +93,7 @@ pub async fn collection(app: &App, url: &str) -> Result<usize, FedError> {
             _ => continue,
         };
         match result {
-            Ok(_) => stored += 1,
+            Ok(id) => stored.push(id),
             Err(e) => tracing::debug!(url, error = %e, "collection item skipped"),
         }
     }

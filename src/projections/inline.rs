@@ -1,5 +1,5 @@
 //! The read models updated in the append transaction: accounts, statuses, follows,
-//! favourites and their counters, plus the author's own home-feed row.
+//! favourites and their counters, pins, plus the author's own home-feed row.
 
 use super::federated;
 use crate::db::{Conn, flag};
@@ -63,6 +63,26 @@ pub async fn apply(conn: &mut Conn, rec: &Recorded) -> Result<(), sqlx::Error> {
         Event::Unblocked(e) => federated::unblocked(conn, e).await,
         Event::ObjectTombstoned(e) => federated::tombstoned(conn, e).await,
         Event::ReportFiled(e) => federated::report_filed(conn, e).await,
+        Event::StatusPinned(e) => {
+            sqlx::query(
+                "INSERT INTO status_pins (account_id, status_id, created_at) VALUES ($1, $2, $3) \
+                 ON CONFLICT (account_id, status_id) DO NOTHING",
+            )
+            .bind(e.account_id)
+            .bind(e.status_id)
+            .bind(e.created_at)
+            .execute(&mut *conn)
+            .await?;
+            Ok(())
+        }
+        Event::StatusUnpinned(e) => {
+            sqlx::query("DELETE FROM status_pins WHERE account_id = $1 AND status_id = $2")
+                .bind(e.account_id)
+                .bind(e.status_id)
+                .execute(&mut *conn)
+                .await?;
+            Ok(())
+        }
     }
 }
 
@@ -242,6 +262,7 @@ async fn status_deleted(conn: &mut Conn, e: &StatusDeleted) -> Result<(), sqlx::
         "DELETE FROM status_mentions WHERE status_id = $1",
         "DELETE FROM status_tags WHERE status_id = $1",
         "DELETE FROM favourites WHERE status_id = $1",
+        "DELETE FROM status_pins WHERE status_id = $1",
     ] {
         sqlx::query(sql)
             .bind(e.status_id)

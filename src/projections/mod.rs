@@ -26,6 +26,7 @@ pub const READ_MODELS: &[&str] = &[
     "follows",
     "follow_requests",
     "favourites",
+    "status_pins",
     "home_feed",
     "notifications",
     "status_edits",

@@ -45,6 +45,7 @@ pub struct StatusView {
     pub tags: Vec<String>,
     pub favourited: bool,
     pub reblogged: bool,
+    pub pinned: bool,
     /// Whether a viewer was asking: viewer flags are shown only then.
     pub has_viewer: bool,
 }
@@ -133,6 +134,31 @@ pub async fn of_account(
     }
     page.apply(&mut sql, "s.id");
     let rows = page.finish(sql.fetch_all(conn).await?);
+    hydrate(conn, viewer, rows).await
+}
+
+/// An account's pinned statuses the viewer may see, most recently pinned first (at most a
+/// handful, so not paged).
+pub async fn pinned_of(
+    conn: &mut Conn,
+    viewer: Option<i64>,
+    account_id: i64,
+) -> Result<Vec<StatusView>, sqlx::Error> {
+    let mut sql = visible_from(viewer);
+    sql.push(" AND s.account_id = ").int(account_id);
+    sql.push(
+        " AND EXISTS (SELECT 1 FROM status_pins p WHERE p.status_id = s.id AND p.account_id = ",
+    )
+    .int(account_id)
+    .push(")");
+    let mut rows: Vec<StatusRow> = sql.fetch_all(conn).await?;
+    let order: Vec<(i64, i64)> =
+        sqlx::query_as("SELECT status_id, created_at FROM status_pins WHERE account_id = $1")
+            .bind(account_id)
+            .fetch_all(&mut *conn)
+            .await?;
+    let pinned_at: HashMap<i64, i64> = order.into_iter().collect();
+    rows.sort_by_key(|r| std::cmp::Reverse(pinned_at.get(&r.id).copied().unwrap_or(0)));
     hydrate(conn, viewer, rows).await
 }
 
@@ -296,22 +322,28 @@ pub async fn hydrate(
     account_ids.dedup();
     let accounts = accounts::by_ids(conn, &account_ids).await?;
 
-    let (mut favourited, mut reblogged) = (HashSet::new(), HashSet::new());
+    let (mut favourited, mut reblogged, mut pinned) =
+        (HashSet::new(), HashSet::new(), HashSet::new());
     if let Some(v) = viewer.filter(|_| !status_ids.is_empty()) {
-        // The viewer's favourites (1) and reblogs (2) of these statuses, in one round trip.
+        // The viewer's favourites (1), reblogs (2) and pins (3) of these statuses, in one
+        // round trip.
         let mut sql = Sql::new("SELECT status_id, 1 AS flag FROM favourites WHERE account_id = ");
         sql.int(v).push(" AND status_id IN (").ints(&status_ids);
         sql.push(") UNION ALL SELECT reblog_of_id, 2 FROM statuses WHERE account_id = ")
             .int(v);
         sql.push(" AND reblog_of_id IN (")
             .ints(&status_ids)
+            .push(") UNION ALL SELECT status_id, 3 FROM status_pins WHERE account_id = ")
+            .int(v)
+            .push(" AND status_id IN (")
+            .ints(&status_ids)
             .push(")");
         for (id, flag) in sql.fetch_all::<(i64, i64)>(conn).await? {
-            if flag == 1 {
-                favourited.insert(id);
-            } else {
-                reblogged.insert(id);
-            }
+            match flag {
+                1 => favourited.insert(id),
+                2 => reblogged.insert(id),
+                _ => pinned.insert(id),
+            };
         }
     }
 
@@ -334,6 +366,7 @@ pub async fn hydrate(
             tags: tags.get(&row.id).cloned().unwrap_or_default(),
             favourited: favourited.contains(&row.id),
             reblogged: reblogged.contains(&row.id),
+            pinned: pinned.contains(&row.id),
             has_viewer: viewer.is_some(),
             row,
         })

@@ -15,5 +15,6 @@ mod mail;
 mod mastodon_py;
 mod oauth;
 mod peer;
+mod pins;
 mod replay;
 mod support;

@@ -267,8 +267,19 @@ async fn statuses(
     let viewer = auth.viewer_id("read:statuses")?;
     let account = app.visible_account(id(&raw)?).await?;
     let base = app.config.base_url();
-    // Pins and media attachments are not built yet: no status has either.
-    if p.pinned == Some(true) || only_media_unsupported(p.only_media) {
+    if p.pinned == Some(true) {
+        // A handful at most: one page, no links, as Mastodon.
+        let mut conn = app.db.pool.acquire().await?;
+        let views = sq::pinned_of(&mut conn, viewer, account.id).await?;
+        let ctx = Ctx::new(&app.config);
+        let items = views
+            .iter()
+            .map(|v| crate::api::entities::status_to_api(v, &ctx))
+            .collect();
+        return Ok(Paged::new(items, &base, &uri, None));
+    }
+    // Media attachments are not built yet: no status has any.
+    if only_media_unsupported(p.only_media) {
         return Ok(Paged::new(vec![], &base, &uri, None));
     }
     let filter = AccountStatusesFilter {

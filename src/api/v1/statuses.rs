@@ -1,4 +1,4 @@
-//! `/api/v1/statuses`: post, show, delete, context, favourite, reblog and who did.
+//! `/api/v1/statuses`: post, show, delete, context, favourite, reblog, pin and who did.
 
 use axum::extract::{OriginalUri, Path, State};
 use axum::http::HeaderMap;
@@ -30,6 +30,8 @@ pub fn router() -> Router<App> {
         .route("/api/v1/statuses/{id}/context", get(context))
         .route("/api/v1/statuses/{id}/favourite", post(favourite))
         .route("/api/v1/statuses/{id}/unfavourite", post(unfavourite))
+        .route("/api/v1/statuses/{id}/pin", post(pin))
+        .route("/api/v1/statuses/{id}/unpin", post(unpin))
         .route("/api/v1/statuses/{id}/reblog", post(reblog))
         .route("/api/v1/statuses/{id}/unreblog", post(unreblog))
         .route("/api/v1/statuses/{id}/favourited_by", get(favourited_by))
@@ -191,6 +193,26 @@ async fn unfavourite(
 ) -> Result<Json<Value>, Error> {
     let me = auth.require("write:favourites")?;
     let target = app.favourite(me.id(), id(&raw)?, false).await?;
+    Ok(Json(view(&app, Some(me.id()), target).await?))
+}
+
+async fn pin(
+    State(app): State<App>,
+    auth: Auth,
+    Path(raw): Path<String>,
+) -> Result<Json<Value>, Error> {
+    let me = auth.require("write:accounts")?;
+    let target = app.pin(me.id(), id(&raw)?, true).await?;
+    Ok(Json(view(&app, Some(me.id()), target).await?))
+}
+
+async fn unpin(
+    State(app): State<App>,
+    auth: Auth,
+    Path(raw): Path<String>,
+) -> Result<Json<Value>, Error> {
+    let me = auth.require("write:accounts")?;
+    let target = app.pin(me.id(), id(&raw)?, false).await?;
     Ok(Json(view(&app, Some(me.id()), target).await?))
 }
 
