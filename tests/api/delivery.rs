@@ -213,3 +213,123 @@ async fn with_redis_url_set_the_queues_live_on_redis_and_deliver() {
     a.stop().await;
     b.stop().await;
 }
+
+#[tokio::test]
+async fn a_server_failing_on_a_seventh_day_is_skipped_until_it_speaks_again() {
+    let settings = [
+        ("TESSERA_ALLOW_PRIVATE_ADDRESSES", "true"),
+        ("TESSERA_QUEUE_RETRY_SCALE", "0.01"),
+    ];
+    let a = TestServer::start_with(&settings).await;
+    let mut b = TestServer::start_with(&settings).await;
+    let alice = a.user("alice").await;
+    let bob = b.user("bob").await;
+    follow_across(&b, &bob, &a, &alice).await;
+    let (_, first) = a
+        .post(
+            "/api/v1/statuses",
+            Some(&alice.token),
+            json!({"status": "before the outage"}),
+        )
+        .await;
+    let first_uri = first["uri"].as_str().unwrap().to_string();
+    wait_until("the first post reaches b", WAIT, || async {
+        let (_, home) = b.get("/api/v1/timelines/home", Some(&bob.token)).await;
+        home.as_array()
+            .is_some_and(|h| h.iter().any(|s| s["uri"] == first_uri.as_str()))
+    })
+    .await;
+    let (_, home) = b.get("/api/v1/timelines/home", Some(&bob.token)).await;
+    let first_at_b = home
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["uri"] == first_uri.as_str())
+        .unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+
+    // b has already failed on six earlier days.
+    let app = &a.running.as_ref().unwrap().app;
+    let today = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_millis() as i64
+        / (24 * 3600 * 1000);
+    let six_days: Vec<i64> = (1..=6).map(|d| today - d * 3).collect();
+    sqlx::query(
+        "INSERT INTO instance_health (domain, failure_days, unavailable, last_failure_at) VALUES ($1, $2, 0, 0) \
+         ON CONFLICT (domain) DO UPDATE SET failure_days = $2, unavailable = 0",
+    )
+    .bind(b.domain())
+    .bind(serde_json::to_string(&six_days).unwrap())
+    .execute(&app.db.pool)
+    .await
+    .unwrap();
+
+    b.halt().await;
+    a.post(
+        "/api/v1/statuses",
+        Some(&alice.token),
+        json!({"status": "during the outage"}),
+    )
+    .await;
+    let queues = app.federation.queues().unwrap();
+    wait_until(
+        "the seventh day's failure marks b unavailable and the job gives up",
+        WAIT,
+        || async {
+            let failed = queues
+                .failed(tessera_workers::Queue::Push, 10)
+                .await
+                .unwrap();
+            failed.iter().any(|f| f.last_error.contains("unavailable"))
+        },
+    )
+    .await;
+    let unavailable: i64 =
+        sqlx::query_scalar("SELECT unavailable FROM instance_health WHERE domain = $1")
+            .bind(b.domain())
+            .fetch_one(&app.db.pool)
+            .await
+            .unwrap();
+    assert_eq!(unavailable, 1);
+
+    // b comes back and speaks first (a signed Like): it is available again.
+    b.resume().await;
+    let (status, _) = b
+        .post(
+            &format!("/api/v1/statuses/{first_at_b}/favourite"),
+            Some(&bob.token),
+            json!({}),
+        )
+        .await;
+    assert_eq!(status, 200);
+    wait_until("b's signed request marks it available", WAIT, || async {
+        let flag: i64 =
+            sqlx::query_scalar("SELECT unavailable FROM instance_health WHERE domain = $1")
+                .bind(b.domain())
+                .fetch_one(&app.db.pool)
+                .await
+                .unwrap();
+        flag == 0
+    })
+    .await;
+    let (_, after) = a
+        .post(
+            "/api/v1/statuses",
+            Some(&alice.token),
+            json!({"status": "after the outage"}),
+        )
+        .await;
+    let after_uri = after["uri"].as_str().unwrap().to_string();
+    wait_until("new posts reach b again", WAIT, || async {
+        let (_, home) = b.get("/api/v1/timelines/home", Some(&bob.token)).await;
+        home.as_array()
+            .is_some_and(|h| h.iter().any(|s| s["uri"] == after_uri.as_str()))
+    })
+    .await;
+    a.stop().await;
+    b.stop().await;
+}
