@@ -35,11 +35,14 @@ pub struct Options {
     pub followers: usize,
     pub instances: usize,
     pub postgres: Option<String>,
+    pub redis: Option<String>,
 }
 
 #[derive(Debug)]
 pub struct Report {
     pub database: &'static str,
+    /// `sqlite`, `postgres` or `redis`.
+    pub queues: &'static str,
     pub inbound: usize,
     pub accepted_per_second: f64,
     pub accept_p50: Duration,
@@ -103,6 +106,7 @@ pub async fn run(opts: Options) -> anyhow::Result<Report> {
             "DATABASE_URL" => Some(database_url.clone()),
             "TESSERA_ALLOW_PRIVATE_ADDRESSES" => Some("true".into()),
             "TESSERA_EMAIL_CONFIRMATION" => Some("false".into()),
+            "REDIS_URL" => opts.redis.clone(),
             _ => None,
         }
     };
@@ -228,6 +232,11 @@ pub async fn run(opts: Options) -> anyhow::Result<Report> {
             .unwrap_or_default()
     };
     Ok(Report {
+        queues: match (&opts.redis, &opts.postgres) {
+            (Some(_), _) => "Redis",
+            (None, Some(_)) => "PostgreSQL",
+            (None, None) => "SQLite",
+        },
         database: if opts.postgres.is_some() {
             "PostgreSQL"
         } else {

@@ -85,6 +85,9 @@ enum Command {
         /// Benchmark PostgreSQL instead of SQLite: a server URL such as postgres://postgres@127.0.0.1/postgres.
         #[arg(long, value_name = "URL")]
         postgres: Option<String>,
+        /// Keep the queues on Redis (a URL such as redis://127.0.0.1:6379) instead of the database.
+        #[arg(long, value_name = "URL")]
+        redis: Option<String>,
     },
     /// Operator commands.
     Admin {
@@ -281,6 +284,7 @@ async fn run(command: Command, config: Config) -> anyhow::Result<ExitCode> {
             followers,
             instances,
             postgres,
+            redis,
         } => {
             let r = crate::bench_federation::run(crate::bench_federation::Options {
                 inbound,
@@ -288,9 +292,10 @@ async fn run(command: Command, config: Config) -> anyhow::Result<ExitCode> {
                 followers,
                 instances: instances.max(1),
                 postgres,
+                redis,
             })
             .await?;
-            println!("database: {}", r.database);
+            println!("database: {}, queues on {}", r.database, r.queues);
             println!(
                 "signatures (one core, RSA-2048, ring): {:.0} signs/s, {:.0} verifies/s",
                 r.signs_per_second, r.verifies_per_second
