@@ -37,6 +37,8 @@ pub enum Event {
     StatusEdited(StatusEdited),
     StatusPinned(Pin),
     StatusUnpinned(Pin),
+    StatusBookmarked(Bookmark),
+    StatusUnbookmarked(Bookmark),
     Blocked(Block),
     Unblocked(Block),
     ObjectTombstoned(Tombstone),
@@ -226,6 +228,15 @@ pub struct Favourite {
     pub uri: Option<String>,
 }
 
+/// A status kept by an account for later, seen only by that account.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Bookmark {
+    pub bookmark_id: i64,
+    pub account_id: i64,
+    pub status_id: i64,
+    pub created_at: i64,
+}
+
 /// A status featured on its author's profile (Mastodon's pin).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Pin {
@@ -299,6 +310,8 @@ impl Event {
             Event::AccountConfirmed(_) => "AccountConfirmed",
             Event::StatusPinned(_) => "StatusPinned",
             Event::StatusUnpinned(_) => "StatusUnpinned",
+            Event::StatusBookmarked(_) => "StatusBookmarked",
+            Event::StatusUnbookmarked(_) => "StatusUnbookmarked",
         }
     }
 

@@ -148,7 +148,7 @@ pub fn status_to_api(s: &StatusView, ctx: &Ctx) -> Value {
         v["favourited"] = json!(s.favourited);
         v["reblogged"] = json!(s.reblogged);
         v["muted"] = json!(false);
-        v["bookmarked"] = json!(false);
+        v["bookmarked"] = json!(s.bookmarked);
         v["pinned"] = json!(s.pinned);
     }
     v

@@ -1,5 +1,6 @@
 //! Status use cases: post, delete, favourite, reblog.
 
+use crate::domain::bookmark::{self, Bookmark};
 use crate::domain::favourite::{self, Favourite};
 use crate::domain::pin::{self, MAX_PINS, Pin};
 use crate::domain::reblog::{self, Reblog};
@@ -200,6 +201,29 @@ impl App {
         };
         self.execute::<Favourite>(
             &favourite::stream(by, target.id),
+            &local_actor(by),
+            None,
+            cmd,
+        )
+        .await?;
+        Ok(target.id)
+    }
+
+    /// Keep a status one may see for later (a boost's original, as Mastodon).
+    pub async fn bookmark(&self, by: i64, status_id: i64, on: bool) -> Result<i64, Error> {
+        let target = self.target_status(by, status_id).await?;
+        let cmd = if on {
+            bookmark::Command::Bookmark(events::Bookmark {
+                bookmark_id: ids::next_id(),
+                account_id: by,
+                status_id: target.id,
+                created_at: time::now_ms(),
+            })
+        } else {
+            bookmark::Command::Unbookmark
+        };
+        self.execute::<Bookmark>(
+            &bookmark::stream(by, target.id),
             &local_actor(by),
             None,
             cmd,

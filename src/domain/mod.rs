@@ -4,6 +4,7 @@
 
 pub mod account;
 pub mod block;
+pub mod bookmark;
 pub mod favourite;
 pub mod follow;
 pub mod once;

@@ -1,5 +1,5 @@
 //! The read models updated in the append transaction: accounts, statuses, follows,
-//! favourites and their counters, pins, plus the author's own home-feed row.
+//! favourites and their counters, pins, bookmarks, plus the author's own home-feed row.
 
 use super::federated;
 use crate::db::{Conn, flag};
@@ -73,6 +73,27 @@ pub async fn apply(conn: &mut Conn, rec: &Recorded) -> Result<(), sqlx::Error> {
             .bind(e.created_at)
             .execute(&mut *conn)
             .await?;
+            Ok(())
+        }
+        Event::StatusBookmarked(e) => {
+            sqlx::query(
+                "INSERT INTO bookmarks (id, account_id, status_id, created_at) VALUES ($1, $2, $3, $4) \
+                 ON CONFLICT (account_id, status_id) DO NOTHING",
+            )
+            .bind(e.bookmark_id)
+            .bind(e.account_id)
+            .bind(e.status_id)
+            .bind(e.created_at)
+            .execute(&mut *conn)
+            .await?;
+            Ok(())
+        }
+        Event::StatusUnbookmarked(e) => {
+            sqlx::query("DELETE FROM bookmarks WHERE account_id = $1 AND status_id = $2")
+                .bind(e.account_id)
+                .bind(e.status_id)
+                .execute(&mut *conn)
+                .await?;
             Ok(())
         }
         Event::StatusUnpinned(e) => {
@@ -263,6 +284,7 @@ async fn status_deleted(conn: &mut Conn, e: &StatusDeleted) -> Result<(), sqlx::
         "DELETE FROM status_tags WHERE status_id = $1",
         "DELETE FROM favourites WHERE status_id = $1",
         "DELETE FROM status_pins WHERE status_id = $1",
+        "DELETE FROM bookmarks WHERE status_id = $1",
     ] {
         sqlx::query(sql)
             .bind(e.status_id)

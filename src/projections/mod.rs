@@ -27,6 +27,7 @@ pub const READ_MODELS: &[&str] = &[
     "follow_requests",
     "favourites",
     "status_pins",
+    "bookmarks",
     "home_feed",
     "notifications",
     "status_edits",

@@ -46,6 +46,7 @@ pub struct StatusView {
     pub favourited: bool,
     pub reblogged: bool,
     pub pinned: bool,
+    pub bookmarked: bool,
     /// Whether a viewer was asking: viewer flags are shown only then.
     pub has_viewer: bool,
 }
@@ -135,6 +136,35 @@ pub async fn of_account(
     page.apply(&mut sql, "s.id");
     let rows = page.finish(sql.fetch_all(conn).await?);
     hydrate(conn, viewer, rows).await
+}
+
+/// The viewer's bookmarked statuses it may still see, newest bookmark first, paged by the
+/// bookmark's id; each with that id as its cursor.
+pub async fn bookmarks(
+    conn: &mut Conn,
+    viewer: i64,
+    page: &Page,
+) -> Result<Vec<(i64, StatusView)>, sqlx::Error> {
+    let mut sql = Sql::new("SELECT b.id, b.status_id FROM bookmarks b WHERE b.account_id = ");
+    sql.int(viewer);
+    page.apply(&mut sql, "b.id");
+    let marks: Vec<(i64, i64)> = page.finish(sql.fetch_all(&mut *conn).await?);
+    if marks.is_empty() {
+        return Ok(Vec::new());
+    }
+    let ids: Vec<i64> = marks.iter().map(|(_, s)| *s).collect();
+    let mut sql = visible_from(Some(viewer));
+    sql.push(" AND s.id IN (").ints(&ids).push(")");
+    let rows: Vec<StatusRow> = sql.fetch_all(&mut *conn).await?;
+    let mut views: HashMap<i64, StatusView> = hydrate(conn, Some(viewer), rows)
+        .await?
+        .into_iter()
+        .map(|v| (v.row.id, v))
+        .collect();
+    Ok(marks
+        .into_iter()
+        .filter_map(|(mark, status)| views.remove(&status).map(|v| (mark, v)))
+        .collect())
 }
 
 /// An account's pinned statuses the viewer may see, most recently pinned first (at most a
@@ -322,11 +352,15 @@ pub async fn hydrate(
     account_ids.dedup();
     let accounts = accounts::by_ids(conn, &account_ids).await?;
 
-    let (mut favourited, mut reblogged, mut pinned) =
-        (HashSet::new(), HashSet::new(), HashSet::new());
+    let (mut favourited, mut reblogged, mut pinned, mut bookmarked) = (
+        HashSet::new(),
+        HashSet::new(),
+        HashSet::new(),
+        HashSet::new(),
+    );
     if let Some(v) = viewer.filter(|_| !status_ids.is_empty()) {
-        // The viewer's favourites (1), reblogs (2) and pins (3) of these statuses, in one
-        // round trip.
+        // The viewer's favourites (1), reblogs (2), pins (3) and bookmarks (4) of these
+        // statuses, in one round trip.
         let mut sql = Sql::new("SELECT status_id, 1 AS flag FROM favourites WHERE account_id = ");
         sql.int(v).push(" AND status_id IN (").ints(&status_ids);
         sql.push(") UNION ALL SELECT reblog_of_id, 2 FROM statuses WHERE account_id = ")
@@ -337,12 +371,17 @@ pub async fn hydrate(
             .int(v)
             .push(" AND status_id IN (")
             .ints(&status_ids)
+            .push(") UNION ALL SELECT status_id, 4 FROM bookmarks WHERE account_id = ")
+            .int(v)
+            .push(" AND status_id IN (")
+            .ints(&status_ids)
             .push(")");
         for (id, flag) in sql.fetch_all::<(i64, i64)>(conn).await? {
             match flag {
                 1 => favourited.insert(id),
                 2 => reblogged.insert(id),
-                _ => pinned.insert(id),
+                3 => pinned.insert(id),
+                _ => bookmarked.insert(id),
             };
         }
     }
@@ -367,6 +406,7 @@ pub async fn hydrate(
             favourited: favourited.contains(&row.id),
             reblogged: reblogged.contains(&row.id),
             pinned: pinned.contains(&row.id),
+            bookmarked: bookmarked.contains(&row.id),
             has_viewer: viewer.is_some(),
             row,
         })

@@ -3,6 +3,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod bad_input;
+mod bookmarks;
 mod cli;
 mod concurrency;
 mod delivery;

@@ -1,4 +1,5 @@
-//! `/api/v1/statuses`: post, show, delete, context, favourite, reblog, pin and who did.
+//! `/api/v1/statuses`: post, show, delete, context, favourite, reblog, bookmark, pin and
+//! who did; `/api/v1/bookmarks`.
 
 use axum::extract::{OriginalUri, Path, State};
 use axum::http::HeaderMap;
@@ -30,6 +31,9 @@ pub fn router() -> Router<App> {
         .route("/api/v1/statuses/{id}/context", get(context))
         .route("/api/v1/statuses/{id}/favourite", post(favourite))
         .route("/api/v1/statuses/{id}/unfavourite", post(unfavourite))
+        .route("/api/v1/statuses/{id}/bookmark", post(bookmark))
+        .route("/api/v1/statuses/{id}/unbookmark", post(unbookmark))
+        .route("/api/v1/bookmarks", get(bookmarks))
         .route("/api/v1/statuses/{id}/pin", post(pin))
         .route("/api/v1/statuses/{id}/unpin", post(unpin))
         .route("/api/v1/statuses/{id}/reblog", post(reblog))
@@ -194,6 +198,46 @@ async fn unfavourite(
     let me = auth.require("write:favourites")?;
     let target = app.favourite(me.id(), id(&raw)?, false).await?;
     Ok(Json(view(&app, Some(me.id()), target).await?))
+}
+
+async fn bookmark(
+    State(app): State<App>,
+    auth: Auth,
+    Path(raw): Path<String>,
+) -> Result<Json<Value>, Error> {
+    let me = auth.require("write:bookmarks")?;
+    let target = app.bookmark(me.id(), id(&raw)?, true).await?;
+    Ok(Json(view(&app, Some(me.id()), target).await?))
+}
+
+async fn unbookmark(
+    State(app): State<App>,
+    auth: Auth,
+    Path(raw): Path<String>,
+) -> Result<Json<Value>, Error> {
+    let me = auth.require("write:bookmarks")?;
+    let target = app.bookmark(me.id(), id(&raw)?, false).await?;
+    Ok(Json(view(&app, Some(me.id()), target).await?))
+}
+
+/// The caller's bookmarks, newest first; the Link header pages by bookmark.
+async fn bookmarks(
+    State(app): State<App>,
+    auth: Auth,
+    OriginalUri(uri): OriginalUri,
+    Query(p): Query<PageParams>,
+) -> Result<Paged, Error> {
+    let me = auth.require("read:bookmarks")?;
+    let mut conn = app.db.pool.acquire().await?;
+    let marked = q::bookmarks(&mut conn, me.id(), &p.page(20, 40)).await?;
+    let ctx = Ctx::new(&app.config);
+    let cursors = marked.first().zip(marked.last()).map(|(a, b)| (a.0, b.0));
+    Ok(Paged::new(
+        marked.iter().map(|(_, v)| status_to_api(v, &ctx)).collect(),
+        &app.config.base_url(),
+        &uri,
+        cursors,
+    ))
 }
 
 async fn pin(

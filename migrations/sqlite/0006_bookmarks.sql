@@ -1,0 +1,9 @@
+-- Bookmarks: private to the account that made them, paged by their own id.
+CREATE TABLE bookmarks (
+    id BIGINT PRIMARY KEY,
+    account_id BIGINT NOT NULL,
+    status_id BIGINT NOT NULL,
+    created_at BIGINT NOT NULL
+);
+CREATE UNIQUE INDEX bookmarks_account_status ON bookmarks (account_id, status_id);
+CREATE INDEX bookmarks_status ON bookmarks (status_id);
