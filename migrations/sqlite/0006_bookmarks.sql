@@ -7,3 +7,5 @@ CREATE TABLE bookmarks (
 );
 CREATE UNIQUE INDEX bookmarks_account_status ON bookmarks (account_id, status_id);
 CREATE INDEX bookmarks_status ON bookmarks (status_id);
+-- The favourites list pages by favourite id per account, as bookmarks do.
+CREATE INDEX favourites_account ON favourites (account_id, id);

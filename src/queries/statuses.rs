@@ -138,14 +138,28 @@ pub async fn of_account(
     hydrate(conn, viewer, rows).await
 }
 
-/// The viewer's bookmarked statuses it may still see, newest bookmark first, paged by the
-/// bookmark's id; each with that id as its cursor.
-pub async fn bookmarks(
+/// Which of the viewer's lists of statuses.
+#[derive(Debug, Clone, Copy)]
+pub enum Marks {
+    Bookmarks,
+    Favourites,
+}
+
+/// The viewer's bookmarked (or favourited) statuses it may still see, newest mark first,
+/// paged by the mark's id; each with that id as its cursor.
+pub async fn marked(
     conn: &mut Conn,
     viewer: i64,
+    marks: Marks,
     page: &Page,
 ) -> Result<Vec<(i64, StatusView)>, sqlx::Error> {
-    let mut sql = Sql::new("SELECT b.id, b.status_id FROM bookmarks b WHERE b.account_id = ");
+    let table = match marks {
+        Marks::Bookmarks => "bookmarks",
+        Marks::Favourites => "favourites",
+    };
+    let mut sql = Sql::new(&format!(
+        "SELECT b.id, b.status_id FROM {table} b WHERE b.account_id = "
+    ));
     sql.int(viewer);
     page.apply(&mut sql, "b.id");
     let marks: Vec<(i64, i64)> = page.finish(sql.fetch_all(&mut *conn).await?);

@@ -1,5 +1,5 @@
-//! Bookmarks: private to their owner, `bookmarked` on the status, listed newest bookmark
-//! first with Link paging, gone when the post is deleted.
+//! Bookmarks and favourites lists: private to their owner, `bookmarked` on the status,
+//! listed newest mark first with Link paging, gone when the post is deleted.
 
 use reqwest::Method;
 use serde_json::{Value, json};
@@ -147,5 +147,36 @@ async fn bookmarks_are_listed_newest_first_in_pages_and_stay_private() {
 
     let (ok, report) = server.replay(false).await;
     assert!(ok, "replay finds no difference: {report}");
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn favourites_are_listed_newest_favourite_first() {
+    let server = TestServer::start().await;
+    let alice = server.user("alice").await;
+    let bob = server.user("bob").await;
+    let older = post(&server, &alice, "older post").await;
+    let newer = post(&server, &alice, "newer post").await;
+    for id in [&newer, &older] {
+        let (status, _) = server
+            .post(
+                &format!("/api/v1/statuses/{id}/favourite"),
+                Some(&bob.token),
+                json!({}),
+            )
+            .await;
+        assert_eq!(status, 200);
+    }
+    let (status, list) = server.get("/api/v1/favourites", Some(&bob.token)).await;
+    assert_eq!(status, 200, "{list}");
+    assert_each("Status", &list);
+    let list = contents(&list);
+    assert_eq!(list.len(), 2);
+    assert!(
+        list[0].contains("older post"),
+        "newest favourite first: {list:?}"
+    );
+    let (_, mine) = server.get("/api/v1/favourites", Some(&alice.token)).await;
+    assert_eq!(mine, json!([]));
     server.stop().await;
 }

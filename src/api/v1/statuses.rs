@@ -1,5 +1,5 @@
 //! `/api/v1/statuses`: post, show, delete, context, favourite, reblog, bookmark, pin and
-//! who did; `/api/v1/bookmarks`.
+//! who did; `/api/v1/bookmarks` and `/api/v1/favourites`.
 
 use axum::extract::{OriginalUri, Path, State};
 use axum::http::HeaderMap;
@@ -34,6 +34,7 @@ pub fn router() -> Router<App> {
         .route("/api/v1/statuses/{id}/bookmark", post(bookmark))
         .route("/api/v1/statuses/{id}/unbookmark", post(unbookmark))
         .route("/api/v1/bookmarks", get(bookmarks))
+        .route("/api/v1/favourites", get(favourites))
         .route("/api/v1/statuses/{id}/pin", post(pin))
         .route("/api/v1/statuses/{id}/unpin", post(unpin))
         .route("/api/v1/statuses/{id}/reblog", post(reblog))
@@ -228,14 +229,35 @@ async fn bookmarks(
     Query(p): Query<PageParams>,
 ) -> Result<Paged, Error> {
     let me = auth.require("read:bookmarks")?;
+    marked(&app, me.id(), q::Marks::Bookmarks, &uri, &p).await
+}
+
+/// The caller's favourites, newest first; the Link header pages by favourite.
+async fn favourites(
+    State(app): State<App>,
+    auth: Auth,
+    OriginalUri(uri): OriginalUri,
+    Query(p): Query<PageParams>,
+) -> Result<Paged, Error> {
+    let me = auth.require("read:favourites")?;
+    marked(&app, me.id(), q::Marks::Favourites, &uri, &p).await
+}
+
+async fn marked(
+    app: &App,
+    viewer: i64,
+    marks: q::Marks,
+    uri: &axum::http::Uri,
+    p: &PageParams,
+) -> Result<Paged, Error> {
     let mut conn = app.db.pool.acquire().await?;
-    let marked = q::bookmarks(&mut conn, me.id(), &p.page(20, 40)).await?;
+    let marked = q::marked(&mut conn, viewer, marks, &p.page(20, 40)).await?;
     let ctx = Ctx::new(&app.config);
     let cursors = marked.first().zip(marked.last()).map(|(a, b)| (a.0, b.0));
     Ok(Paged::new(
         marked.iter().map(|(_, v)| status_to_api(v, &ctx)).collect(),
         &app.config.base_url(),
-        &uri,
+        uri,
         cursors,
     ))
 }
