@@ -138,6 +138,25 @@ pub async fn of_account(
     hydrate(conn, viewer, rows).await
 }
 
+/// The statuses among `ids` the viewer may see, by id.
+pub async fn visible_by_ids(
+    conn: &mut Conn,
+    viewer: Option<i64>,
+    ids: &[i64],
+) -> Result<HashMap<i64, StatusView>, sqlx::Error> {
+    if ids.is_empty() {
+        return Ok(HashMap::new());
+    }
+    let mut sql = visible_from(viewer);
+    sql.push(" AND s.id IN (").ints(ids).push(")");
+    let rows: Vec<StatusRow> = sql.fetch_all(&mut *conn).await?;
+    Ok(hydrate(conn, viewer, rows)
+        .await?
+        .into_iter()
+        .map(|v| (v.row.id, v))
+        .collect())
+}
+
 /// Which of the viewer's lists of statuses.
 #[derive(Debug, Clone, Copy)]
 pub enum Marks {
@@ -167,14 +186,7 @@ pub async fn marked(
         return Ok(Vec::new());
     }
     let ids: Vec<i64> = marks.iter().map(|(_, s)| *s).collect();
-    let mut sql = visible_from(Some(viewer));
-    sql.push(" AND s.id IN (").ints(&ids).push(")");
-    let rows: Vec<StatusRow> = sql.fetch_all(&mut *conn).await?;
-    let mut views: HashMap<i64, StatusView> = hydrate(conn, Some(viewer), rows)
-        .await?
-        .into_iter()
-        .map(|v| (v.row.id, v))
-        .collect();
+    let mut views = visible_by_ids(conn, Some(viewer), &ids).await?;
     Ok(marks
         .into_iter()
         .filter_map(|(mark, status)| views.remove(&status).map(|v| (mark, v)))

@@ -17,5 +17,6 @@ mod mastodon_py;
 mod oauth;
 mod peer;
 mod pins;
+mod reading;
 mod replay;
 mod support;

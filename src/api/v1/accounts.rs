@@ -34,6 +34,7 @@ pub fn router() -> Router<App> {
             patch(update_credentials),
         )
         .route("/api/v1/accounts/lookup", get(lookup))
+        .route("/api/v1/preferences", get(preferences))
         .route("/api/v1/accounts/relationships", get(relationships))
         .route("/api/v1/accounts/{id}", get(show))
         .route("/api/v1/accounts/{id}/statuses", get(statuses))
@@ -128,6 +129,21 @@ async fn verify_credentials(State(app): State<App>, auth: Auth) -> Result<Json<V
         Err(_) => auth.require("read:accounts")?,
     };
     Ok(Json(credential_view(&app, me.id()).await?))
+}
+
+/// The posting defaults of the account's `source`, and the reading ones (which no setting
+/// changes yet).
+async fn preferences(State(app): State<App>, auth: Auth) -> Result<Json<Value>, Error> {
+    let me = auth.require("read:accounts")?;
+    let account = credential_view(&app, me.id()).await?;
+    let source = &account["source"];
+    Ok(Json(serde_json::json!({
+        "posting:default:visibility": source["privacy"],
+        "posting:default:sensitive": source["sensitive"],
+        "posting:default:language": source["language"],
+        "reading:expand:media": "default",
+        "reading:expand:spoilers": false,
+    })))
 }
 
 #[derive(Deserialize)]

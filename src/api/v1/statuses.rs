@@ -24,7 +24,7 @@ use crate::queries::statuses as q;
 
 pub fn router() -> Router<App> {
     Router::new()
-        .route("/api/v1/statuses", post(create))
+        .route("/api/v1/statuses", post(create).get(several))
         .route("/api/v1/statuses/{id}", get(show).delete(delete).put(edit))
         .route("/api/v1/statuses/{id}/history", get(history))
         .route("/api/v1/statuses/{id}/source", get(source))
@@ -144,6 +144,36 @@ async fn show(
 ) -> Result<Json<Value>, Error> {
     let viewer = auth.viewer_id("read:statuses")?;
     Ok(Json(view(&app, viewer, id(&raw)?).await?))
+}
+
+#[derive(Deserialize)]
+struct SeveralParams {
+    #[serde(default, deserialize_with = "de::string_list")]
+    id: Vec<String>,
+}
+
+/// `GET /api/v1/statuses?id[]=…`: those the caller may see, in the order asked (at most
+/// 40; unknown and hidden ones are left out).
+async fn several(
+    State(app): State<App>,
+    auth: MaybeAuth,
+    Query(p): Query<SeveralParams>,
+) -> Result<Json<Value>, Error> {
+    let viewer = auth.viewer_id("read:statuses")?;
+    let ids: Vec<i64> =
+        p.id.iter()
+            .filter_map(|s| crate::ids::parse(s))
+            .take(40)
+            .collect();
+    let mut conn = app.db.pool.acquire().await?;
+    let mut found = q::visible_by_ids(&mut conn, viewer, &ids).await?;
+    let ctx = Ctx::new(&app.config);
+    Ok(Json(Value::Array(
+        ids.iter()
+            .filter_map(|id| found.remove(id))
+            .map(|v| status_to_api(&v, &ctx))
+            .collect(),
+    )))
 }
 
 async fn delete(

@@ -1,0 +1,62 @@
+//! Small reading endpoints: several statuses at once, and the account's preferences.
+
+use serde_json::json;
+
+use crate::support::*;
+
+#[tokio::test]
+async fn several_statuses_come_back_in_the_order_asked_without_hidden_ones() {
+    let server = TestServer::start().await;
+    let alice = server.user("alice").await;
+    let bob = server.user("bob").await;
+    let mut ids = Vec::new();
+    for (text, visibility) in [
+        ("first", "public"),
+        ("second", "unlisted"),
+        ("mine", "private"),
+    ] {
+        let (_, s) = server
+            .post(
+                "/api/v1/statuses",
+                Some(&alice.token),
+                json!({"status": text, "visibility": visibility}),
+            )
+            .await;
+        ids.push(s["id"].as_str().unwrap().to_string());
+    }
+    let query = format!(
+        "/api/v1/statuses?id[]={}&id[]={}&id[]={}&id[]=999999",
+        ids[1], ids[2], ids[0]
+    );
+    let (status, found) = server.get(&query, Some(&bob.token)).await;
+    assert_eq!(status, 200, "{found}");
+    assert_each("Status", &found);
+    let got: Vec<&str> = found
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["id"].as_str().unwrap())
+        .collect();
+    // Bob does not follow alice: her private post is left out, as is the unknown id.
+    assert_eq!(got, vec![ids[1].as_str(), ids[0].as_str()]);
+    let (_, as_author) = server.get(&query, Some(&alice.token)).await;
+    assert_eq!(as_author.as_array().unwrap().len(), 3);
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn preferences_match_the_accounts_posting_defaults() {
+    let server = TestServer::start().await;
+    let alice = server.user("alice").await;
+    let (status, prefs) = server.get("/api/v1/preferences", Some(&alice.token)).await;
+    assert_eq!(status, 200, "{prefs}");
+    assert_schema("Preferences", &prefs);
+    let (_, me) = server
+        .get("/api/v1/accounts/verify_credentials", Some(&alice.token))
+        .await;
+    assert_eq!(prefs["posting:default:visibility"], me["source"]["privacy"]);
+    assert_eq!(prefs["posting:default:language"], me["source"]["language"]);
+    let (status, _) = server.get("/api/v1/preferences", None).await;
+    assert_eq!(status, 401);
+    server.stop().await;
+}
