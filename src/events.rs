@@ -39,6 +39,7 @@ pub enum Event {
     StatusUnpinned(Pin),
     StatusBookmarked(Bookmark),
     StatusUnbookmarked(Bookmark),
+    MarkerSaved(Marker),
     Blocked(Block),
     Unblocked(Block),
     ObjectTombstoned(Tombstone),
@@ -228,6 +229,17 @@ pub struct Favourite {
     pub uri: Option<String>,
 }
 
+/// Where an account stopped reading a timeline (`home` or `notifications`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Marker {
+    pub account_id: i64,
+    pub timeline: String,
+    pub last_read_id: String,
+    /// Counts the saves, from 1, as Mastodon's does.
+    pub version: i64,
+    pub updated_at: i64,
+}
+
 /// A status kept by an account for later, seen only by that account.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Bookmark {
@@ -312,6 +324,7 @@ impl Event {
             Event::StatusUnpinned(_) => "StatusUnpinned",
             Event::StatusBookmarked(_) => "StatusBookmarked",
             Event::StatusUnbookmarked(_) => "StatusUnbookmarked",
+            Event::MarkerSaved(_) => "MarkerSaved",
         }
     }
 

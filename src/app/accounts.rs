@@ -3,6 +3,7 @@
 use crate::domain::account::{self, Account, ProfileChange};
 use crate::domain::block::{self, Block};
 use crate::domain::follow::{self, Follow};
+use crate::domain::marker::{self, Marker};
 use crate::domain::{Rejection, password, text, validate};
 use crate::error::Error;
 use crate::eventlog::{SYSTEM_ACTOR, local_actor};
@@ -27,6 +28,28 @@ pub struct Registration {
 }
 
 impl App {
+    /// Remember where `account_id` stopped reading `timeline` (`home` or `notifications`).
+    pub async fn save_marker(
+        &self,
+        account_id: i64,
+        timeline: &str,
+        last_read_id: &str,
+    ) -> Result<(), Error> {
+        self.execute::<Marker>(
+            &marker::stream(account_id, timeline),
+            &local_actor(account_id),
+            None,
+            marker::Save {
+                account_id,
+                timeline: timeline.to_string(),
+                last_read_id: last_read_id.to_string(),
+                at: time::now_ms(),
+            },
+        )
+        .await?;
+        Ok(())
+    }
+
     /// Register a local account: hash the password and make the key pair off the runtime,
     /// then append `AccountRegistered` and store the secrets in the same transaction.
     pub async fn register(&self, r: Registration) -> Result<i64, Error> {

@@ -7,6 +7,7 @@ pub mod block;
 pub mod bookmark;
 pub mod favourite;
 pub mod follow;
+pub mod marker;
 pub mod once;
 pub mod password;
 pub mod pin;

@@ -96,6 +96,21 @@ pub async fn apply(conn: &mut Conn, rec: &Recorded) -> Result<(), sqlx::Error> {
                 .await?;
             Ok(())
         }
+        Event::MarkerSaved(e) => {
+            sqlx::query(
+                "INSERT INTO markers (account_id, timeline, last_read_id, version, updated_at) \
+                 VALUES ($1, $2, $3, $4, $5) ON CONFLICT (account_id, timeline) DO UPDATE SET \
+                 last_read_id = $3, version = $4, updated_at = $5",
+            )
+            .bind(e.account_id)
+            .bind(&e.timeline)
+            .bind(&e.last_read_id)
+            .bind(e.version)
+            .bind(e.updated_at)
+            .execute(&mut *conn)
+            .await?;
+            Ok(())
+        }
         Event::StatusUnpinned(e) => {
             sqlx::query("DELETE FROM status_pins WHERE account_id = $1 AND status_id = $2")
                 .bind(e.account_id)

@@ -28,6 +28,7 @@ pub const READ_MODELS: &[&str] = &[
     "favourites",
     "status_pins",
     "bookmarks",
+    "markers",
     "home_feed",
     "notifications",
     "status_edits",

@@ -1,4 +1,5 @@
-//! Small reading endpoints: several statuses at once, and the account's preferences.
+//! Small reading endpoints: several statuses at once, the account's preferences, and
+//! markers.
 
 use serde_json::json;
 
@@ -58,5 +59,64 @@ async fn preferences_match_the_accounts_posting_defaults() {
     assert_eq!(prefs["posting:default:language"], me["source"]["language"]);
     let (status, _) = server.get("/api/v1/preferences", None).await;
     assert_eq!(status, 401);
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn markers_remember_where_reading_stopped_and_count_their_saves() {
+    let server = TestServer::start().await;
+    let alice = server.user("alice").await;
+    let bob = server.user("bob").await;
+    let (status, none) = server
+        .get("/api/v1/markers?timeline[]=home", Some(&alice.token))
+        .await;
+    assert_eq!(status, 200);
+    assert_eq!(none, json!({}));
+
+    let (status, saved) = server
+        .post(
+            "/api/v1/markers",
+            Some(&alice.token),
+            json!({"home": {"last_read_id": "1001"}, "notifications": {"last_read_id": "7"}}),
+        )
+        .await;
+    assert_eq!(status, 200, "{saved}");
+    assert_schema("Marker", &saved["home"]);
+    assert_eq!(saved["home"]["last_read_id"], "1001");
+    assert_eq!(saved["home"]["version"], 1);
+    assert_eq!(saved["notifications"]["last_read_id"], "7");
+
+    let (_, again) = server
+        .post(
+            "/api/v1/markers",
+            Some(&alice.token),
+            json!({"home": {"last_read_id": "1002"}}),
+        )
+        .await;
+    assert_eq!(again["home"]["version"], 2);
+    assert!(
+        again.get("notifications").is_none(),
+        "only what was saved: {again}"
+    );
+
+    let (_, both) = server
+        .get(
+            "/api/v1/markers?timeline[]=home&timeline[]=notifications",
+            Some(&alice.token),
+        )
+        .await;
+    assert_eq!(both["home"]["last_read_id"], "1002");
+    assert_eq!(both["notifications"]["version"], 1);
+    let (_, bobs) = server
+        .get("/api/v1/markers?timeline[]=home", Some(&bob.token))
+        .await;
+    assert_eq!(bobs, json!({}), "markers are per account");
+
+    let (status, refused) = server
+        .post("/api/v1/markers", Some(&alice.token), json!({"home": {}}))
+        .await;
+    assert_eq!(status, 422, "{refused}");
+    let (ok, report) = server.replay(false).await;
+    assert!(ok, "replay finds no difference: {report}");
     server.stop().await;
 }

@@ -4,6 +4,7 @@ pub mod accounts;
 pub mod apps;
 pub mod follow_requests;
 pub mod instance;
+pub mod markers;
 pub mod notifications;
 pub mod search;
 pub mod statuses;
@@ -22,5 +23,6 @@ pub fn router() -> Router<App> {
         .merge(statuses::router())
         .merge(timelines::router())
         .merge(notifications::router())
+        .merge(markers::router())
         .merge(search::router())
 }
