@@ -120,3 +120,44 @@ async fn markers_remember_where_reading_stopped_and_count_their_saves() {
     assert!(ok, "replay finds no difference: {report}");
     server.stop().await;
 }
+
+#[tokio::test]
+async fn instance_activity_counts_this_weeks_posts_and_peers_list_known_servers() {
+    let a = TestServer::federating().await;
+    let b = TestServer::federating().await;
+    let alice = a.user("alice").await;
+    b.user("bob").await;
+    for text in ["one", "two"] {
+        a.post(
+            "/api/v1/statuses",
+            Some(&alice.token),
+            json!({"status": text}),
+        )
+        .await;
+    }
+    let (status, weeks) = a.get("/api/v1/instance/activity", None).await;
+    assert_eq!(status, 200, "{weeks}");
+    let weeks = weeks.as_array().unwrap();
+    assert_eq!(weeks.len(), 12);
+    assert_eq!(weeks[0]["statuses"], "2");
+    assert_eq!(weeks[0]["registrations"], "1");
+    assert_eq!(weeks[0]["logins"], "1");
+    assert_eq!(weeks[1]["statuses"], "0");
+    let this_week: i64 = weeks[0]["week"].as_str().unwrap().parse().unwrap();
+    let last_week: i64 = weeks[1]["week"].as_str().unwrap().parse().unwrap();
+    assert_eq!(this_week - last_week, 7 * 24 * 3600);
+
+    let (_, none) = a.get("/api/v1/instance/peers", None).await;
+    assert_eq!(none, json!([]));
+    let (status, _) = a
+        .get(
+            &format!("/api/v1/accounts/lookup?acct=bob@{}", b.domain()),
+            Some(&alice.token),
+        )
+        .await;
+    assert_eq!(status, 200);
+    let (_, peers) = a.get("/api/v1/instance/peers", None).await;
+    assert_eq!(peers, json!(["127.0.0.1"]));
+    a.stop().await;
+    b.stop().await;
+}

@@ -1,4 +1,5 @@
-//! `GET /api/v1/instance` and `/api/v2/instance` (with and without a trailing slash).
+//! `GET /api/v1/instance` and `/api/v2/instance` (with and without a trailing slash),
+//! `/api/v1/instance/peers` and `/api/v1/instance/activity`.
 
 use axum::extract::State;
 use axum::routing::get;
@@ -23,6 +24,8 @@ pub fn router() -> Router<App> {
         .route("/api/v1/instance/", get(v1))
         .route("/api/v2/instance", get(v2))
         .route("/api/v2/instance/", get(v2))
+        .route("/api/v1/instance/peers", get(peers))
+        .route("/api/v1/instance/activity", get(activity))
 }
 
 fn statuses_config(app: &App) -> Value {
@@ -126,4 +129,65 @@ async fn v2(State(app): State<App>) -> Result<Json<Value>, Error> {
         "contact": { "email": c.contact_email, "account": null },
         "rules": [],
     })))
+}
+
+/// The servers we know accounts on, by domain.
+async fn peers(State(app): State<App>) -> Result<Json<Value>, Error> {
+    let domains: Vec<String> = sqlx::query_scalar(
+        "SELECT DISTINCT domain FROM accounts WHERE domain IS NOT NULL ORDER BY domain",
+    )
+    .fetch_all(&app.db.pool)
+    .await?;
+    // Accounts on a local test port record host:port; peers are host names.
+    let mut hosts: Vec<String> = domains
+        .into_iter()
+        .map(|d| d.split(':').next().unwrap_or_default().to_string())
+        .collect();
+    hosts.dedup();
+    Ok(Json(json!(hosts)))
+}
+
+/// The last 12 weeks (Monday to Monday, UTC), newest first: local posts, sign-ins (accounts
+/// that were given a token) and registrations, as Mastodon reports them.
+async fn activity(State(app): State<App>) -> Result<Json<Value>, Error> {
+    use chrono::{Datelike, Duration, Utc};
+    const WEEK_MS: i64 = 7 * 24 * 3600 * 1000;
+    let today = Utc::now().date_naive();
+    let monday = today - Duration::days(i64::from(today.weekday().num_days_from_monday()));
+    let this_week = monday
+        .and_hms_opt(0, 0, 0)
+        .map(|t| t.and_utc().timestamp_millis())
+        .unwrap_or_default();
+    let mut weeks = Vec::with_capacity(12);
+    for n in 0..12 {
+        let from = this_week - n * WEEK_MS;
+        let to = from + WEEK_MS;
+        let count = |sql: &'static str| {
+            sqlx::query_scalar::<_, i64>(sql)
+                .bind(from)
+                .bind(to)
+                .fetch_one(&app.db.pool)
+        };
+        let statuses = count(
+            "SELECT COUNT(*) FROM statuses s JOIN accounts a ON a.id = s.account_id \
+             WHERE a.domain IS NULL AND s.created_at >= $1 AND s.created_at < $2",
+        )
+        .await?;
+        let logins = count(
+            "SELECT COUNT(DISTINCT account_id) FROM oauth_tokens \
+             WHERE account_id IS NOT NULL AND created_at >= $1 AND created_at < $2",
+        )
+        .await?;
+        let registrations = count(
+            "SELECT COUNT(*) FROM accounts WHERE domain IS NULL AND created_at >= $1 AND created_at < $2",
+        )
+        .await?;
+        weeks.push(json!({
+            "week": (from / 1000).to_string(),
+            "statuses": statuses.to_string(),
+            "logins": logins.to_string(),
+            "registrations": registrations.to_string(),
+        }));
+    }
+    Ok(Json(Value::Array(weeks)))
 }
