@@ -40,6 +40,8 @@ pub enum Event {
     StatusBookmarked(Bookmark),
     StatusUnbookmarked(Bookmark),
     MarkerSaved(Marker),
+    AccountMuted(Mute),
+    AccountUnmuted(Mute),
     Blocked(Block),
     Unblocked(Block),
     ObjectTombstoned(Tombstone),
@@ -229,6 +231,19 @@ pub struct Favourite {
     pub uri: Option<String>,
 }
 
+/// One account muting another: its posts leave the muter's home timeline, and its
+/// notifications too when `notifications`; until `expires_at` if set.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Mute {
+    pub mute_id: i64,
+    pub account_id: i64,
+    pub target_account_id: i64,
+    pub notifications: bool,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expires_at: Option<i64>,
+    pub created_at: i64,
+}
+
 /// Where an account stopped reading a timeline (`home` or `notifications`).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Marker {
@@ -325,6 +340,8 @@ impl Event {
             Event::StatusBookmarked(_) => "StatusBookmarked",
             Event::StatusUnbookmarked(_) => "StatusUnbookmarked",
             Event::MarkerSaved(_) => "MarkerSaved",
+            Event::AccountMuted(_) => "AccountMuted",
+            Event::AccountUnmuted(_) => "AccountUnmuted",
         }
     }
 

@@ -4,6 +4,7 @@ use crate::domain::account::{self, Account, ProfileChange};
 use crate::domain::block::{self, Block};
 use crate::domain::follow::{self, Follow};
 use crate::domain::marker::{self, Marker};
+use crate::domain::mute::{self, Mute};
 use crate::domain::{Rejection, password, text, validate};
 use crate::error::Error;
 use crate::eventlog::{SYSTEM_ACTOR, local_actor};
@@ -289,6 +290,49 @@ impl App {
                 uri: None,
                 created_at: time::now_ms(),
             }),
+        )
+        .await?;
+        Ok(())
+    }
+
+    /// Mute `target_id` (with its notifications, unless `notifications` is false), for
+    /// `duration_secs` seconds or, with 0, until unmuted.
+    pub async fn mute(
+        &self,
+        account_id: i64,
+        target_id: i64,
+        notifications: bool,
+        duration_secs: i64,
+    ) -> Result<(), Error> {
+        self.visible_account(target_id).await?;
+        if !(0..=365 * 24 * 3600 * 10).contains(&duration_secs) {
+            return Err(Error::Validation("Duration is out of range".into()));
+        }
+        let now = time::now_ms();
+        self.execute::<Mute>(
+            &mute::stream(account_id, target_id),
+            &local_actor(account_id),
+            None,
+            mute::Command::Mute(events::Mute {
+                mute_id: ids::next_id(),
+                account_id,
+                target_account_id: target_id,
+                notifications,
+                expires_at: (duration_secs > 0).then(|| now + duration_secs * 1000),
+                created_at: now,
+            }),
+        )
+        .await?;
+        Ok(())
+    }
+
+    pub async fn unmute(&self, account_id: i64, target_id: i64) -> Result<(), Error> {
+        self.visible_account(target_id).await?;
+        self.execute::<Mute>(
+            &mute::stream(account_id, target_id),
+            &local_actor(account_id),
+            None,
+            mute::Command::Unmute,
         )
         .await?;
         Ok(())

@@ -96,6 +96,30 @@ pub async fn apply(conn: &mut Conn, rec: &Recorded) -> Result<(), sqlx::Error> {
                 .await?;
             Ok(())
         }
+        Event::AccountMuted(e) => {
+            sqlx::query(
+                "INSERT INTO mutes (id, account_id, target_account_id, hide_notifications, expires_at, created_at) \
+                 VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (account_id, target_account_id) DO UPDATE SET \
+                 id = $1, hide_notifications = $4, expires_at = $5, created_at = $6",
+            )
+            .bind(e.mute_id)
+            .bind(e.account_id)
+            .bind(e.target_account_id)
+            .bind(i64::from(e.notifications))
+            .bind(e.expires_at)
+            .bind(e.created_at)
+            .execute(&mut *conn)
+            .await?;
+            Ok(())
+        }
+        Event::AccountUnmuted(e) => {
+            sqlx::query("DELETE FROM mutes WHERE account_id = $1 AND target_account_id = $2")
+                .bind(e.account_id)
+                .bind(e.target_account_id)
+                .execute(&mut *conn)
+                .await?;
+            Ok(())
+        }
         Event::MarkerSaved(e) => {
             sqlx::query(
                 "INSERT INTO markers (account_id, timeline, last_read_id, version, updated_at) \

@@ -29,6 +29,7 @@ pub const READ_MODELS: &[&str] = &[
     "status_pins",
     "bookmarks",
     "markers",
+    "mutes",
     "home_feed",
     "notifications",
     "status_edits",

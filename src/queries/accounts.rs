@@ -214,6 +214,22 @@ pub async fn follow_requests(
     paged_accounts(conn, sql, page, "r.id").await
 }
 
+/// The accounts `account_id` mutes (mutes that have not run out), newest mute first.
+pub async fn muted(
+    conn: &mut Conn,
+    account_id: i64,
+    page: &Page,
+) -> Result<Vec<Paged<AccountRow>>, sqlx::Error> {
+    let mut sql = Sql::new(
+        "SELECT m.id AS cursor, m.target_account_id AS account_id FROM mutes m WHERE m.account_id = ",
+    );
+    sql.int(account_id)
+        .push(" AND (m.expires_at IS NULL OR m.expires_at > ")
+        .int(crate::time::now_ms())
+        .push(")");
+    paged_accounts(conn, sql, page, "m.id").await
+}
+
 /// Which action a "who did it" list shows.
 #[derive(Debug, Clone, Copy)]
 pub enum StatusAction {
@@ -248,6 +264,8 @@ pub struct Relationship {
     pub requested_by: bool,
     pub blocking: bool,
     pub blocked_by: bool,
+    /// Muted by the viewer: whether notifications are hidden too, and until when.
+    pub muting: Option<(bool, Option<i64>)>,
 }
 
 pub async fn relationships(
@@ -279,6 +297,21 @@ pub async fn relationships(
     let requested_by = set(pairs("follow_requests", false).fetch_all(conn).await?);
     let blocking = set(pairs("blocks", true).fetch_all(conn).await?);
     let blocked_by = set(pairs("blocks", false).fetch_all(conn).await?);
+    let mut sql = Sql::new(
+        "SELECT target_account_id, hide_notifications, expires_at FROM mutes WHERE account_id = ",
+    );
+    sql.int(viewer)
+        .push(" AND target_account_id IN (")
+        .ints(targets)
+        .push(") AND (expires_at IS NULL OR expires_at > ")
+        .int(crate::time::now_ms())
+        .push(")");
+    let muting: std::collections::HashMap<i64, (bool, Option<i64>)> = sql
+        .fetch_all::<(i64, i64, Option<i64>)>(conn)
+        .await?
+        .into_iter()
+        .map(|(id, hide, until)| (id, (hide != 0, until)))
+        .collect();
     Ok(targets
         .iter()
         .map(|id| Relationship {
@@ -289,6 +322,7 @@ pub async fn relationships(
             requested_by: requested_by.contains(id),
             blocking: blocking.contains(id),
             blocked_by: blocked_by.contains(id),
+            muting: muting.get(id).copied(),
         })
         .collect())
 }

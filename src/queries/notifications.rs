@@ -51,6 +51,12 @@ pub async fn list(
     if let Some(from) = filter.from_account_id {
         sql.push(" AND n.from_account_id = ").int(from);
     }
+    // Accounts muted with their notifications are silent.
+    sql.push(" AND NOT EXISTS (SELECT 1 FROM mutes m WHERE m.account_id = ")
+        .int(account_id)
+        .push(" AND m.target_account_id = n.from_account_id AND m.hide_notifications = 1 AND (m.expires_at IS NULL OR m.expires_at > ")
+        .int(crate::time::now_ms())
+        .push("))");
     page.apply(&mut sql, "n.id");
     let rows: Vec<NotificationRow> = page.finish(sql.fetch_all(conn).await?);
     hydrate(conn, account_id, rows).await

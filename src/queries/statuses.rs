@@ -231,11 +231,20 @@ pub async fn home(
     ));
     sql.int(viewer);
     page.apply(&mut sql, "h.status_id");
-    sql.push(&format!(
+    // Posts and boosts by accounts the viewer mutes, and boosts of their posts, are left
+    // out too (the page may come back short for that as well).
+    sql.push(
         ") h JOIN statuses s ON s.id = h.status_id JOIN accounts a ON a.id = s.account_id \
-         WHERE a.suspended = 0 ORDER BY s.id {}",
-        page.direction()
-    ));
+         WHERE a.suspended = 0 AND NOT EXISTS (SELECT 1 FROM mutes m WHERE m.account_id = ",
+    )
+    .int(viewer)
+    .push(" AND (m.expires_at IS NULL OR m.expires_at > ")
+    .int(crate::time::now_ms())
+    .push(
+        ") AND (m.target_account_id = s.account_id OR m.target_account_id = \
+         (SELECT o.account_id FROM statuses o WHERE o.id = s.reblog_of_id)))",
+    );
+    sql.push(&format!(" ORDER BY s.id {}", page.direction()));
     let rows = page.finish(sql.fetch_all(conn).await?);
     hydrate(conn, Some(viewer), rows).await
 }

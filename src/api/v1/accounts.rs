@@ -43,6 +43,9 @@ pub fn router() -> Router<App> {
         .route("/api/v1/accounts/{id}/follow", post(follow))
         .route("/api/v1/accounts/{id}/unfollow", post(unfollow))
         .route("/api/v1/accounts/{id}/block", post(block))
+        .route("/api/v1/accounts/{id}/mute", post(mute))
+        .route("/api/v1/accounts/{id}/unmute", post(unmute))
+        .route("/api/v1/mutes", get(mutes))
         .route("/api/v1/accounts/{id}/unblock", post(unblock))
 }
 
@@ -398,6 +401,55 @@ async fn block(
     let target = id(&raw)?;
     app.block(me.id(), target).await?;
     relationship_with(&app, me.id(), target).await
+}
+
+#[derive(Deserialize)]
+struct MuteParams {
+    #[serde(default, deserialize_with = "de::opt_bool")]
+    notifications: Option<bool>,
+    #[serde(default, deserialize_with = "de::opt_i64")]
+    duration: Option<i64>,
+}
+
+async fn mute(
+    State(app): State<App>,
+    auth: Auth,
+    Path(raw): Path<String>,
+    Params(p): Params<MuteParams>,
+) -> Result<Json<Value>, Error> {
+    let me = auth.require("write:mutes")?;
+    let target = id(&raw)?;
+    app.mute(
+        me.id(),
+        target,
+        p.notifications.unwrap_or(true),
+        p.duration.unwrap_or(0),
+    )
+    .await?;
+    relationship_with(&app, me.id(), target).await
+}
+
+async fn unmute(
+    State(app): State<App>,
+    auth: Auth,
+    Path(raw): Path<String>,
+) -> Result<Json<Value>, Error> {
+    let me = auth.require("write:mutes")?;
+    let target = id(&raw)?;
+    app.unmute(me.id(), target).await?;
+    relationship_with(&app, me.id(), target).await
+}
+
+async fn mutes(
+    State(app): State<App>,
+    auth: Auth,
+    OriginalUri(uri): OriginalUri,
+    Query(p): Query<PageParams>,
+) -> Result<Paged, Error> {
+    let me = auth.require("read:mutes")?;
+    let mut conn = app.db.pool.acquire().await?;
+    let rows = q::muted(&mut conn, me.id(), &p.page(40, 80)).await?;
+    Ok(accounts_page(&app, &uri, rows))
 }
 
 async fn unblock(
