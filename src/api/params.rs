@@ -16,6 +16,24 @@ pub struct Params<T>(pub T);
 /// Query parameters only.
 pub struct Query<T>(pub T);
 
+/// `id[]=…` repeated, as Mastodon's batch endpoints take it.
+#[derive(serde::Deserialize)]
+pub struct IdList {
+    #[serde(default, deserialize_with = "de::string_list")]
+    id: Vec<String>,
+}
+
+impl IdList {
+    /// The well-formed ids, at most `limit`, in the order given.
+    pub fn ids(&self, limit: usize) -> Vec<i64> {
+        self.id
+            .iter()
+            .filter_map(|s| crate::ids::parse(s))
+            .take(limit)
+            .collect()
+    }
+}
+
 impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for Params<T> {
     type Rejection = Error;
 

@@ -235,19 +235,11 @@ impl App {
     /// Feature one of one's own posts on the profile. As Mastodon: not a boost, not a
     /// direct post, at most five.
     pub async fn pin(&self, by: i64, status_id: i64, on: bool) -> Result<i64, Error> {
-        let (row, pinned) = {
+        let row = {
             let mut conn = self.db.pool.acquire().await?;
-            let row = q::visible_row(&mut conn, Some(by), status_id)
+            q::visible_row(&mut conn, Some(by), status_id)
                 .await?
-                .ok_or(Error::NotFound)?;
-            let pinned: i64 = sqlx::query_scalar(
-                "SELECT COUNT(*) FROM status_pins WHERE account_id = $1 AND status_id <> $2",
-            )
-            .bind(by)
-            .bind(row.id)
-            .fetch_one(&mut *conn)
-            .await?;
-            (row, pinned)
+                .ok_or(Error::NotFound)?
         };
         let cmd = if on {
             if row.account_id != by {
@@ -263,7 +255,14 @@ impl App {
                     "Posts that are only visible to mentioned users cannot be pinned".into(),
                 ));
             }
-            if pinned >= MAX_PINS {
+            let others: i64 = sqlx::query_scalar(
+                "SELECT COUNT(*) FROM status_pins WHERE account_id = $1 AND status_id <> $2",
+            )
+            .bind(by)
+            .bind(row.id)
+            .fetch_one(&self.db.pool)
+            .await?;
+            if others >= MAX_PINS {
                 return Err(Error::Validation(
                     "You have already pinned the maximum number of posts".into(),
                 ));

@@ -202,19 +202,12 @@ pub async fn pinned_of(
 ) -> Result<Vec<StatusView>, sqlx::Error> {
     let mut sql = visible_from(viewer);
     sql.push(" AND s.account_id = ").int(account_id);
-    sql.push(
-        " AND EXISTS (SELECT 1 FROM status_pins p WHERE p.status_id = s.id AND p.account_id = ",
-    )
-    .int(account_id)
-    .push(")");
-    let mut rows: Vec<StatusRow> = sql.fetch_all(conn).await?;
-    let order: Vec<(i64, i64)> =
-        sqlx::query_as("SELECT status_id, created_at FROM status_pins WHERE account_id = $1")
-            .bind(account_id)
-            .fetch_all(&mut *conn)
-            .await?;
-    let pinned_at: HashMap<i64, i64> = order.into_iter().collect();
-    rows.sort_by_key(|r| std::cmp::Reverse(pinned_at.get(&r.id).copied().unwrap_or(0)));
+    sql.push(" AND EXISTS (SELECT 1 FROM status_pins p WHERE p.status_id = s.id AND p.account_id = ")
+        .int(account_id)
+        .push(") ORDER BY (SELECT p.created_at FROM status_pins p WHERE p.status_id = s.id AND p.account_id = ")
+        .int(account_id)
+        .push(") DESC");
+    let rows: Vec<StatusRow> = sql.fetch_all(&mut *conn).await?;
     hydrate(conn, viewer, rows).await
 }
 

@@ -11,7 +11,7 @@ use crate::api::entities::{
     Ctx, account_to_api, credential_account_to_api, relationship_to_api, token_to_api,
 };
 use crate::api::pagination::{PageParams, Paged};
-use crate::api::params::{Params, Query, de};
+use crate::api::params::{IdList, Params, Query, de};
 use crate::api::{id, v1::statuses::only_media_unsupported};
 use crate::app::App;
 use crate::app::accounts::{Registration, fields_from};
@@ -224,23 +224,13 @@ async fn lookup(
     Ok(Json(account_to_api(&account, &Ctx::new(&app.config))))
 }
 
-#[derive(Deserialize)]
-struct RelationshipParams {
-    #[serde(default, deserialize_with = "de::string_list")]
-    id: Vec<String>,
-}
-
 async fn relationships(
     State(app): State<App>,
     auth: Auth,
-    Query(p): Query<RelationshipParams>,
+    Query(p): Query<IdList>,
 ) -> Result<Json<Value>, Error> {
     let me = auth.require("read:follows")?;
-    let ids: Vec<i64> =
-        p.id.iter()
-            .filter_map(|s| crate::ids::parse(s))
-            .take(40)
-            .collect();
+    let ids = p.ids(40);
     let mut conn = app.db.pool.acquire().await?;
     let found = q::by_ids(&mut conn, &ids).await?;
     let ids: Vec<i64> = ids.into_iter().filter(|i| found.contains_key(i)).collect();

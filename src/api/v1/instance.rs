@@ -143,6 +143,7 @@ async fn peers(State(app): State<App>) -> Result<Json<Value>, Error> {
         .into_iter()
         .map(|d| d.split(':').next().unwrap_or_default().to_string())
         .collect();
+    hosts.sort_unstable();
     hosts.dedup();
     Ok(Json(json!(hosts)))
 }
@@ -158,36 +159,46 @@ async fn activity(State(app): State<App>) -> Result<Json<Value>, Error> {
         .and_hms_opt(0, 0, 0)
         .map(|t| t.and_utc().timestamp_millis())
         .unwrap_or_default();
-    let mut weeks = Vec::with_capacity(12);
-    for n in 0..12 {
-        let from = this_week - n * WEEK_MS;
-        let to = from + WEEK_MS;
-        let count = |sql: &'static str| {
-            sqlx::query_scalar::<_, i64>(sql)
-                .bind(from)
-                .bind(to)
-                .fetch_one(&app.db.pool)
-        };
-        let statuses = count(
-            "SELECT COUNT(*) FROM statuses s JOIN accounts a ON a.id = s.account_id \
-             WHERE a.domain IS NULL AND s.created_at >= $1 AND s.created_at < $2",
-        )
-        .await?;
-        let logins = count(
-            "SELECT COUNT(DISTINCT account_id) FROM oauth_tokens \
-             WHERE account_id IS NOT NULL AND created_at >= $1 AND created_at < $2",
-        )
-        .await?;
-        let registrations = count(
-            "SELECT COUNT(*) FROM accounts WHERE domain IS NULL AND created_at >= $1 AND created_at < $2",
-        )
-        .await?;
-        weeks.push(json!({
-            "week": (from / 1000).to_string(),
-            "statuses": statuses.to_string(),
-            "logins": logins.to_string(),
-            "registrations": registrations.to_string(),
-        }));
-    }
+    let since = this_week - 11 * WEEK_MS;
+    // One query per measure, counted by week (0 = the oldest of the twelve).
+    let per_week = |sql: &'static str| {
+        sqlx::query_as::<_, (i64, i64)>(sql)
+            .bind(since)
+            .bind(WEEK_MS)
+            .fetch_all(&app.db.pool)
+    };
+    let statuses = per_week(
+        "SELECT (s.created_at - $1) / $2 AS week, COUNT(*) FROM statuses s \
+         JOIN accounts a ON a.id = s.account_id \
+         WHERE a.domain IS NULL AND s.created_at >= $1 GROUP BY week",
+    )
+    .await?;
+    let logins = per_week(
+        "SELECT (created_at - $1) / $2 AS week, COUNT(DISTINCT account_id) FROM oauth_tokens \
+         WHERE account_id IS NOT NULL AND created_at >= $1 GROUP BY week",
+    )
+    .await?;
+    let registrations = per_week(
+        "SELECT (created_at - $1) / $2 AS week, COUNT(*) FROM accounts \
+         WHERE domain IS NULL AND created_at >= $1 GROUP BY week",
+    )
+    .await?;
+    let count = |rows: &[(i64, i64)], week: i64| {
+        rows.iter()
+            .find(|(w, _)| *w == week)
+            .map_or(0, |(_, n)| *n)
+            .to_string()
+    };
+    let weeks: Vec<Value> = (0..12)
+        .rev()
+        .map(|week| {
+            json!({
+                "week": ((since + week * WEEK_MS) / 1000).to_string(),
+                "statuses": count(&statuses, week),
+                "logins": count(&logins, week),
+                "registrations": count(&registrations, week),
+            })
+        })
+        .collect();
     Ok(Json(Value::Array(weeks)))
 }

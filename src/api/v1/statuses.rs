@@ -13,7 +13,7 @@ use crate::api::auth::{Auth, MaybeAuth};
 use crate::api::entities::{Ctx, account_to_api, deleted_status_to_api, status_to_api};
 use crate::api::id;
 use crate::api::pagination::{PageParams, Paged};
-use crate::api::params::{Params, Query, de};
+use crate::api::params::{IdList, Params, Query, de};
 use crate::app::App;
 use crate::app::statuses::{NewStatus, StatusChange};
 use crate::error::Error;
@@ -146,25 +146,15 @@ async fn show(
     Ok(Json(view(&app, viewer, id(&raw)?).await?))
 }
 
-#[derive(Deserialize)]
-struct SeveralParams {
-    #[serde(default, deserialize_with = "de::string_list")]
-    id: Vec<String>,
-}
-
 /// `GET /api/v1/statuses?id[]=…`: those the caller may see, in the order asked (at most
 /// 40; unknown and hidden ones are left out).
 async fn several(
     State(app): State<App>,
     auth: MaybeAuth,
-    Query(p): Query<SeveralParams>,
+    Query(p): Query<IdList>,
 ) -> Result<Json<Value>, Error> {
     let viewer = auth.viewer_id("read:statuses")?;
-    let ids: Vec<i64> =
-        p.id.iter()
-            .filter_map(|s| crate::ids::parse(s))
-            .take(40)
-            .collect();
+    let ids = p.ids(40);
     let mut conn = app.db.pool.acquire().await?;
     let mut found = q::visible_by_ids(&mut conn, viewer, &ids).await?;
     let ctx = Ctx::new(&app.config);
