@@ -163,6 +163,7 @@ async fn measure(
                     in_reply_to_id: None,
                     application: None,
                     idempotency_key: None,
+                    media_ids: Vec::new(),
                 };
                 app.post_status(author, new).await?;
                 i += workers;

@@ -208,6 +208,7 @@ pub async fn run(opts: Options) -> anyhow::Result<Report> {
             in_reply_to_id: None,
             application: None,
             idempotency_key: None,
+            media_ids: Vec::new(),
         },
     )
     .await?;

@@ -20,6 +20,22 @@ pub enum Registrations {
     Closed,
 }
 
+/// Where media files are kept.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum MediaStore {
+    /// Under `<data_dir>/media`.
+    Local,
+    /// An S3-compatible bucket (AWS, MinIO, Garage, R2 ...).
+    S3 {
+        bucket: String,
+        /// For anything but AWS itself, e.g. `http://127.0.0.1:9000`.
+        endpoint: Option<String>,
+        region: String,
+        access_key_id: String,
+        secret_access_key: String,
+    },
+}
+
 #[derive(Debug, Clone)]
 pub struct Config {
     /// Public host, with a port when not the default one for the scheme.
@@ -51,6 +67,9 @@ pub struct Config {
     pub queue_retry_scale: f64,
     /// Accounts registered through the API must confirm their e-mail address first.
     pub email_confirmation: bool,
+    pub media_store: MediaStore,
+    /// Whether the API's request rate limits apply (Mastodon's; on by default).
+    pub rate_limits: bool,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -89,6 +108,12 @@ struct FileConfig {
     queue_lease_secs: Option<String>,        // TESSERA_QUEUE_LEASE_SECS
     queue_retry_scale: Option<String>,       // TESSERA_QUEUE_RETRY_SCALE
     email_confirmation: Option<String>,      // TESSERA_EMAIL_CONFIRMATION
+    s3_bucket: Option<String>,               // TESSERA_S3_BUCKET
+    s3_endpoint: Option<String>,             // TESSERA_S3_ENDPOINT
+    s3_region: Option<String>,               // TESSERA_S3_REGION
+    s3_access_key_id: Option<String>,        // TESSERA_S3_ACCESS_KEY_ID
+    s3_secret_access_key: Option<String>,    // TESSERA_S3_SECRET_ACCESS_KEY
+    rate_limits: Option<String>,             // TESSERA_RATE_LIMITS
 }
 
 impl Config {
@@ -261,7 +286,44 @@ impl Config {
             true,
         )?;
 
+        let media_store = match pick("TESSERA_S3_BUCKET", &from_file.s3_bucket) {
+            None => MediaStore::Local,
+            Some(bucket) => {
+                let need = |key: &str, value: &Option<String>| {
+                    pick(key, value)
+                        .ok_or_else(|| bad(key, "is required when TESSERA_S3_BUCKET is set"))
+                };
+                let endpoint = pick("TESSERA_S3_ENDPOINT", &from_file.s3_endpoint);
+                if let Some(e) = &endpoint
+                    && !(e.starts_with("http://") || e.starts_with("https://"))
+                {
+                    return Err(bad(
+                        "TESSERA_S3_ENDPOINT",
+                        "must start with http:// or https://",
+                    ));
+                }
+                MediaStore::S3 {
+                    bucket,
+                    endpoint,
+                    region: pick("TESSERA_S3_REGION", &from_file.s3_region)
+                        .unwrap_or_else(|| "us-east-1".into()),
+                    access_key_id: need("TESSERA_S3_ACCESS_KEY_ID", &from_file.s3_access_key_id)?,
+                    secret_access_key: need(
+                        "TESSERA_S3_SECRET_ACCESS_KEY",
+                        &from_file.s3_secret_access_key,
+                    )?,
+                }
+            }
+        };
+        let rate_limits = boolean(
+            "TESSERA_RATE_LIMITS",
+            pick("TESSERA_RATE_LIMITS", &from_file.rate_limits),
+            true,
+        )?;
+
         Ok(Config {
+            media_store,
+            rate_limits,
             instance_title: pick("TESSERA_INSTANCE_TITLE", &from_file.instance_title)
                 .unwrap_or_else(|| "Tessera".into()),
             contact_email: pick("TESSERA_CONTACT_EMAIL", &from_file.contact_email)

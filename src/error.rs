@@ -24,6 +24,9 @@ pub enum Error {
     Validation(String),
     #[error("{0}")]
     Conflict(String),
+    /// A body or file over its limit (413), with the limit in the message.
+    #[error("{0}")]
+    TooLarge(String),
     #[error("Too many requests")]
     TooManyRequests,
     /// OAuth endpoints answer with RFC 6749 error codes and a description.
@@ -52,6 +55,7 @@ impl Error {
             Error::BadRequest(_) => StatusCode::BAD_REQUEST,
             Error::Validation(_) => StatusCode::UNPROCESSABLE_ENTITY,
             Error::Conflict(_) => StatusCode::CONFLICT,
+            Error::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             Error::TooManyRequests => StatusCode::TOO_MANY_REQUESTS,
             Error::OAuth { status, .. } => *status,
             Error::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,

@@ -47,6 +47,84 @@ pub enum Event {
     ObjectTombstoned(Tombstone),
     ReportFiled(Report),
     AccountConfirmed(AccountRef),
+    MediaUploaded(MediaUploaded),
+    MediaProcessed(MediaProcessed),
+    MediaDescribed(MediaDescribed),
+}
+
+/// An image a local account uploaded, checked and accepted. `files` is there when it was
+/// processed at once (`POST /api/v1/media`); otherwise [`MediaProcessed`] follows, made
+/// from the upload kept under `upload_key`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct MediaUploaded {
+    pub media_id: i64,
+    pub account_id: i64,
+    /// Mastodon's attachment type: `image`.
+    pub kind: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub upload_key: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub files: Option<MediaFiles>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub focus: Option<(f64, f64)>,
+    pub created_at: i64,
+}
+
+/// The files kept for an attachment, under storage keys we made.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct MediaFiles {
+    pub file_key: String,
+    pub mime: String,
+    pub width: i64,
+    pub height: i64,
+    pub size: i64,
+    pub preview_key: String,
+    pub preview_width: i64,
+    pub preview_height: i64,
+    pub blurhash: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct MediaProcessed {
+    pub media_id: i64,
+    pub files: MediaFiles,
+}
+
+/// A new description and focal point, given before the attachment is posted.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct MediaDescribed {
+    pub media_id: i64,
+    pub description: Option<String>,
+    pub focus: Option<(f64, f64)>,
+}
+
+/// An attachment of a status: a local upload by id, or a remote file described whole.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AttachedMedia {
+    pub media_id: i64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub remote: Option<RemoteMedia>,
+}
+
+/// A remote server's attachment, referenced where it lives (not copied).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RemoteMedia {
+    pub url: String,
+    pub kind: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mime: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub blurhash: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub width: Option<i64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub height: Option<i64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub focus: Option<(f64, f64)>,
 }
 
 /// A remote actor as last fetched: the whole snapshot, so the projection is an upsert.
@@ -174,6 +252,11 @@ pub struct AccountProfileUpdated {
     pub bot: Option<bool>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub discoverable: Option<bool>,
+    /// A new avatar's storage key; empty when it was removed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub avatar_key: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub header_key: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -211,6 +294,9 @@ pub struct StatusPosted {
     /// Received from another server; `text` is then empty and `content` sanitised.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub remote: bool,
+    /// Attachments, in order.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub media: Vec<AttachedMedia>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -342,6 +428,9 @@ impl Event {
             Event::MarkerSaved(_) => "MarkerSaved",
             Event::AccountMuted(_) => "AccountMuted",
             Event::AccountUnmuted(_) => "AccountUnmuted",
+            Event::MediaUploaded(_) => "MediaUploaded",
+            Event::MediaProcessed(_) => "MediaProcessed",
+            Event::MediaDescribed(_) => "MediaDescribed",
         }
     }
 

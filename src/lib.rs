@@ -27,6 +27,7 @@ pub mod events;
 pub mod federate;
 pub mod ids;
 pub mod mail;
+pub mod media;
 pub mod oauth;
 pub mod projections;
 pub mod queries;

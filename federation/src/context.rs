@@ -38,7 +38,9 @@ pub fn note() -> Value {
             "conversation": "ostatus:conversation",
             "sensitive": "as:sensitive",
             "toot": "http://joinmastodon.org/ns#",
-            "Hashtag": "as:Hashtag"
+            "Hashtag": "as:Hashtag",
+            "blurhash": "toot:blurhash",
+            "focalPoint": { "@container": "@list", "@id": "toot:focalPoint" }
         }
     ])
 }

@@ -21,11 +21,17 @@ pub struct ActorInput<'a> {
     pub published: &'a str,
     pub fields: &'a [(String, String)],
     pub shared_inbox: &'a str,
+    /// (URL, media type) of the avatar and the header, when set.
+    pub icon: Option<(&'a str, &'a str)>,
+    pub image: Option<(&'a str, &'a str)>,
 }
 
 pub fn actor(a: &ActorInput) -> Value {
     let id = a.id;
-    json!({
+    let image = |i: Option<(&str, &str)>| {
+        i.map(|(url, media_type)| json!({ "type": "Image", "mediaType": media_type, "url": url }))
+    };
+    let mut doc = json!({
         "@context": context::actor(),
         "id": id,
         "type": a.kind,
@@ -53,7 +59,44 @@ pub fn actor(a: &ActorInput) -> Value {
             "type": "PropertyValue", "name": name, "value": value,
         })).collect::<Vec<_>>(),
         "endpoints": { "sharedInbox": a.shared_inbox },
-    })
+    });
+    if let Some(icon) = image(a.icon) {
+        doc["icon"] = icon;
+    }
+    if let Some(header) = image(a.image) {
+        doc["image"] = header;
+    }
+    doc
+}
+
+/// A file attached to a note, as Mastodon sends it: a `Document` with its description as
+/// `name`, and Mastodon's `blurhash` and `focalPoint`.
+pub struct AttachmentInput<'a> {
+    pub url: &'a str,
+    pub media_type: &'a str,
+    pub description: Option<&'a str>,
+    pub blurhash: Option<&'a str>,
+    pub focus: Option<(f64, f64)>,
+    pub width: Option<i64>,
+    pub height: Option<i64>,
+}
+
+fn attachment(a: &AttachmentInput) -> Value {
+    let mut doc = json!({
+        "type": "Document",
+        "mediaType": a.media_type,
+        "url": a.url,
+        "name": a.description,
+        "blurhash": a.blurhash,
+    });
+    if let Some((x, y)) = a.focus {
+        doc["focalPoint"] = json!([x, y]);
+    }
+    if let (Some(w), Some(h)) = (a.width, a.height) {
+        doc["width"] = json!(w);
+        doc["height"] = json!(h);
+    }
+    doc
 }
 
 pub struct NoteInput<'a> {
@@ -72,6 +115,7 @@ pub struct NoteInput<'a> {
     pub mentions: &'a [(String, String)],
     /// (tag URL, name) of each hashtag.
     pub hashtags: &'a [(String, String)],
+    pub attachments: &'a [AttachmentInput<'a>],
 }
 
 /// Who a note is addressed to, as Mastodon addresses each visibility.
@@ -121,7 +165,7 @@ pub fn note(n: &NoteInput) -> Value {
         "cc": cc,
         "sensitive": n.sensitive,
         "content": n.content_html,
-        "attachment": [],
+        "attachment": n.attachments.iter().map(attachment).collect::<Vec<_>>(),
         "tag": tags,
     });
     if let Some(lang) = n.language {
@@ -234,6 +278,7 @@ mod tests {
             in_reply_to: None,
             mentions: &mentions,
             hashtags: &hashtags,
+            attachments: &[],
         });
         assert_eq!(n["type"], "Note");
         assert_eq!(n["tag"][0]["type"], "Mention");

@@ -315,6 +315,8 @@ pub struct Attachment {
     pub blurhash: Option<String>,
     pub width: Option<i64>,
     pub height: Option<i64>,
+    /// Mastodon's `focalPoint`, x and y from -1 to 1.
+    pub focus: Option<(f64, f64)>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -434,6 +436,13 @@ fn attachment(v: &Value) -> Option<Attachment> {
         blurhash: str_field(v, "blurhash").map(str::to_string),
         width: v.get("width").and_then(Value::as_i64),
         height: v.get("height").and_then(Value::as_i64),
+        focus: match v.get("focalPoint") {
+            Some(Value::Array(xy)) if xy.len() == 2 => xy[0]
+                .as_f64()
+                .zip(xy[1].as_f64())
+                .filter(|(x, y)| (-1.0..=1.0).contains(x) && (-1.0..=1.0).contains(y)),
+            _ => None,
+        },
     })
 }
 

@@ -5,7 +5,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use serde_json::Value;
-use tessera_federation::documents::{self, ActorInput, NoteInput};
+use tessera_federation::documents::{self, ActorInput, AttachmentInput, NoteInput};
 use tessera_federation::sanitize;
 use tessera_federation::vocab::{self, parse_document};
 
@@ -172,8 +172,18 @@ fn what_tessera_publishes_parses_back_to_what_it_said() {
         published: "2026-11-22T00:00:00.000Z",
         fields: &fields,
         shared_inbox: "https://tessera.example/inbox",
+        icon: Some((
+            "https://tessera.example/system/accounts/1/avatar-2.png",
+            "image/png",
+        )),
+        image: None,
     });
     let a = vocab::actor(&actor_doc).unwrap();
+    assert_eq!(
+        a.avatar_url.as_deref(),
+        Some("https://tessera.example/system/accounts/1/avatar-2.png")
+    );
+    assert_eq!(a.header_url, None);
     assert_eq!(a.preferred_username, "alice");
     assert_eq!(a.inbox, "https://tessera.example/users/alice/inbox");
     assert_eq!(
@@ -209,6 +219,15 @@ fn what_tessera_publishes_parses_back_to_what_it_said() {
         in_reply_to: Some("https://b.example/notes/9"),
         mentions: &mentions,
         hashtags: &tags,
+        attachments: &[AttachmentInput {
+            url: "https://tessera.example/system/media/3/original.jpg",
+            media_type: "image/jpeg",
+            description: Some("a chart"),
+            blurhash: Some("LEHV6nWB2yk8pyo0adR*.7kCMdnj"),
+            focus: Some((0.5, -0.25)),
+            width: Some(300),
+            height: Some(200),
+        }],
     });
     let create = documents::create(&note_doc);
     let act = vocab::activity(&create).unwrap();
@@ -224,4 +243,16 @@ fn what_tessera_publishes_parses_back_to_what_it_said() {
     assert_eq!(n.summary.as_deref(), Some("cw"));
     assert_eq!(n.in_reply_to.as_deref(), Some("https://b.example/notes/9"));
     assert_eq!(n.language.as_deref(), Some("en"));
+    assert_eq!(
+        n.attachments,
+        vec![vocab::Attachment {
+            url: "https://tessera.example/system/media/3/original.jpg".into(),
+            media_type: Some("image/jpeg".into()),
+            description: Some("a chart".into()),
+            blurhash: Some("LEHV6nWB2yk8pyo0adR*.7kCMdnj".into()),
+            width: Some(300),
+            height: Some(200),
+            focus: Some((0.5, -0.25)),
+        }]
+    );
 }

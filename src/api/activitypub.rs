@@ -211,6 +211,8 @@ async fn instance_actor(State(app): State<App>) -> Result<Response, Error> {
         published: &iso(0),
         fields: &[],
         shared_inbox: &format!("{base}/inbox"),
+        icon: None,
+        image: None,
     })))
 }
 
@@ -272,6 +274,7 @@ async fn outbox(
     let filter = sq::AccountStatusesFilter {
         exclude_replies: false,
         exclude_reblogs: true,
+        only_media: false,
         tagged: None,
     };
     let views = sq::of_account(&mut conn, None, account.id, &filter, &page).await?;
@@ -448,6 +451,7 @@ async fn profile_page(
     let filter = sq::AccountStatusesFilter {
         exclude_replies: true,
         exclude_reblogs: true,
+        only_media: false,
         tagged: None,
     };
     let page = Page {

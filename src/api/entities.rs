@@ -6,6 +6,7 @@ use serde_json::{Value, json};
 use crate::config::Config;
 use crate::oauth::store::AppRow;
 use crate::queries::accounts::{AccountRow, Relationship, UserRow};
+use crate::queries::media::MediaRow;
 use crate::queries::notifications::NotificationView;
 use crate::queries::statuses::StatusView;
 use crate::time::{iso, iso_date};
@@ -40,11 +41,28 @@ pub fn acct(a: &AccountRow) -> String {
     }
 }
 
+/// Where a file we keep is served.
+pub fn file_url(ctx: &Ctx, key: &str) -> String {
+    format!("{}/system/{key}", ctx.base_url)
+}
+
+/// A profile's avatar and header: ours, its server's, or the stand-ins.
+pub fn profile_images(a: &AccountRow, ctx: &Ctx) -> (String, String) {
+    let pick = |key: &Option<String>, remote: &Option<String>, missing: &str| match (key, remote) {
+        (Some(k), _) => file_url(ctx, k),
+        (None, Some(url)) if a.domain.is_some() => url.clone(),
+        _ => format!("{}/{missing}/original/missing.png", ctx.base_url),
+    };
+    (
+        pick(&a.avatar_key, &a.avatar_url, "avatars"),
+        pick(&a.header_key, &a.header_url, "headers"),
+    )
+}
+
 pub fn account_to_api(a: &AccountRow, ctx: &Ctx) -> Value {
     let fields: Vec<crate::events::ProfileField> =
         serde_json::from_str(&a.fields).unwrap_or_default();
-    let avatar = format!("{}/avatars/original/missing.png", ctx.base_url);
-    let header = format!("{}/headers/original/missing.png", ctx.base_url);
+    let (avatar, header) = profile_images(a, ctx);
     json!({
         "id": a.id.to_string(),
         "username": a.username,
@@ -132,7 +150,7 @@ pub fn status_to_api(s: &StatusView, ctx: &Ctx) -> Value {
         "reblog": s.reblog.as_deref().map(|inner| status_to_api(inner, ctx)),
         "application": r.application_name.as_ref().map(|name| json!({"name": name, "website": r.application_website})),
         "account": account_to_api(&s.account, ctx),
-        "media_attachments": [],
+        "media_attachments": s.media.iter().map(|m| media_to_api(m, ctx)).collect::<Vec<_>>(),
         "mentions": s.mentions.iter().map(|m| json!({
             "id": m.id.to_string(), "username": m.username, "url": m.url, "acct": acct(m),
         })).collect::<Vec<_>>(),
@@ -159,6 +177,48 @@ pub fn deleted_status_to_api(s: &StatusView, ctx: &Ctx) -> Value {
     let mut v = status_to_api(s, ctx);
     v["text"] = json!(s.row.text);
     v
+}
+
+/// A media attachment; `url` is null while it is being processed.
+pub fn media_to_api(m: &MediaRow, ctx: &Ctx) -> Value {
+    let size = |w: Option<i64>, h: Option<i64>| match (w, h) {
+        (Some(w), Some(h)) if w > 0 && h > 0 => json!({
+            "width": w, "height": h, "size": format!("{w}x{h}"), "aspect": w as f64 / h as f64,
+        }),
+        _ => Value::Null,
+    };
+    let mut meta = serde_json::Map::new();
+    let original = size(m.width, m.height);
+    if !original.is_null() {
+        meta.insert("original".into(), original);
+    }
+    let small = size(m.preview_width, m.preview_height);
+    if !small.is_null() {
+        meta.insert("small".into(), small);
+    }
+    if let (Some(x), Some(y)) = (m.focus_x, m.focus_y) {
+        meta.insert("focus".into(), json!({ "x": x, "y": y }));
+    }
+    let (url, preview_url) = match (&m.remote_url, &m.file_key) {
+        (Some(remote), _) => (Some(remote.clone()), Some(remote.clone())),
+        (None, Some(file)) => (
+            Some(file_url(ctx, file)),
+            m.preview_key.as_deref().map(|k| file_url(ctx, k)),
+        ),
+        (None, None) => (None, None),
+    };
+    json!({
+        "id": m.id.to_string(),
+        "type": m.kind,
+        "url": url,
+        "preview_url": preview_url,
+        "remote_url": m.remote_url,
+        "preview_remote_url": null,
+        "text_url": null,
+        "meta": meta,
+        "description": m.description,
+        "blurhash": m.blurhash,
+    })
 }
 
 pub fn relationship_to_api(r: &Relationship) -> Value {

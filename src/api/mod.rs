@@ -21,8 +21,10 @@ use axum::response::IntoResponse;
 use crate::app::App;
 use crate::error::Error;
 
-/// Larger bodies are refused before any work (media uploads will have their own limit).
+/// Larger bodies are refused before any work.
 pub const BODY_LIMIT: usize = 1024 * 1024;
+/// Bodies with files: the largest image, and room for the form around it.
+pub const UPLOAD_BODY_LIMIT: usize = crate::media::process::MAX_IMAGE_BYTES + 64 * 1024;
 
 pub fn router(app: App) -> Router {
     Router::new()
@@ -33,6 +35,7 @@ pub fn router(app: App) -> Router {
         .merge(activitypub::router())
         .fallback(not_found)
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
+        .merge(v1::upload_router().layer(DefaultBodyLimit::max(UPLOAD_BODY_LIMIT)))
         .merge(inbox::router())
         .layer(tower_http::trace::TraceLayer::new_for_http())
         .with_state(app)

@@ -34,63 +34,108 @@ impl IdList {
     }
 }
 
+/// Parameters and the files of a multipart body, by field name (`file`, `avatar` ...).
+pub struct WithFiles<T> {
+    pub params: T,
+    pub files: Vec<(String, Vec<u8>)>,
+}
+
+impl<T> WithFiles<T> {
+    /// The first file sent as `name`, taken out.
+    pub fn take(&mut self, name: &str) -> Option<Vec<u8>> {
+        let i = self.files.iter().position(|(n, _)| n == name)?;
+        Some(self.files.remove(i).1)
+    }
+}
+
 impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for Params<T> {
     type Rejection = Error;
 
     async fn from_request(req: Request, state: &S) -> Result<Self, Error> {
-        let mut merged = query_map(req.uri().query());
-        let content_type = req
-            .headers()
-            .get(CONTENT_TYPE)
-            .and_then(|v| v.to_str().ok())
-            .unwrap_or("")
-            .to_ascii_lowercase();
-        let body = if content_type.starts_with("multipart/form-data") {
-            let mut multipart = Multipart::from_request(req, state)
-                .await
-                .map_err(|e| Error::BadRequest(format!("Malformed multipart body: {e}")))?;
-            let mut pairs = Vec::new();
-            while let Some(field) = multipart
-                .next_field()
-                .await
-                .map_err(|e| Error::BadRequest(format!("Malformed multipart body: {e}")))?
-            {
-                let Some(name) = field.name().map(str::to_string) else {
-                    continue;
-                };
-                if field.file_name().is_some() {
-                    // Files are read by the media endpoints, not as parameters.
-                    continue;
-                }
-                let text = field
-                    .text()
-                    .await
-                    .map_err(|e| Error::BadRequest(format!("Malformed multipart body: {e}")))?;
-                pairs.push((name, text));
-            }
-            nest(pairs)
-        } else {
-            let bytes = read_body(req, state).await?;
-            if bytes.iter().all(u8::is_ascii_whitespace) {
-                Map::new()
-            } else if content_type.starts_with("application/json") || content_type.contains("+json")
-            {
-                match serde_json::from_slice::<Value>(&bytes) {
-                    Ok(Value::Object(m)) => m,
-                    Ok(_) => {
-                        return Err(Error::BadRequest(
-                            "Malformed JSON: expected an object".into(),
-                        ));
-                    }
-                    Err(e) => return Err(Error::BadRequest(format!("Malformed JSON: {e}"))),
-                }
-            } else {
-                nest(url::form_urlencoded::parse(&bytes).into_owned().collect())
-            }
-        };
-        merged.extend(body);
-        typed(merged).map(Params)
+        // Files are read by the media endpoints, not as parameters.
+        let (map, _) = read(req, state, false).await?;
+        typed(map).map(Params)
     }
+}
+
+impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for WithFiles<T> {
+    type Rejection = Error;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, Error> {
+        let (map, files) = read(req, state, true).await?;
+        Ok(WithFiles {
+            params: typed(map)?,
+            files,
+        })
+    }
+}
+
+fn multipart_error(e: axum::extract::multipart::MultipartError) -> Error {
+    if e.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE {
+        Error::TooLarge(format!(
+            "The request is too large: files may be at most {} MB",
+            crate::media::process::MAX_IMAGE_BYTES / (1024 * 1024)
+        ))
+    } else {
+        Error::BadRequest(format!("Malformed multipart body: {e}"))
+    }
+}
+
+/// The query merged with the body's parameters; and the body's files, when kept.
+async fn read<S: Send + Sync>(
+    req: Request,
+    state: &S,
+    keep_files: bool,
+) -> Result<(Map<String, Value>, Vec<(String, Vec<u8>)>), Error> {
+    let mut merged = query_map(req.uri().query());
+    let mut files = Vec::new();
+    let content_type = req
+        .headers()
+        .get(CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+        .to_ascii_lowercase();
+    let body = if content_type.starts_with("multipart/form-data") {
+        let mut multipart = Multipart::from_request(req, state)
+            .await
+            .map_err(|e| Error::BadRequest(format!("Malformed multipart body: {e}")))?;
+        let mut pairs = Vec::new();
+        while let Some(field) = multipart.next_field().await.map_err(multipart_error)? {
+            let Some(name) = field.name().map(str::to_string) else {
+                continue;
+            };
+            if field.file_name().is_some() {
+                if keep_files {
+                    // The client's file name is never used: files are stored under ours.
+                    let bytes = field.bytes().await.map_err(multipart_error)?;
+                    files.push((name, bytes.to_vec()));
+                }
+                continue;
+            }
+            let text = field.text().await.map_err(multipart_error)?;
+            pairs.push((name, text));
+        }
+        nest(pairs)
+    } else {
+        let bytes = read_body(req, state).await?;
+        if bytes.iter().all(u8::is_ascii_whitespace) {
+            Map::new()
+        } else if content_type.starts_with("application/json") || content_type.contains("+json") {
+            match serde_json::from_slice::<Value>(&bytes) {
+                Ok(Value::Object(m)) => m,
+                Ok(_) => {
+                    return Err(Error::BadRequest(
+                        "Malformed JSON: expected an object".into(),
+                    ));
+                }
+                Err(e) => return Err(Error::BadRequest(format!("Malformed JSON: {e}"))),
+            }
+        } else {
+            nest(url::form_urlencoded::parse(&bytes).into_owned().collect())
+        }
+    };
+    merged.extend(body);
+    Ok((merged, files))
 }
 
 impl<S: Send + Sync, T: DeserializeOwned> FromRequestParts<S> for Query<T> {

@@ -5,6 +5,7 @@
 pub mod accounts;
 pub mod email;
 pub mod instance_actor;
+pub mod media;
 pub mod statuses;
 
 use std::sync::Arc;
@@ -32,6 +33,7 @@ pub struct App {
     pub outbox_wake: Arc<Notify>,
     pub limits: Arc<crate::api::ratelimit::Limits>,
     pub federation: crate::federate::Shared,
+    pub storage: crate::media::storage::Storage,
 }
 
 /// What executing a command did.
@@ -44,7 +46,9 @@ pub enum Outcome {
 impl App {
     pub fn new(db: Db, config: Config) -> Result<App, Error> {
         let federation = Arc::new(crate::federate::Federation::new(&config)?);
+        let storage = crate::media::storage::Storage::from_config(&config)?;
         Ok(App {
+            storage,
             db,
             config: Arc::new(config),
             projector_wake: Arc::new(Notify::new()),

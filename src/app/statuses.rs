@@ -24,6 +24,8 @@ pub struct NewStatus {
     pub in_reply_to_id: Option<i64>,
     pub application: Option<AppRef>,
     pub idempotency_key: Option<String>,
+    /// Uploads to attach, in order.
+    pub media_ids: Vec<i64>,
 }
 
 /// What an edit sets.
@@ -48,6 +50,7 @@ impl App {
             }
             None => None,
         };
+        let media = self.media_to_attach(author.id, &new.media_ids).await?;
         let (content, mentioned) = self.render_text(&new.text).await?;
         let status_id = ids::next_id();
         let base = self.config.base_url();
@@ -69,6 +72,13 @@ impl App {
             application: new.application,
             created_at: time::now_ms(),
             remote: false,
+            media: media
+                .into_iter()
+                .map(|media_id| events::AttachedMedia {
+                    media_id,
+                    remote: None,
+                })
+                .collect(),
         };
         let dedupe = new
             .idempotency_key

@@ -56,6 +56,9 @@ pub struct ProfileChange {
     pub locked: Option<bool>,
     pub bot: Option<bool>,
     pub discoverable: Option<bool>,
+    /// New images, as storage keys; an empty key removes the image.
+    pub avatar_key: Option<String>,
+    pub header_key: Option<String>,
 }
 
 impl Aggregate for Account {
@@ -194,6 +197,8 @@ impl Account {
         e.locked = change.locked.filter(|v| *v != self.locked);
         e.bot = change.bot.filter(|v| *v != self.bot);
         e.discoverable = change.discoverable.filter(|v| *v != self.discoverable);
+        e.avatar_key = change.avatar_key;
+        e.header_key = change.header_key;
         if e == (AccountProfileUpdated {
             account_id,
             ..Default::default()

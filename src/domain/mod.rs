@@ -8,6 +8,7 @@ pub mod bookmark;
 pub mod favourite;
 pub mod follow;
 pub mod marker;
+pub mod media;
 pub mod mute;
 pub mod once;
 pub mod password;

@@ -14,6 +14,7 @@ pub struct Status {
     pub id: Option<i64>,
     pub account_id: i64,
     pub deleted: bool,
+    pub has_media: bool,
 }
 
 #[derive(Debug, Clone)]
@@ -34,8 +35,14 @@ pub enum Command {
     },
 }
 
-fn check_text(text: &str, spoiler_text: &str, max_chars: usize) -> Result<(), Rejection> {
-    if text.trim().is_empty() {
+/// Text may be empty only when the post has attachments, as in Mastodon.
+fn check_text(
+    text: &str,
+    spoiler_text: &str,
+    max_chars: usize,
+    has_media: bool,
+) -> Result<(), Rejection> {
+    if text.trim().is_empty() && !has_media {
         return Err(invalid("Text can't be blank"));
     }
     let length = super::text::counted_length(text) + spoiler_text.chars().count();
@@ -55,6 +62,7 @@ impl Aggregate for Status {
             Event::StatusPosted(e) => {
                 self.id = Some(e.status_id);
                 self.account_id = e.account_id;
+                self.has_media = !e.media.is_empty();
             }
             Event::StatusDeleted(_) => self.deleted = true,
             _ => {}
@@ -71,7 +79,12 @@ impl Aggregate for Status {
                 // Other servers set their own limits; their posts may even be empty
                 // (attachments only).
                 if !status.remote {
-                    check_text(&status.text, &status.spoiler_text, max_chars)?;
+                    check_text(
+                        &status.text,
+                        &status.spoiler_text,
+                        max_chars,
+                        !status.media.is_empty(),
+                    )?;
                 }
                 if !VISIBILITIES.contains(&status.visibility.as_str()) {
                     return Err(invalid("Visibility is not included in the list"));
@@ -100,7 +113,7 @@ impl Aggregate for Status {
                         return Err(Rejection::Forbidden("This action is not allowed".into()));
                     }
                     if !remote {
-                        check_text(&edit.text, &edit.spoiler_text, max_chars)?;
+                        check_text(&edit.text, &edit.spoiler_text, max_chars, self.has_media)?;
                     }
                     Ok(vec![Event::StatusEdited(*edit)])
                 }
@@ -134,6 +147,7 @@ mod tests {
             application: None,
             created_at: 0,
             remote: false,
+            media: vec![],
         }
     }
 

@@ -750,14 +750,6 @@ fn rendered(note: &Note) -> (String, String, bool) {
         }
         html.push_str("</ul>");
     }
-    for a in &note.attachments {
-        let label = a.description.as_deref().unwrap_or("attachment");
-        html.push_str(&format!(
-            "<p><a href=\"{}\" rel=\"nofollow noopener noreferrer\">{}</a></p>",
-            sanitize::plain_text(&a.url),
-            sanitize::plain_text(label)
-        ));
-    }
     let spoiler = note
         .summary
         .as_deref()
@@ -765,6 +757,40 @@ fn rendered(note: &Note) -> (String, String, bool) {
         .unwrap_or_default();
     let sensitive = note.sensitive || !spoiler.is_empty();
     (html, spoiler, sensitive)
+}
+
+/// A note's attachments as Mastodon keeps them: at most four, referenced where they live.
+fn remote_media(note: &Note) -> Vec<events::AttachedMedia> {
+    note.attachments
+        .iter()
+        .take(crate::domain::media::MAX_ATTACHMENTS)
+        .map(|a| {
+            let mime = a.media_type.as_deref().map(|m| m.to_ascii_lowercase());
+            let kind = match mime.as_deref().and_then(|m| m.split('/').next()) {
+                Some("image") => "image",
+                Some("video") => "video",
+                Some("audio") => "audio",
+                _ => "unknown",
+            };
+            events::AttachedMedia {
+                media_id: crate::ids::next_id(),
+                remote: Some(events::RemoteMedia {
+                    url: a.url.clone(),
+                    kind: kind.into(),
+                    mime,
+                    description: a.description.as_deref().map(|d| {
+                        d.chars()
+                            .take(crate::domain::media::MAX_DESCRIPTION_CHARS)
+                            .collect()
+                    }),
+                    blurhash: a.blurhash.clone().filter(|b| b.len() <= 100),
+                    width: a.width.filter(|w| *w > 0),
+                    height: a.height.filter(|h| *h > 0),
+                    focus: a.focus,
+                }),
+            }
+        })
+        .collect()
 }
 
 async fn mentioned_accounts(app: &App, note: &Note) -> Result<Vec<i64>, FedError> {
@@ -817,6 +843,7 @@ pub async fn create_status(
         application: None,
         created_at: note.published_ms.unwrap_or(now).min(now),
         remote: true,
+        media: remote_media(note),
     };
     let status_id = posted.status_id;
     let result = app

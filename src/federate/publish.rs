@@ -4,7 +4,11 @@
 use std::collections::HashMap;
 
 use serde_json::Value;
-use tessera_federation::documents::{self, ActorInput, NoteInput};
+use tessera_federation::documents::{self, ActorInput, AttachmentInput, NoteInput};
+
+use crate::api::entities::{Ctx, file_url};
+use crate::media::storage::content_type;
+use crate::queries::media::MediaRow;
 
 use crate::app::App;
 use crate::queries::accounts::AccountRow;
@@ -15,6 +19,16 @@ pub fn actor_document(app: &App, a: &AccountRow, public_key_pem: &str) -> Value 
     let fields: Vec<crate::events::ProfileField> =
         serde_json::from_str(&a.fields).unwrap_or_default();
     let pairs: Vec<(String, String)> = fields.into_iter().map(|f| (f.name, f.value)).collect();
+    let ctx = Ctx::new(&app.config);
+    let image = |key: &Option<String>| {
+        key.as_deref().map(|k| {
+            (
+                file_url(&ctx, k),
+                content_type(k).unwrap_or("application/octet-stream"),
+            )
+        })
+    };
+    let (icon, header) = (image(&a.avatar_key), image(&a.header_key));
     documents::actor(&ActorInput {
         kind: if a.bot != 0 { "Service" } else { "Person" },
         id: &a.uri,
@@ -28,6 +42,8 @@ pub fn actor_document(app: &App, a: &AccountRow, public_key_pem: &str) -> Value 
         published: &iso(a.created_at - a.created_at.rem_euclid(86_400_000)),
         fields: &pairs,
         shared_inbox: &format!("{}/inbox", app.config.base_url()),
+        icon: icon.as_ref().map(|(url, t)| (url.as_str(), *t)),
+        image: header.as_ref().map(|(url, t)| (url.as_str(), *t)),
     })
 }
 
@@ -53,6 +69,28 @@ pub fn note_document(app: &App, v: &StatusView, parents: &HashMap<i64, String>) 
         .map(|t| (format!("{base}/tags/{}", t.to_lowercase()), t.clone()))
         .collect();
     let followers = format!("{}/followers", v.account.uri);
+    let ctx = Ctx::new(&app.config);
+    let files: Vec<(String, &MediaRow)> = v
+        .media
+        .iter()
+        .filter_map(|m| match (&m.remote_url, &m.file_key) {
+            (Some(url), _) => Some((url.clone(), m)),
+            (None, Some(key)) => Some((file_url(&ctx, key), m)),
+            (None, None) => None,
+        })
+        .collect();
+    let attachments: Vec<AttachmentInput> = files
+        .iter()
+        .map(|(url, m)| AttachmentInput {
+            url,
+            media_type: m.mime.as_deref().unwrap_or("application/octet-stream"),
+            description: m.description.as_deref(),
+            blurhash: m.blurhash.as_deref(),
+            focus: m.focus_x.zip(m.focus_y),
+            width: m.width,
+            height: m.height,
+        })
+        .collect();
     documents::note(&NoteInput {
         id: &v.row.uri,
         url: v.row.url.as_deref().unwrap_or(&v.row.uri),
@@ -71,5 +109,6 @@ pub fn note_document(app: &App, v: &StatusView, parents: &HashMap<i64, String>) 
             .map(String::as_str),
         mentions: &mentions,
         hashtags: &hashtags,
+        attachments: &attachments,
     })
 }

@@ -63,6 +63,9 @@ pub async fn apply(conn: &mut Conn, rec: &Recorded) -> Result<(), sqlx::Error> {
         Event::Unblocked(e) => federated::unblocked(conn, e).await,
         Event::ObjectTombstoned(e) => federated::tombstoned(conn, e).await,
         Event::ReportFiled(e) => federated::report_filed(conn, e).await,
+        Event::MediaUploaded(e) => super::media::uploaded(conn, e).await,
+        Event::MediaProcessed(e) => super::media::processed(conn, e).await,
+        Event::MediaDescribed(e) => super::media::described(conn, e).await,
         Event::StatusPinned(e) => {
             sqlx::query(
                 "INSERT INTO status_pins (account_id, status_id, created_at) VALUES ($1, $2, $3) \
@@ -190,7 +193,9 @@ async fn profile_updated(conn: &mut Conn, e: &AccountProfileUpdated) -> Result<(
     sqlx::query(
         "UPDATE accounts SET display_name = COALESCE($2, display_name), note = COALESCE($3, note), \
          note_html = COALESCE($4, note_html), fields = COALESCE($5, fields), locked = COALESCE($6, locked), \
-         bot = COALESCE($7, bot), discoverable = COALESCE($8, discoverable) WHERE id = $1",
+         bot = COALESCE($7, bot), discoverable = COALESCE($8, discoverable), \
+         avatar_key = NULLIF(COALESCE($9, avatar_key), ''), header_key = NULLIF(COALESCE($10, header_key), '') \
+         WHERE id = $1",
     )
     .bind(e.account_id)
     .bind(e.display_name.as_deref())
@@ -200,6 +205,8 @@ async fn profile_updated(conn: &mut Conn, e: &AccountProfileUpdated) -> Result<(
     .bind(e.locked.map(flag))
     .bind(e.bot.map(flag))
     .bind(e.discoverable.map(flag))
+    .bind(e.avatar_key.as_deref())
+    .bind(e.header_key.as_deref())
     .execute(&mut *conn)
     .await?;
     Ok(())
@@ -244,6 +251,7 @@ async fn status_posted(conn: &mut Conn, e: &StatusPosted) -> Result<(), sqlx::Er
     .execute(&mut *conn)
     .await?;
     mentions_and_tags(conn, e.status_id, &e.mentions, &e.tags, e.created_at).await?;
+    super::media::attach(conn, e).await?;
     sqlx::query("UPDATE accounts SET statuses_count = statuses_count + 1, last_status_at = $2 WHERE id = $1")
         .bind(e.account_id)
         .bind(e.created_at)
@@ -324,6 +332,7 @@ async fn status_deleted(conn: &mut Conn, e: &StatusDeleted) -> Result<(), sqlx::
         "DELETE FROM favourites WHERE status_id = $1",
         "DELETE FROM status_pins WHERE status_id = $1",
         "DELETE FROM bookmarks WHERE status_id = $1",
+        "DELETE FROM media_attachments WHERE status_id = $1",
     ] {
         sqlx::query(sql)
             .bind(e.status_id)

@@ -7,6 +7,7 @@
 pub mod federated;
 pub mod home;
 pub mod inline;
+pub mod media;
 pub mod notifications;
 pub mod runner;
 
@@ -30,6 +31,7 @@ pub const READ_MODELS: &[&str] = &[
     "bookmarks",
     "markers",
     "mutes",
+    "media_attachments",
     "home_feed",
     "notifications",
     "status_edits",

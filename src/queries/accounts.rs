@@ -26,11 +26,17 @@ pub struct AccountRow {
     pub following_count: i64,
     pub statuses_count: i64,
     pub last_status_at: Option<i64>,
+    /// A remote account's images, where its server keeps them.
+    pub avatar_url: Option<String>,
+    pub header_url: Option<String>,
+    /// A local account's images, as storage keys.
+    pub avatar_key: Option<String>,
+    pub header_key: Option<String>,
 }
 
 pub const ACCOUNT_COLUMNS: &str = "a.id, a.username, a.domain, a.display_name, a.note, a.note_html, a.fields, \
      a.locked, a.bot, a.discoverable, a.uri, a.url, a.suspended, a.created_at, a.followers_count, \
-     a.following_count, a.statuses_count, a.last_status_at";
+     a.following_count, a.statuses_count, a.last_status_at, a.avatar_url, a.header_url, a.avatar_key, a.header_key";
 
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct UserRow {
@@ -364,6 +370,10 @@ struct OptionalAccount {
     following_count: Option<i64>,
     statuses_count: Option<i64>,
     last_status_at: Option<i64>,
+    avatar_url: Option<String>,
+    header_url: Option<String>,
+    avatar_key: Option<String>,
+    header_key: Option<String>,
 }
 
 impl OptionalAccount {
@@ -387,6 +397,10 @@ impl OptionalAccount {
             following_count: self.following_count?,
             statuses_count: self.statuses_count?,
             last_status_at: self.last_status_at,
+            avatar_url: self.avatar_url,
+            header_url: self.header_url,
+            avatar_key: self.avatar_key,
+            header_key: self.header_key,
         })
     }
 }

@@ -35,6 +35,9 @@ const COLUMNS: &str = "s.id, s.account_id, s.uri, s.url, s.text, s.content, s.sp
      s.sensitive, s.language, s.in_reply_to_id, s.in_reply_to_account_id, s.reblog_of_id, s.application_name, \
      s.application_website, s.created_at, s.replies_count, s.reblogs_count, s.favourites_count, s.edited_at";
 
+/// `only_media=true`: statuses with at least one attachment.
+const WITH_MEDIA: &str = " AND EXISTS (SELECT 1 FROM media_attachments m WHERE m.status_id = s.id)";
+
 /// A status ready to become an API entity.
 #[derive(Debug, Clone)]
 pub struct StatusView {
@@ -47,6 +50,8 @@ pub struct StatusView {
     pub reblogged: bool,
     pub pinned: bool,
     pub bookmarked: bool,
+    /// Attachments, in order.
+    pub media: Vec<super::media::MediaRow>,
     /// Whether a viewer was asking: viewer flags are shown only then.
     pub has_viewer: bool,
 }
@@ -109,6 +114,7 @@ pub async fn row_any(conn: &mut Conn, id: i64) -> Result<Option<StatusRow>, sqlx
 pub struct AccountStatusesFilter {
     pub exclude_replies: bool,
     pub exclude_reblogs: bool,
+    pub only_media: bool,
     pub tagged: Option<String>,
 }
 
@@ -127,6 +133,9 @@ pub async fn of_account(
     }
     if filter.exclude_reblogs {
         sql.push(" AND s.reblog_of_id IS NULL");
+    }
+    if filter.only_media {
+        sql.push(WITH_MEDIA);
     }
     if let Some(tag) = &filter.tagged {
         sql.push(" AND EXISTS (SELECT 1 FROM status_tags t WHERE t.status_id = s.id AND t.tag = ")
@@ -245,6 +254,7 @@ pub async fn home(
 pub struct PublicFilter {
     pub local: bool,
     pub remote: bool,
+    pub only_media: bool,
     pub tag: Option<String>,
 }
 
@@ -267,6 +277,9 @@ pub async fn public(
     }
     if filter.remote {
         sql.push(" AND s.local = 0");
+    }
+    if filter.only_media {
+        sql.push(WITH_MEDIA);
     }
     if let Some(tag) = &filter.tag {
         sql.push(" AND EXISTS (SELECT 1 FROM status_tags t WHERE t.status_id = s.id AND t.tag = ")
@@ -374,6 +387,7 @@ pub async fn hydrate(
         }
         tag_rows.sort();
     }
+    let media = super::media::of_statuses(conn, &status_ids).await?;
     let mut account_ids: Vec<i64> = all.iter().map(|r| r.account_id).collect();
     account_ids.extend(mention_rows.iter().map(|(_, a)| *a));
     account_ids.sort_unstable();
@@ -427,6 +441,8 @@ pub async fn hydrate(
     let view = |row: StatusRow, reblog: Option<Box<StatusView>>| -> Option<StatusView> {
         let account = accounts.get(&row.account_id)?.clone();
         Some(StatusView {
+            // A status shown twice on a page (itself and reblogged) needs its files twice.
+            media: media.get(&row.id).cloned().unwrap_or_default(),
             account,
             reblog,
             mentions: mentions.get(&row.id).cloned().unwrap_or_default(),

@@ -94,6 +94,12 @@ pub async fn start(
     let db = open(&config).await?;
     let app = App::new(db.clone(), config)?;
     let projector = crate::projections::spawn(db, app.projector_wake.clone());
+    let resuming = app.clone();
+    tokio::spawn(async move {
+        if let Err(e) = resuming.resume_media_processing().await {
+            tracing::warn!(error = %e, "resuming media processing failed");
+        }
+    });
     let queues = crate::federate::workers::connect(&app).await?;
     let workers = app.config.run_workers.then(|| {
         let token = CancellationToken::new();

@@ -13,34 +13,6 @@ use crate::support::*;
 const WAIT: Duration = Duration::from_secs(30);
 
 /// `follower` on `from` follows `followed` on `to`, and `to` has seen it.
-async fn follow_across(from: &TestServer, follower: &User, to: &TestServer, followed: &User) {
-    let (status, found) = from
-        .get(
-            &format!(
-                "/api/v1/accounts/lookup?acct={}@{}",
-                followed.username,
-                to.domain()
-            ),
-            Some(&follower.token),
-        )
-        .await;
-    assert_eq!(status, 200, "{found}");
-    let id = found["id"].as_str().unwrap().to_string();
-    from.post(
-        &format!("/api/v1/accounts/{id}/follow"),
-        Some(&follower.token),
-        json!({}),
-    )
-    .await;
-    wait_until("the follow reaches the followed server", WAIT, || async {
-        let (_, me) = to
-            .get("/api/v1/accounts/verify_credentials", Some(&followed.token))
-            .await;
-        me["followers_count"] == 1
-    })
-    .await;
-}
-
 #[tokio::test]
 async fn a_delivery_to_a_server_that_is_down_arrives_when_it_is_back() {
     let fast_retries = [

@@ -14,6 +14,7 @@ mod fixtures;
 mod inbox;
 mod mail;
 mod mastodon_py;
+mod media;
 mod mutes;
 mod oauth;
 mod peer;

@@ -76,6 +76,8 @@ impl TestServer {
             ("DATABASE_URL", database_url.clone()),
             // Most tests use the token registration returns at once; mail.rs turns it on.
             ("TESSERA_EMAIL_CONFIRMATION", "false".to_string()),
+            // Rate limits are off unless a test turns them on.
+            ("TESSERA_RATE_LIMITS", "false".to_string()),
         ]);
         env.extend(settings.iter().map(|(k, v)| (*k, v.to_string())));
         let config = Config::load_from(None, |k| env.get(k).cloned()).unwrap();
@@ -370,6 +372,39 @@ where
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
     panic!("timed out after {limit:?} waiting for: {what}");
+}
+
+/// `follower` on `from` follows `followed` on `to`, and the follow arrives.
+pub async fn follow_across(from: &TestServer, follower: &User, to: &TestServer, followed: &User) {
+    let (status, found) = from
+        .get(
+            &format!(
+                "/api/v1/accounts/lookup?acct={}@{}",
+                followed.username,
+                to.domain()
+            ),
+            Some(&follower.token),
+        )
+        .await;
+    assert_eq!(status, 200, "{found}");
+    let id = found["id"].as_str().unwrap().to_string();
+    from.post(
+        &format!("/api/v1/accounts/{id}/follow"),
+        Some(&follower.token),
+        json!({}),
+    )
+    .await;
+    wait_until(
+        "the follow reaches the followed server",
+        Duration::from_secs(30),
+        || async {
+            let (_, me) = to
+                .get("/api/v1/accounts/verify_credentials", Some(&followed.token))
+                .await;
+            me["followers_count"] == 1
+        },
+    )
+    .await;
 }
 
 impl TestServer {

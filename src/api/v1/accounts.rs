@@ -10,9 +10,9 @@ use crate::api::auth::{Auth, MaybeAuth};
 use crate::api::entities::{
     Ctx, account_to_api, credential_account_to_api, relationship_to_api, token_to_api,
 };
+use crate::api::id;
 use crate::api::pagination::{PageParams, Paged};
-use crate::api::params::{IdList, Params, Query, de};
-use crate::api::{id, v1::statuses::only_media_unsupported};
+use crate::api::params::{IdList, Params, Query, WithFiles, de};
 use crate::app::App;
 use crate::app::accounts::{Registration, fields_from};
 use crate::config::Registrations;
@@ -22,16 +22,29 @@ use crate::oauth::store;
 use crate::queries::accounts::{self as q, Paged as Row};
 use crate::queries::statuses::{self as sq, AccountStatusesFilter};
 
+/// Routes that take image files, under the media body limit.
+pub fn upload_router() -> Router<App> {
+    Router::new()
+        .route(
+            "/api/v1/accounts/update_credentials",
+            patch(update_credentials),
+        )
+        .route(
+            "/api/v1/profile/avatar",
+            axum::routing::delete(delete_avatar),
+        )
+        .route(
+            "/api/v1/profile/header",
+            axum::routing::delete(delete_header),
+        )
+}
+
 pub fn router() -> Router<App> {
     Router::new()
         .route("/api/v1/accounts", post(register))
         .route(
             "/api/v1/accounts/verify_credentials",
             get(verify_credentials),
-        )
-        .route(
-            "/api/v1/accounts/update_credentials",
-            patch(update_credentials),
         )
         .route("/api/v1/accounts/lookup", get(lookup))
         .route("/api/v1/preferences", get(preferences))
@@ -168,19 +181,73 @@ struct UpdateParams {
 async fn update_credentials(
     State(app): State<App>,
     auth: Auth,
-    Params(p): Params<UpdateParams>,
+    mut form: WithFiles<UpdateParams>,
 ) -> Result<Json<Value>, Error> {
+    use crate::app::media::{AVATAR_SIZE, HEADER_SIZE};
     let me = auth.require("write:accounts")?;
+    let p = &form.params;
     let fields = p.fields_attributes.as_ref().map(fields_from).transpose()?;
-    let change = ProfileChange {
-        display_name: p.display_name.map(|n| n.trim().to_string()),
+    let mut change = ProfileChange {
+        display_name: p.display_name.as_ref().map(|n| n.trim().to_string()),
         note: None,
         fields,
         locked: p.locked,
         bot: p.bot,
         discoverable: p.discoverable,
+        avatar_key: None,
+        header_key: None,
     };
-    app.update_profile(me.id(), change, p.note).await?;
+    let note = p.note.clone();
+    // Both images are checked before either is kept.
+    let avatar = form.take("avatar");
+    let header = form.take("header");
+    if let Some(bytes) = avatar {
+        change.avatar_key = Some(
+            app.store_profile_image(me.id(), "avatar", bytes, AVATAR_SIZE)
+                .await?,
+        );
+    }
+    if let Some(bytes) = header {
+        change.header_key = Some(
+            app.store_profile_image(me.id(), "header", bytes, HEADER_SIZE)
+                .await?,
+        );
+    }
+    app.update_profile(me.id(), change, note).await?;
+    Ok(Json(credential_view(&app, me.id()).await?))
+}
+
+/// `DELETE /api/v1/profile/avatar` and `/header`: back to the stand-in image.
+async fn delete_avatar(State(app): State<App>, auth: Auth) -> Result<Json<Value>, Error> {
+    remove_image(app, auth, true).await
+}
+
+async fn delete_header(State(app): State<App>, auth: Auth) -> Result<Json<Value>, Error> {
+    remove_image(app, auth, false).await
+}
+
+async fn remove_image(app: App, auth: Auth, avatar: bool) -> Result<Json<Value>, Error> {
+    let me = auth.require("write:accounts")?;
+    let removed = Some(String::new());
+    let has = if avatar {
+        me.account.avatar_key.is_some()
+    } else {
+        me.account.header_key.is_some()
+    };
+    if has {
+        let change = if avatar {
+            ProfileChange {
+                avatar_key: removed,
+                ..Default::default()
+            }
+        } else {
+            ProfileChange {
+                header_key: removed,
+                ..Default::default()
+            }
+        };
+        app.update_profile(me.id(), change, None).await?;
+    }
     Ok(Json(credential_view(&app, me.id()).await?))
 }
 
@@ -287,13 +354,10 @@ async fn statuses(
             .collect();
         return Ok(Paged::new(items, &base, &uri, None));
     }
-    // Media attachments are not built yet: no status has any.
-    if only_media_unsupported(p.only_media) {
-        return Ok(Paged::new(vec![], &base, &uri, None));
-    }
     let filter = AccountStatusesFilter {
         exclude_replies: p.exclude_replies.unwrap_or(false),
         exclude_reblogs: p.exclude_reblogs.unwrap_or(false),
+        only_media: p.only_media.unwrap_or(false),
         tagged: p.tagged,
     };
     let mut conn = app.db.pool.acquire().await?;

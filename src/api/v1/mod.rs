@@ -5,6 +5,7 @@ pub mod apps;
 pub mod follow_requests;
 pub mod instance;
 pub mod markers;
+pub mod media;
 pub mod notifications;
 pub mod search;
 pub mod statuses;
@@ -25,4 +26,12 @@ pub fn router() -> Router<App> {
         .merge(notifications::router())
         .merge(markers::router())
         .merge(search::router())
+        .merge(media::router())
+}
+
+/// Routes that take files, each under the media body limit instead of the usual one.
+pub fn upload_router() -> Router<App> {
+    Router::new()
+        .merge(media::upload_router())
+        .merge(accounts::upload_router())
 }

@@ -43,11 +43,6 @@ pub fn router() -> Router<App> {
         .route("/api/v1/statuses/{id}/reblogged_by", get(reblogged_by))
 }
 
-/// Media attachments are not built yet, so `only_media=true` matches nothing.
-pub fn only_media_unsupported(only_media: Option<bool>) -> bool {
-    only_media == Some(true)
-}
-
 #[derive(Deserialize)]
 struct CreateParams {
     #[serde(default, deserialize_with = "de::opt_string_keep_empty")]
@@ -70,6 +65,19 @@ struct CreateParams {
     scheduled_at: Option<String>,
 }
 
+/// `media_ids[]` as given; an id that is not a number is no attachment of yours.
+fn media_ids(raw: &[String]) -> Result<Vec<i64>, Error> {
+    raw.iter()
+        .map(|r| {
+            crate::ids::parse(r).ok_or_else(|| {
+                Error::Validation(format!(
+                    "Media {r} is not one of your attachments waiting to be posted"
+                ))
+            })
+        })
+        .collect()
+}
+
 async fn view(app: &App, viewer: Option<i64>, status_id: i64) -> Result<Value, Error> {
     let mut conn = app.db.pool.acquire().await?;
     let v = q::visible(&mut conn, viewer, status_id)
@@ -86,11 +94,6 @@ async fn create(
 ) -> Result<Json<Value>, Error> {
     let me = auth.require("write:statuses")?;
     // Refuse what we cannot do yet rather than silently dropping it.
-    if !p.media_ids.is_empty() {
-        return Err(Error::Validation(
-            "Media attachments are not supported yet".into(),
-        ));
-    }
     if p.poll.as_ref().is_some_and(|v| !v.is_null()) {
         return Err(Error::Validation("Polls are not supported yet".into()));
     }
@@ -131,6 +134,7 @@ async fn create(
                 in_reply_to_id,
                 application,
                 idempotency_key,
+                media_ids: media_ids(&p.media_ids)?,
             },
         )
         .await?;
@@ -401,20 +405,28 @@ async fn edit(
 ) -> Result<Json<Value>, Error> {
     let me = auth.require("write:statuses")?;
     let status_id = id(&raw)?;
-    if !p.media_ids.is_empty() {
-        return Err(Error::Validation(
-            "Media attachments are not supported yet".into(),
-        ));
-    }
     if p.poll.as_ref().is_some_and(|v| !v.is_null()) {
         return Err(Error::Validation("Polls are not supported yet".into()));
     }
     let current = {
         let mut conn = app.db.pool.acquire().await?;
-        q::visible_row(&mut conn, Some(me.id()), status_id)
+        q::visible(&mut conn, Some(me.id()), status_id)
             .await?
             .ok_or(Error::NotFound)?
     };
+    // Clients send the attachments with every edit; only changing them is not built yet.
+    if !p.media_ids.is_empty() {
+        let mut asked = media_ids(&p.media_ids)?;
+        let mut has: Vec<i64> = current.media.iter().map(|m| m.id).collect();
+        asked.sort_unstable();
+        has.sort_unstable();
+        if asked != has {
+            return Err(Error::Validation(
+                "Changing the attachments of a posted status is not supported yet".into(),
+            ));
+        }
+    }
+    let current = current.row;
     let language = p
         .language
         .filter(|l| l.len() <= 16 && l.chars().all(|c| c.is_ascii_alphanumeric() || c == '-'));

@@ -5,7 +5,6 @@ use axum::extract::{OriginalUri, Path, State};
 use axum::routing::get;
 use serde::Deserialize;
 
-use super::statuses::only_media_unsupported;
 use crate::api::auth::{Auth, MaybeAuth};
 use crate::api::entities::{Ctx, status_to_api};
 use crate::api::pagination::{PageParams, Paged};
@@ -67,12 +66,10 @@ async fn timeline(
     tag: Option<String>,
 ) -> Result<Paged, Error> {
     let viewer = auth.viewer_id("read:statuses")?;
-    if only_media_unsupported(p.only_media) {
-        return Ok(Paged::new(vec![], &app.config.base_url(), uri, None));
-    }
     let filter = PublicFilter {
         local: p.local.unwrap_or(false),
         remote: p.remote.unwrap_or(false),
+        only_media: p.only_media.unwrap_or(false),
         tag,
     };
     let mut conn = app.db.pool.acquire().await?;
