@@ -33,4 +33,5 @@ pub mod projections;
 pub mod queries;
 pub mod replay;
 pub mod server;
+pub mod streaming;
 pub mod time;

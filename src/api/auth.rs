@@ -31,7 +31,7 @@ impl CurrentUser {
 /// A token when one was sent (public endpoints); an invalid one is still a 401.
 pub struct MaybeAuth(pub Option<Auth>);
 
-fn bearer(parts: &Parts) -> Option<String> {
+pub fn bearer(parts: &Parts) -> Option<String> {
     if let Some(value) = parts
         .headers
         .get(AUTHORIZATION)
@@ -48,7 +48,8 @@ fn bearer(parts: &Parts) -> Option<String> {
         .map(|(_, v)| v.into_owned())
 }
 
-async fn load(app: &App, token: &str) -> Result<Auth, Error> {
+/// The token's grant and user; an unknown or revoked token is [`Error::InvalidToken`].
+pub async fn authenticate(app: &App, token: &str) -> Result<Auth, Error> {
     let mut conn = app.db.pool.acquire().await?;
     let (row, user) = accounts::token_with_user(&mut conn, token)
         .await?
@@ -75,7 +76,7 @@ impl FromRequestParts<App> for Auth {
 
     async fn from_request_parts(parts: &mut Parts, app: &App) -> Result<Self, Error> {
         let token = bearer(parts).ok_or(Error::InvalidToken)?;
-        load(app, &token).await
+        authenticate(app, &token).await
     }
 }
 
@@ -84,7 +85,7 @@ impl FromRequestParts<App> for MaybeAuth {
 
     async fn from_request_parts(parts: &mut Parts, app: &App) -> Result<Self, Error> {
         match bearer(parts) {
-            Some(token) => Ok(MaybeAuth(Some(load(app, &token).await?))),
+            Some(token) => Ok(MaybeAuth(Some(authenticate(app, &token).await?))),
             None => Ok(MaybeAuth(None)),
         }
     }

@@ -11,6 +11,7 @@ pub mod oauth;
 pub mod pagination;
 pub mod params;
 pub mod ratelimit;
+pub mod streaming;
 pub mod v1;
 
 use axum::Router;
@@ -32,6 +33,7 @@ pub fn router(app: App) -> Router {
         .merge(oauth::router())
         .merge(email::router())
         .merge(health::router())
+        .merge(streaming::router())
         .merge(activitypub::router())
         .fallback(not_found)
         .layer(DefaultBodyLimit::max(BODY_LIMIT))

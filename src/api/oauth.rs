@@ -447,7 +447,14 @@ async fn revoke(
         )
     })?;
     if let Some(token) = &p.token {
+        let revoked = store::token(&mut conn, token)
+            .await?
+            .filter(|t| t.app_id == client.id);
         store::revoke(&mut conn, client.id, token).await?;
+        if let Some(t) = revoked {
+            // Streams in this process end now; other processes notice at their next check.
+            app.streaming.hub.disconnect_token(t.id);
+        }
     }
     Ok(Json(json!({})))
 }

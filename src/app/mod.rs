@@ -34,6 +34,7 @@ pub struct App {
     pub limits: Arc<crate::api::ratelimit::Limits>,
     pub federation: crate::federate::Shared,
     pub storage: crate::media::storage::Storage,
+    pub streaming: Arc<crate::streaming::Streaming>,
 }
 
 /// What executing a command did.
@@ -49,6 +50,7 @@ impl App {
         let storage = crate::media::storage::Storage::from_config(&config)?;
         Ok(App {
             storage,
+            streaming: Arc::default(),
             db,
             config: Arc::new(config),
             projector_wake: Arc::new(Notify::new()),

@@ -5,7 +5,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use tokio::sync::Notify;
+use tokio::sync::{Notify, watch};
 use tokio::task::JoinHandle;
 
 use crate::db::{Conn, Db};
@@ -92,13 +92,19 @@ pub async fn catch_up(db: &Db) -> Result<usize, AppendError> {
 }
 
 /// Follow the log in the background: woken by `notify` after each commit, and every
-/// second in case another process appended.
-pub fn spawn(db: Db, notify: Arc<Notify>) -> JoinHandle<()> {
+/// second in case another process appended. `projected` counts the catch-ups that applied
+/// something, for the streams that follow behind.
+pub fn spawn(db: Db, notify: Arc<Notify>, projected: watch::Sender<u64>) -> JoinHandle<()> {
     tokio::spawn(async move {
         let mut failures = 0u32;
         loop {
             match catch_up(&db).await {
-                Ok(_) => failures = 0,
+                Ok(applied) => {
+                    failures = 0;
+                    if applied > 0 {
+                        projected.send_modify(|n| *n += 1);
+                    }
+                }
                 Err(AppendError::Db(sqlx::Error::PoolClosed)) => return,
                 Err(e) => {
                     // Never skip an event: a projector that cannot apply one stops and retries.

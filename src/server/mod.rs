@@ -53,6 +53,8 @@ pub struct Running {
     stop: Option<oneshot::Sender<()>>,
     http: JoinHandle<std::io::Result<()>>,
     projector: JoinHandle<()>,
+    /// The streaming dispatcher (and its Redis wake-ups).
+    streaming: Vec<JoinHandle<()>>,
     workers: Option<(CancellationToken, JoinHandle<()>)>,
 }
 
@@ -66,6 +68,10 @@ impl Running {
         self.stop_workers().await;
         self.projector.abort();
         let _ = (&mut self.projector).await;
+        for task in self.streaming.drain(..) {
+            task.abort();
+            let _ = task.await;
+        }
         self.app.db.pool.close().await;
     }
 
@@ -74,6 +80,9 @@ impl Running {
         let result = (&mut self.http).await.unwrap_or(Ok(()));
         self.stop_workers().await;
         self.projector.abort();
+        for task in &self.streaming {
+            task.abort();
+        }
         result
     }
 
@@ -93,7 +102,15 @@ pub async fn start(
 ) -> anyhow::Result<Running> {
     let db = open(&config).await?;
     let app = App::new(db.clone(), config)?;
-    let projector = crate::projections::spawn(db, app.projector_wake.clone());
+    let projector = crate::projections::spawn(
+        db,
+        app.projector_wake.clone(),
+        app.streaming.projected.clone(),
+    );
+    let mut streaming = vec![crate::streaming::dispatch::spawn(app.clone())];
+    if let Some(url) = &app.config.redis_url {
+        streaming.push(crate::streaming::wake::spawn(app.clone(), url.clone()));
+    }
     let resuming = app.clone();
     tokio::spawn(async move {
         if let Err(e) = resuming.resume_media_processing().await {
@@ -114,6 +131,7 @@ pub async fn start(
     let addr = listener.local_addr()?;
     let (stop, stopped) = oneshot::channel::<()>();
     let router = router(app.clone());
+    let closing = app.streaming.closing.clone();
     let http = tokio::spawn(async move {
         axum::serve(
             listener,
@@ -124,6 +142,7 @@ pub async fn start(
                 _ = stopped => {}
                 _ = until => {}
             }
+            closing.cancel();
         })
         .await
     });
@@ -133,6 +152,7 @@ pub async fn start(
         stop: Some(stop),
         http,
         projector,
+        streaming,
         workers,
     })
 }

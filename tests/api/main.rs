@@ -21,4 +21,5 @@ mod peer;
 mod pins;
 mod reading;
 mod replay;
+mod streaming;
 mod support;

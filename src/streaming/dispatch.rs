@@ -1,0 +1,366 @@
+//! From committed events to stream messages. The tail follows the event log behind the
+//! checkpointed projectors, so the home feed and notifications an event causes exist when
+//! it is dispatched; every process tails the log itself, so a post made through one
+//! process reaches streams held by any other.
+
+use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::task::JoinHandle;
+
+use super::hub::{Listener, Message, Stream};
+use crate::api::entities::{Ctx, notification_to_api, status_to_api};
+use crate::app::App;
+use crate::db::Conn;
+use crate::error::Error;
+use crate::eventlog::{self, Recorded};
+use crate::events::Event;
+use crate::queries::Sql;
+use crate::queries::notifications as nq;
+use crate::queries::statuses::{self as sq, StatusView};
+
+const BATCH: i64 = 500;
+/// Without a wake-up (another process committed, and no Redis), look this often.
+const POLL: Duration = Duration::from_millis(250);
+
+/// Follow the log from its head now until the process ends.
+pub fn spawn(app: App) -> JoinHandle<()> {
+    let mut projected = app.streaming.projected.subscribe();
+    let mut elsewhere = app.streaming.elsewhere.subscribe();
+    tokio::spawn(async move {
+        let mut position = match start(&app).await {
+            Ok(p) => p,
+            Err(e) => {
+                tracing::error!(error = %e, "streaming cannot read the event log");
+                return;
+            }
+        };
+        loop {
+            tokio::select! {
+                changed = projected.changed() => {
+                    if changed.is_err() {
+                        return;
+                    }
+                }
+                _ = elsewhere.changed() => {}
+                _ = tokio::time::sleep(POLL) => {}
+            }
+            match catch_up(&app, position).await {
+                Ok(p) => position = p,
+                Err(Error::Unavailable(_)) if app.db.pool.is_closed() => return,
+                Err(e) => tracing::warn!(error = %e, "streaming dispatch failed; will retry"),
+            }
+        }
+    })
+}
+
+async fn start(app: &App) -> Result<i64, Error> {
+    let mut conn = app.db.pool.acquire().await?;
+    Ok(eventlog::head(&mut conn).await?)
+}
+
+/// Dispatch everything the projectors have finished with; returns the new position.
+async fn catch_up(app: &App, mut position: i64) -> Result<i64, Error> {
+    let mut conn = app.db.pool.acquire().await?;
+    let until = projected_until(&mut conn).await?;
+    if app.streaming.hub.is_empty() {
+        // Nobody listens: nothing to render, only the place to keep.
+        return Ok(until.max(position));
+    }
+    while position < until {
+        let batch: Vec<Recorded> = eventlog::read_after(&mut conn, position, BATCH)
+            .await
+            .map_err(Error::internal)?
+            .into_iter()
+            .filter(|r| r.seq <= until)
+            .collect();
+        let Some(last) = batch.last().map(|r| r.seq) else {
+            break;
+        };
+        dispatch(app, &mut conn, &batch).await?;
+        position = last;
+    }
+    Ok(position)
+}
+
+/// Where every checkpointed projector has got to (0 before they first run).
+async fn projected_until(conn: &mut Conn) -> Result<i64, sqlx::Error> {
+    let names: Vec<&str> = crate::projections::Checkpointed::ALL
+        .iter()
+        .map(|p| p.name())
+        .collect();
+    let rows: Vec<(String, i64)> = sqlx::query_as("SELECT name, seq FROM projector_checkpoints")
+        .fetch_all(&mut *conn)
+        .await?;
+    let seqs: HashMap<String, i64> = rows.into_iter().collect();
+    Ok(names
+        .iter()
+        .map(|n| seqs.get(*n).copied().unwrap_or(0))
+        .min()
+        .unwrap_or(0))
+}
+
+async fn dispatch(app: &App, conn: &mut Conn, batch: &[Recorded]) -> Result<(), Error> {
+    let listeners = app.streaming.hub.listeners();
+    if listeners.is_empty() {
+        return Ok(());
+    }
+    let ctx = Ctx::new(&app.config);
+    for rec in batch {
+        match &rec.event {
+            Event::StatusPosted(e) => {
+                status(app, conn, &ctx, &listeners, e.status_id, "update", true).await?
+            }
+            Event::StatusReblogged(e) => {
+                status(app, conn, &ctx, &listeners, e.reblog_id, "update", false).await?
+            }
+            Event::StatusEdited(e) => {
+                status(
+                    app,
+                    conn,
+                    &ctx,
+                    &listeners,
+                    e.status_id,
+                    "status.update",
+                    true,
+                )
+                .await?
+            }
+            Event::StatusDeleted(e) => {
+                deleted(app, conn, &listeners, e.status_id, e.account_id).await?
+            }
+            Event::StatusUnreblogged(e) => {
+                deleted(app, conn, &listeners, e.reblog_id, e.account_id).await?
+            }
+            Event::AccountSuspended(e) => app.streaming.hub.disconnect_account(e.account_id),
+            _ => {}
+        }
+    }
+    notifications(app, conn, &ctx, &listeners, batch).await
+}
+
+fn connected_accounts(listeners: &[Listener]) -> Vec<i64> {
+    let mut ids: Vec<i64> = listeners.iter().filter_map(|l| l.account_id).collect();
+    ids.sort_unstable();
+    ids.dedup();
+    ids
+}
+
+/// Among `accounts`, those who mute or block `author`, or whom it blocks: they are not sent
+/// its posts, on any stream.
+async fn shut_out(
+    conn: &mut Conn,
+    author: i64,
+    accounts: &[i64],
+) -> Result<HashSet<i64>, sqlx::Error> {
+    if accounts.is_empty() {
+        return Ok(HashSet::new());
+    }
+    let mut sql = Sql::new("SELECT account_id FROM mutes WHERE target_account_id = ");
+    sql.int(author)
+        .push(" AND (expires_at IS NULL OR expires_at > ")
+        .int(crate::time::now_ms())
+        .push(") AND account_id IN (")
+        .ints(accounts)
+        .push(") UNION SELECT account_id FROM blocks WHERE target_account_id = ")
+        .int(author)
+        .push(" AND account_id IN (")
+        .ints(accounts)
+        .push(") UNION SELECT target_account_id FROM blocks WHERE account_id = ")
+        .int(author)
+        .push(" AND target_account_id IN (")
+        .ints(accounts)
+        .push(")");
+    let rows: Vec<(i64,)> = sql.fetch_all(conn).await?;
+    Ok(rows.into_iter().map(|(a,)| a).collect())
+}
+
+/// Among `accounts`, those with `status_id` in their home feed.
+async fn in_home_of(
+    conn: &mut Conn,
+    status_id: i64,
+    accounts: &[i64],
+) -> Result<HashSet<i64>, sqlx::Error> {
+    if accounts.is_empty() {
+        return Ok(HashSet::new());
+    }
+    let mut sql = Sql::new("SELECT account_id FROM home_feed WHERE status_id = ");
+    sql.int(status_id)
+        .push(" AND account_id IN (")
+        .ints(accounts)
+        .push(")");
+    let rows: Vec<(i64,)> = sql.fetch_all(conn).await?;
+    Ok(rows.into_iter().map(|(a,)| a).collect())
+}
+
+/// The public streams a status belongs on: public, not a boost, not a reply to someone else.
+fn public_streams(v: &StatusView) -> impl Fn(&Stream) -> bool + '_ {
+    let r = &v.row;
+    let public = r.visibility == "public" && r.reblog_of_id.is_none();
+    let timeline = public
+        && r.in_reply_to_account_id
+            .is_none_or(|other| other == r.account_id);
+    let local = v.account.domain.is_none();
+    let media = !v.media.is_empty();
+    let tags: HashSet<String> = v.tags.iter().map(|t| t.to_lowercase()).collect();
+    move |s: &Stream| match s {
+        Stream::Public { media: m } => timeline && (!m || media),
+        Stream::PublicLocal { media: m } => timeline && local && (!m || media),
+        Stream::PublicRemote { media: m } => timeline && !local && (!m || media),
+        Stream::Hashtag(t) => public && tags.contains(t),
+        Stream::HashtagLocal(t) => public && local && tags.contains(t),
+        Stream::User | Stream::UserNotification => false,
+    }
+}
+
+/// A new or edited status (or a boost) to the home streams that have it and the public
+/// streams it belongs on. Rendered once, without a viewer, as Mastodon does.
+async fn status(
+    app: &App,
+    conn: &mut Conn,
+    ctx: &Ctx<'_>,
+    listeners: &[Listener],
+    status_id: i64,
+    event: &'static str,
+    to_public: bool,
+) -> Result<(), Error> {
+    let Some(row) = sq::row_any(conn, status_id).await? else {
+        return Ok(());
+    };
+    let Some(view) = sq::hydrate(conn, None, vec![row]).await?.pop() else {
+        return Ok(());
+    };
+    let accounts = connected_accounts(listeners);
+    let homes = in_home_of(conn, status_id, &accounts).await?;
+    let author = view.row.account_id;
+    let mut excluded = shut_out(conn, author, &accounts).await?;
+    if let Some(original) = &view.reblog {
+        excluded.extend(shut_out(conn, original.row.account_id, &accounts).await?);
+    }
+    let payload: Arc<str> = Arc::from(status_to_api(&view, ctx).to_string());
+    let on_public = public_streams(&view);
+    for l in listeners {
+        if l.account_id.is_some_and(|a| excluded.contains(&a)) {
+            continue;
+        }
+        for s in &l.streams {
+            let wanted = match s {
+                Stream::User => l.account_id.is_some_and(|a| homes.contains(&a)),
+                Stream::UserNotification => false,
+                other => to_public && on_public(other),
+            };
+            if wanted {
+                app.streaming.hub.send(
+                    l.id,
+                    Message {
+                        stream: s.names(),
+                        event,
+                        payload: payload.clone(),
+                    },
+                );
+            }
+        }
+    }
+    Ok(())
+}
+
+/// A deleted status's id, to whoever may have been shown it: the public streams when it was
+/// public, and the home streams of its author and the author's followers.
+async fn deleted(
+    app: &App,
+    conn: &mut Conn,
+    listeners: &[Listener],
+    status_id: i64,
+    author: i64,
+) -> Result<(), Error> {
+    let was_public = eventlog::read_stream(conn, &crate::domain::status::stream(status_id))
+        .await
+        .map_err(Error::internal)?
+        .iter()
+        .any(|r| matches!(&r.event, Event::StatusPosted(p) if p.visibility == "public"));
+    let accounts = connected_accounts(listeners);
+    let mut audience: HashSet<i64> = HashSet::from([author]);
+    if !accounts.is_empty() {
+        let mut sql = Sql::new("SELECT account_id FROM follows WHERE target_account_id = ");
+        sql.int(author)
+            .push(" AND account_id IN (")
+            .ints(&accounts)
+            .push(")");
+        let rows: Vec<(i64,)> = sql.fetch_all(conn).await?;
+        audience.extend(rows.into_iter().map(|(a,)| a));
+    }
+    let payload: Arc<str> = Arc::from(status_id.to_string());
+    for l in listeners {
+        for s in &l.streams {
+            let wanted = match s {
+                Stream::User => l.account_id.is_some_and(|a| audience.contains(&a)),
+                Stream::UserNotification => false,
+                _ => was_public,
+            };
+            if wanted {
+                app.streaming.hub.send(
+                    l.id,
+                    Message {
+                        stream: s.names(),
+                        event: "delete",
+                        payload: payload.clone(),
+                    },
+                );
+            }
+        }
+    }
+    Ok(())
+}
+
+/// The notifications this batch caused (they take their event's id), to their recipients'
+/// `user` and `user:notification` streams, unless muted.
+async fn notifications(
+    app: &App,
+    conn: &mut Conn,
+    ctx: &Ctx<'_>,
+    listeners: &[Listener],
+    batch: &[Recorded],
+) -> Result<(), Error> {
+    let accounts = connected_accounts(listeners);
+    if accounts.is_empty() {
+        return Ok(());
+    }
+    let ids: Vec<i64> = batch.iter().map(|r| r.id).collect();
+    let mut sql = Sql::new("SELECT n.id, n.account_id FROM notifications n WHERE n.id IN (");
+    sql.ints(&ids)
+        .push(") AND n.account_id IN (")
+        .ints(&accounts)
+        .push(
+            ") AND NOT EXISTS (SELECT 1 FROM mutes m WHERE m.account_id = n.account_id \
+             AND m.target_account_id = n.from_account_id AND m.hide_notifications = 1 \
+             AND (m.expires_at IS NULL OR m.expires_at > ",
+        )
+        .int(crate::time::now_ms())
+        .push("))");
+    let found: Vec<(i64, i64)> = sql.fetch_all(&mut *conn).await?;
+    for (id, account_id) in found {
+        let Some(view) = nq::get(conn, account_id, id).await? else {
+            continue;
+        };
+        let payload: Arc<str> = Arc::from(notification_to_api(&view, ctx).to_string());
+        for l in listeners
+            .iter()
+            .filter(|l| l.account_id == Some(account_id))
+        {
+            for s in &l.streams {
+                if matches!(s, Stream::User | Stream::UserNotification) {
+                    app.streaming.hub.send(
+                        l.id,
+                        Message {
+                            stream: s.names(),
+                            event: "notification",
+                            payload: payload.clone(),
+                        },
+                    );
+                }
+            }
+        }
+    }
+    Ok(())
+}
