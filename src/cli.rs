@@ -89,6 +89,19 @@ enum Command {
         #[arg(long, value_name = "URL")]
         redis: Option<String>,
     },
+    /// Measure streaming: many WebSocket streams on a server process of its own, the time
+    /// from a post to its update on the last stream, and memory per open stream.
+    BenchStreaming {
+        /// WebSocket streams to open (public:local).
+        #[arg(long, default_value_t = 5000)]
+        streams: usize,
+        /// Posts to time, one after another.
+        #[arg(long, default_value_t = 5)]
+        posts: usize,
+        /// Benchmark PostgreSQL instead of SQLite: a server URL such as postgres://postgres@127.0.0.1/postgres.
+        #[arg(long, value_name = "URL")]
+        postgres: Option<String>,
+    },
     /// Operator commands.
     Admin {
         #[command(subcommand)]
@@ -319,6 +332,42 @@ async fn run(command: Command, config: Config) -> anyhow::Result<ExitCode> {
                 "memory: {} MiB resident idle, {} MiB after the inbound run (this process: server and load generator)",
                 r.rss_idle_kib / 1024,
                 r.rss_loaded_kib / 1024
+            );
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::BenchStreaming {
+            streams,
+            posts,
+            postgres,
+        } => {
+            let r = crate::bench_streaming::run(crate::bench_streaming::Options {
+                streams: streams.max(1),
+                posts: posts.max(1),
+                postgres,
+            })
+            .await?;
+            let ms = |d: &Vec<std::time::Duration>| {
+                d.iter()
+                    .map(|t| format!("{:.0}", t.as_secs_f64() * 1000.0))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            };
+            println!("database: {}, {} WebSocket streams", r.database, r.streams);
+            println!(
+                "post to update on the last stream (ms, per post): {}",
+                ms(&r.to_last)
+            );
+            println!(
+                "post to update on half the streams (ms, per post): {}",
+                ms(&r.to_median)
+            );
+            let per_stream =
+                r.rss_open_kib.saturating_sub(r.rss_idle_kib) as f64 / r.streams as f64;
+            println!(
+                "server memory: {} MiB resident idle, {} MiB with the streams open ({:.1} KiB per stream)",
+                r.rss_idle_kib / 1024,
+                r.rss_open_kib / 1024,
+                per_stream
             );
             Ok(ExitCode::SUCCESS)
         }

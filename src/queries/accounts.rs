@@ -236,6 +236,19 @@ pub async fn muted(
     paged_accounts(conn, sql, page, "m.id").await
 }
 
+/// The accounts `account_id` blocks, most recently blocked first, paged by the block.
+pub async fn blocked(
+    conn: &mut Conn,
+    account_id: i64,
+    page: &Page,
+) -> Result<Vec<Paged<AccountRow>>, sqlx::Error> {
+    let mut sql = Sql::new(
+        "SELECT b.id AS cursor, b.target_account_id AS account_id FROM blocks b WHERE b.account_id = ",
+    );
+    sql.int(account_id);
+    paged_accounts(conn, sql, page, "b.id").await
+}
+
 /// Which action a "who did it" list shows.
 #[derive(Debug, Clone, Copy)]
 pub enum StatusAction {

@@ -162,3 +162,60 @@ async fn a_muted_account_leaves_home_and_notifications_until_unmuted_or_expired(
     assert!(ok, "replay finds no difference: {report}");
     server.stop().await;
 }
+
+#[tokio::test]
+async fn blocked_accounts_are_listed_newest_first_with_link_paging() {
+    let server = TestServer::start().await;
+    let alice = server.user("alice").await;
+    let others = server.users("other", 3).await;
+    for o in &others {
+        let (status, rel) = server
+            .post(
+                &format!("/api/v1/accounts/{}/block", o.id),
+                Some(&alice.token),
+                json!({}),
+            )
+            .await;
+        assert_eq!(status, 200, "{rel}");
+    }
+    let (status, headers, first) = server
+        .call_full(
+            reqwest::Method::GET,
+            "/api/v1/blocks?limit=2",
+            Some(&alice.token),
+            None,
+        )
+        .await;
+    assert_eq!(status, 200, "{first}");
+    assert_each("Account", &first);
+    let ids: Vec<&str> = first
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(ids, [others[2].id.as_str(), others[1].id.as_str()]);
+    let link = headers["link"].to_str().unwrap();
+    let next = link
+        .split(',')
+        .find(|l| l.contains("rel=\"next\""))
+        .and_then(|l| l.split(['<', '>']).nth(1))
+        .unwrap();
+    let path = next.trim_start_matches(&server.base);
+    let (_, rest) = server.get(path, Some(&alice.token)).await;
+    assert_eq!(rest[0]["id"], others[0].id.as_str());
+
+    server
+        .post(
+            &format!("/api/v1/accounts/{}/unblock", others[1].id),
+            Some(&alice.token),
+            json!({}),
+        )
+        .await;
+    let (_, after) = server.get("/api/v1/blocks", Some(&alice.token)).await;
+    assert_eq!(after.as_array().unwrap().len(), 2);
+    // Someone else's blocks are their own.
+    let (_, theirs) = server.get("/api/v1/blocks", Some(&others[0].token)).await;
+    assert_eq!(theirs, json!([]));
+    server.stop().await;
+}

@@ -3,16 +3,20 @@
 Run as: python mastodon_py_flow.py BASE_URL
 Two people, alice and bob, register through the API, sign in (bob with the password
 grant, alice with the authorization-code flow and PKCE), follow, post, favourite,
-reblog, read timelines and notifications, and page through statuses with the Link
-header. Exits non-zero on the first failure; ends with "mastodon.py: N passed, 0 failed".
+reblog, read timelines and notifications, page through statuses with the Link header,
+upload media (waiting for processing) and post it, edit with history, bookmark, pin,
+mute and block, keep markers, and stream (update, notification, delete over SSE). Exits non-zero on the first failure; ends with "mastodon.py: N passed, 0 failed".
 """
 
 import base64
 import hashlib
 import secrets
+import struct
 import sys
+import threading
 import time
 import urllib.parse
+import zlib
 
 import requests
 from mastodon import Mastodon
@@ -174,6 +178,117 @@ def paging(alice, alice_id, first_id):
     check(len(set(seen)) == len(seen), "a status appeared twice")
 
 
+def png(width, height):
+    """A small valid PNG, made without an imaging library."""
+    def chunk(kind, data):
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+    raw = b"".join(b"\x00" + b"".join(bytes([(x * 40) % 256, (y * 60) % 256, 200]) for x in range(width)) for y in range(height))
+    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
+    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(raw)) + chunk(b"IEND", b"")
+
+
+@step("upload an image, wait for processing, and post it")
+def media(alice):
+    uploaded = alice.media_post(png(64, 48), mime_type="image/png", description="A gradient", focus=(0.5, -0.5), synchronous=True)
+    check(uploaded.url and uploaded.type == "image", f"upload: {uploaded}")
+    check(uploaded.meta.original.width == 64 and uploaded.meta.focus.x == 0.5, f"meta: {uploaded.meta}")
+    check(uploaded.blurhash, "no blurhash")
+    described = alice.media_update(uploaded.id, description="A blue gradient")
+    check(described.description == "A blue gradient", "description not updated")
+    status = alice.status_post("", media_ids=[uploaded.id])
+    check([m.id for m in status.media_attachments] == [uploaded.id], "attachment not on the status")
+    served = requests.get(status.media_attachments[0].url, timeout=10)
+    check(served.status_code == 200 and served.headers["Content-Type"] == "image/png", "file not served")
+    return status
+
+
+@step("edit a status and read its history and source")
+def edits(alice):
+    status = alice.status_post("first words")
+    alice.status_update(status.id, "second words")
+    history = alice.status_history(status.id)
+    check([h.content for h in history] == ["<p>first words</p>", "<p>second words</p>"], f"history: {history}")
+    check(alice.status_source(status.id).text == "second words", "source is not the new text")
+
+
+@step("bookmark and pin")
+def bookmark_and_pin(alice, bob, status_id):
+    bob.status_bookmark(status_id)
+    check([s.id for s in bob.bookmarks()] == [status_id], "bookmarks")
+    pinned = alice.status_pin(status_id)
+    check(pinned.pinned, "not pinned")
+    check([s.id for s in bob.account_statuses(alice.me().id, pinned=True)] == [status_id], "pinned list")
+    alice.status_unpin(status_id)
+    bob.status_unbookmark(status_id)
+
+
+@step("mute and block, then undo")
+def mute_and_block(bob, alice_id):
+    rel = bob.account_mute(alice_id, notifications=True, duration=3600)
+    check(rel.muting and rel.muting_notifications, "mute")
+    check([a.id for a in bob.mutes()] == [alice_id], "mutes list")
+    bob.account_unmute(alice_id)
+    rel = bob.account_block(alice_id)
+    check(rel.blocking and not rel.following, "a block ends the follow")
+    check([a.id for a in bob.blocks()] == [alice_id], "blocks list")
+    bob.account_unblock(alice_id)
+    bob.account_follow(alice_id)
+
+
+@step("save and read markers")
+def markers(bob, status_id):
+    bob.markers_set(["home"], [status_id])
+    got = bob.markers_get(["home"])
+    check(got.home.last_read_id == status_id, f"markers: {got}")
+
+
+class Listener:
+    def __init__(self):
+        self.events = []
+        self.lock = threading.Lock()
+
+    def handle(self, kind, payload):
+        with self.lock:
+            self.events.append((kind, payload))
+
+    def seen(self, kind, test):
+        with self.lock:
+            return any(k == kind and test(p) for k, p in self.events)
+
+
+@step("stream: update, notification and delete over server-sent events")
+def streaming(alice, bob):
+    from mastodon import StreamListener
+
+    got = Listener()
+
+    class Forward(StreamListener):
+        def on_update(self, status):
+            got.handle("update", status)
+
+        def on_notification(self, notification):
+            got.handle("notification", notification)
+
+        def on_delete(self, status_id):
+            got.handle("delete", status_id)
+
+    handle = alice.stream_user(Forward(), run_async=True, reconnect_async=False)
+    try:
+        eventually("the stream to open", lambda: handle.is_receiving(), seconds=10)
+        time.sleep(0.3)
+        # alice follows bob back, so bob's post enters her home.
+        alice.account_follow(bob.me().id)
+        posted = bob.status_post("streamed to alice")
+        eventually("the update", lambda: got.seen("update", lambda s: s.id == posted.id), seconds=10)
+        mine = alice.status_post("favourite me")
+        bob.status_favourite(mine.id)
+        eventually("the notification", lambda: got.seen("notification", lambda n: n.type == "favourite"), seconds=10)
+        bob.status_delete(posted.id)
+        eventually("the delete", lambda: got.seen("delete", lambda i: str(i) == str(posted.id)), seconds=10)
+    finally:
+        handle.close()
+
+
 def main():
     app = register_app()
     alice_me = create_account(app, "alice")
@@ -187,6 +302,12 @@ def main():
     notified(alice, bob, bob_me.id)
     reblog_and_undo(alice, bob, status.id)
     paging(alice, alice_me.id, status.id)
+    with_media = media(alice)
+    edits(alice)
+    bookmark_and_pin(alice, bob, with_media.id)
+    mute_and_block(bob, alice_me.id)
+    markers(bob, status.id)
+    streaming(alice, bob)
     print(f"mastodon.py: {passed} passed, 0 failed")
 
 

@@ -59,6 +59,7 @@ pub fn router() -> Router<App> {
         .route("/api/v1/accounts/{id}/mute", post(mute))
         .route("/api/v1/accounts/{id}/unmute", post(unmute))
         .route("/api/v1/mutes", get(mutes))
+        .route("/api/v1/blocks", get(blocks))
         .route("/api/v1/accounts/{id}/unblock", post(unblock))
 }
 
@@ -503,6 +504,18 @@ async fn mutes(
     let me = auth.require("read:mutes")?;
     let mut conn = app.db.pool.acquire().await?;
     let rows = q::muted(&mut conn, me.id(), &p.page(40, 80)).await?;
+    Ok(accounts_page(&app, &uri, rows))
+}
+
+async fn blocks(
+    State(app): State<App>,
+    auth: Auth,
+    OriginalUri(uri): OriginalUri,
+    Query(p): Query<PageParams>,
+) -> Result<Paged, Error> {
+    let me = auth.require("read:blocks")?;
+    let mut conn = app.db.pool.acquire().await?;
+    let rows = q::blocked(&mut conn, me.id(), &p.page(40, 80)).await?;
     Ok(accounts_page(&app, &uri, rows))
 }
 
