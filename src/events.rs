@@ -50,6 +50,34 @@ pub enum Event {
     MediaUploaded(MediaUploaded),
     MediaProcessed(MediaProcessed),
     MediaDescribed(MediaDescribed),
+    ListSaved(ListChanged),
+    ListDeleted(ListDeleted),
+    ListAccountsAdded(ListMembers),
+    ListAccountsRemoved(ListMembers),
+}
+
+/// A list as created or last changed: the whole of it, so the projection is an upsert.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ListChanged {
+    pub list_id: i64,
+    pub account_id: i64,
+    pub title: String,
+    /// `followed`, `list` or `none`: which replies the list timeline shows.
+    pub replies_policy: String,
+    /// Members' posts leave the owner's home timeline.
+    pub exclusive: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ListDeleted {
+    pub list_id: i64,
+    pub account_id: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ListMembers {
+    pub list_id: i64,
+    pub account_ids: Vec<i64>,
 }
 
 /// An image a local account uploaded, checked and accepted. `files` is there when it was
@@ -431,6 +459,10 @@ impl Event {
             Event::MediaUploaded(_) => "MediaUploaded",
             Event::MediaProcessed(_) => "MediaProcessed",
             Event::MediaDescribed(_) => "MediaDescribed",
+            Event::ListSaved(_) => "ListSaved",
+            Event::ListDeleted(_) => "ListDeleted",
+            Event::ListAccountsAdded(_) => "ListAccountsAdded",
+            Event::ListAccountsRemoved(_) => "ListAccountsRemoved",
         }
     }
 

@@ -83,13 +83,22 @@ impl StreamAuth {
             .map(|u| u.account.id)
     }
 
-    /// May this caller read `stream`? One's own timeline needs a user token with its scope.
-    fn allow(&self, stream: &Stream) -> Result<(), Error> {
+    /// May this caller read `stream`? One's own timeline needs a user token with its scope,
+    /// and a list stream the list's owner.
+    async fn allow(&self, app: &App, stream: &Stream) -> Result<(), Error> {
         match (stream.scope(), &self.auth) {
-            (None, _) => Ok(()),
-            (Some(_), None) => Err(Error::InvalidToken),
-            (Some(scope), Some(auth)) => auth.require(scope).map(drop),
+            (None, _) => return Ok(()),
+            (Some(_), None) => return Err(Error::InvalidToken),
+            (Some(scope), Some(auth)) => auth.require(scope).map(drop)?,
         }
+        if let Stream::List(list_id) = stream {
+            let mut conn = app.db.pool.acquire().await?;
+            let owner = crate::queries::lists::owner_of(&mut conn, *list_id).await?;
+            if owner.is_none() || owner != self.account_id() {
+                return Err(Error::NotFound);
+            }
+        }
+        Ok(())
     }
 
     /// Whether the token still works (not revoked, the account not suspended).
@@ -110,10 +119,12 @@ struct StreamParams {
     stream: Option<String>,
     #[serde(default)]
     tag: Option<String>,
+    #[serde(default)]
+    list: Option<String>,
 }
 
-fn parse(name: &str, tag: Option<&str>) -> Result<Stream, Error> {
-    Stream::parse(name, tag).map_err(|e| match e {
+fn parse(name: &str, tag: Option<&str>, list: Option<&str>) -> Result<Stream, Error> {
+    Stream::parse(name, tag, list).map_err(|e| match e {
         StreamError::Unknown => Error::NotFound,
         other => Error::BadRequest(other.to_string()),
     })
@@ -125,8 +136,8 @@ async fn server_sent_events(
     Path(path): Path<String>,
     Query(p): Query<StreamParams>,
 ) -> Result<Response, Error> {
-    let stream = parse(&path.replace('/', ":"), p.tag.as_deref())?;
-    who.allow(&stream)?;
+    let stream = parse(&path.replace('/', ":"), p.tag.as_deref(), p.list.as_deref())?;
+    who.allow(&app, &stream).await?;
     let (id, mut from_hub) = app.streaming.hub.connect(who.account_id(), who.token_id());
     app.streaming.hub.subscribe(id, stream);
     let (tx, rx) = mpsc::channel::<SseEvent>(16);
@@ -176,8 +187,8 @@ async fn websocket(
     };
     let first = match &p.stream {
         Some(name) => {
-            let s = parse(name, p.tag.as_deref())?;
-            who.allow(&s)?;
+            let s = parse(name, p.tag.as_deref(), p.list.as_deref())?;
+            who.allow(&app, &s).await?;
             Some(s)
         }
         None => None,
@@ -196,6 +207,8 @@ struct Request {
     stream: String,
     #[serde(default)]
     tag: Option<String>,
+    #[serde(default)]
+    list: Option<String>,
 }
 
 async fn serve_socket(app: App, who: StreamAuth, first: Option<Stream>, socket: WebSocket) {
@@ -223,7 +236,7 @@ async fn serve_socket(app: App, who: StreamAuth, first: Option<Stream>, socket: 
                     Some(Ok(Frame::Close(_))) | None | Some(Err(_)) => break,
                     Some(Ok(_)) => continue,
                 };
-                if let Err(e) = handle_request(&app, &who, id, text.as_str()) {
+                if let Err(e) = handle_request(&app, &who, id, text.as_str()).await {
                     let error = json!({ "error": e.to_string(), "status": e.status_code().as_u16() });
                     if sink.send(Frame::Text(error.to_string().into())).await.is_err() {
                         break;
@@ -244,13 +257,13 @@ async fn serve_socket(app: App, who: StreamAuth, first: Option<Stream>, socket: 
     let _ = sink.close().await;
 }
 
-fn handle_request(app: &App, who: &StreamAuth, id: u64, text: &str) -> Result<(), Error> {
+async fn handle_request(app: &App, who: &StreamAuth, id: u64, text: &str) -> Result<(), Error> {
     let r: Request = serde_json::from_str(text)
         .map_err(|e| Error::BadRequest(format!("Malformed message: {e}")))?;
-    let stream = parse(&r.stream, r.tag.as_deref())?;
+    let stream = parse(&r.stream, r.tag.as_deref(), r.list.as_deref())?;
     match r.kind.as_str() {
         "subscribe" => {
-            who.allow(&stream)?;
+            who.allow(app, &stream).await?;
             app.streaming.hub.subscribe(id, stream);
         }
         "unsubscribe" => app.streaming.hub.unsubscribe(id, &stream),

@@ -5,6 +5,7 @@
 pub mod accounts;
 pub mod email;
 pub mod instance_actor;
+pub mod lists;
 pub mod media;
 pub mod statuses;
 

@@ -7,6 +7,7 @@ pub mod block;
 pub mod bookmark;
 pub mod favourite;
 pub mod follow;
+pub mod list;
 pub mod marker;
 pub mod media;
 pub mod mute;

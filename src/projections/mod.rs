@@ -7,6 +7,7 @@
 pub mod federated;
 pub mod home;
 pub mod inline;
+pub mod lists;
 pub mod media;
 pub mod notifications;
 pub mod runner;
@@ -32,6 +33,8 @@ pub const READ_MODELS: &[&str] = &[
     "markers",
     "mutes",
     "media_attachments",
+    "lists",
+    "list_accounts",
     "home_feed",
     "notifications",
     "status_edits",

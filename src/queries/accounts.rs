@@ -249,6 +249,23 @@ pub async fn blocked(
     paged_accounts(conn, sql, page, "b.id").await
 }
 
+/// A list's members the owner still follows, paged by account id.
+pub async fn list_members(
+    conn: &mut Conn,
+    list_id: i64,
+    owner: i64,
+    page: &Page,
+) -> Result<Vec<Paged<AccountRow>>, sqlx::Error> {
+    let mut sql = Sql::new(
+        "SELECT la.account_id AS cursor, la.account_id AS account_id FROM list_accounts la WHERE la.list_id = ",
+    );
+    sql.int(list_id)
+        .push(" AND EXISTS (SELECT 1 FROM follows f WHERE f.account_id = ")
+        .int(owner)
+        .push(" AND f.target_account_id = la.account_id)");
+    paged_accounts(conn, sql, page, "la.account_id").await
+}
+
 /// Which action a "who did it" list shows.
 #[derive(Debug, Clone, Copy)]
 pub enum StatusAction {

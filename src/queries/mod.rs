@@ -3,6 +3,7 @@
 
 pub mod accounts;
 pub mod activitypub;
+pub mod lists;
 pub mod media;
 pub mod notifications;
 pub mod statuses;

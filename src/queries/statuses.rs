@@ -225,6 +225,25 @@ pub async fn home(
     viewer: i64,
     page: &Page,
 ) -> Result<Vec<StatusView>, sqlx::Error> {
+    feed(conn, viewer, None, page).await
+}
+
+/// A list's timeline: the owner's home feed, by the list's members, with its replies policy.
+pub async fn list_timeline(
+    conn: &mut Conn,
+    list: &super::lists::ListRow,
+    page: &Page,
+) -> Result<Vec<StatusView>, sqlx::Error> {
+    feed(conn, list.account_id, Some(list), page).await
+}
+
+/// The home feed, or the part of it a list shows.
+async fn feed(
+    conn: &mut Conn,
+    viewer: i64,
+    list: Option<&super::lists::ListRow>,
+    page: &Page,
+) -> Result<Vec<StatusView>, sqlx::Error> {
     // Page the feed first, then join only that page: a plan that cannot touch the whole
     // feed, whatever the planner's statistics. (A suspended author's posts are dropped
     // from the page, so it may come back short, as Mastodon's may.)
@@ -232,6 +251,36 @@ pub async fn home(
         "SELECT {COLUMNS} FROM (SELECT h.status_id FROM home_feed h WHERE h.account_id = "
     ));
     sql.int(viewer);
+    match list {
+        Some(l) => {
+            sql.push(" AND h.author_id IN (SELECT la.account_id FROM list_accounts la WHERE la.list_id = ")
+                .int(l.id)
+                .push(")");
+            match l.replies_policy.as_str() {
+                "none" => {
+                    sql.push(" AND NOT EXISTS (SELECT 1 FROM statuses r WHERE r.id = h.status_id AND r.in_reply_to_id IS NOT NULL)");
+                }
+                "list" => {
+                    sql.push(
+                        " AND NOT EXISTS (SELECT 1 FROM statuses r WHERE r.id = h.status_id \
+                         AND r.in_reply_to_account_id IS NOT NULL AND r.in_reply_to_account_id <> r.account_id \
+                         AND r.in_reply_to_account_id NOT IN (SELECT la.account_id FROM list_accounts la WHERE la.list_id = ",
+                    )
+                    .int(l.id)
+                    .push("))");
+                }
+                // `followed`: the home feed's own rule, replies to accounts the owner follows.
+                _ => {}
+            }
+        }
+        None => {
+            // Members of the viewer's exclusive lists are read in those lists only.
+            sql.push(
+                " AND NOT EXISTS (SELECT 1 FROM list_accounts la JOIN lists l ON l.id = la.list_id \
+                 WHERE l.account_id = h.account_id AND l.exclusive = 1 AND la.account_id = h.author_id)",
+            );
+        }
+    }
     page.apply(&mut sql, "h.status_id");
     // Posts and boosts by accounts the viewer mutes, and boosts of their posts, are left
     // out too (the page may come back short for that as well).

@@ -210,7 +210,7 @@ fn public_streams(v: &StatusView) -> impl Fn(&Stream) -> bool + '_ {
         Stream::PublicRemote { media: m } => timeline && !local && (!m || media),
         Stream::Hashtag(t) => public && tags.contains(t),
         Stream::HashtagLocal(t) => public && local && tags.contains(t),
-        Stream::User | Stream::UserNotification => false,
+        Stream::User | Stream::UserNotification | Stream::List(_) => false,
     }
 }
 
@@ -238,6 +238,7 @@ async fn status(
     if let Some(original) = &view.reblog {
         excluded.extend(shut_out(conn, original.row.account_id, &accounts).await?);
     }
+    let lists = lists_showing(conn, listeners, &view).await?;
     let payload: Arc<str> = Arc::from(status_to_api(&view, ctx).to_string());
     let on_public = public_streams(&view);
     for l in listeners {
@@ -247,6 +248,9 @@ async fn status(
         for s in &l.streams {
             let wanted = match s {
                 Stream::User => l.account_id.is_some_and(|a| homes.contains(&a)),
+                Stream::List(list) => {
+                    l.account_id.is_some_and(|a| homes.contains(&a)) && lists.contains(list)
+                }
                 Stream::UserNotification => false,
                 other => to_public && on_public(other),
             };
@@ -263,6 +267,53 @@ async fn status(
         }
     }
     Ok(())
+}
+
+/// Of the lists subscribed to, those that show this status: its author is a member, and
+/// the list's replies policy lets a reply through (`followed` is the home feed's own rule).
+async fn lists_showing(
+    conn: &mut Conn,
+    listeners: &[Listener],
+    v: &StatusView,
+) -> Result<HashSet<i64>, sqlx::Error> {
+    let mut subscribed: Vec<i64> = listeners
+        .iter()
+        .flat_map(|l| l.streams.iter())
+        .filter_map(|s| match s {
+            Stream::List(id) => Some(*id),
+            _ => None,
+        })
+        .collect();
+    if subscribed.is_empty() {
+        return Ok(HashSet::new());
+    }
+    subscribed.sort_unstable();
+    subscribed.dedup();
+    let r = &v.row;
+    let mut sql = Sql::new(
+        "SELECT l.id, l.replies_policy, (SELECT COUNT(*) FROM list_accounts m WHERE m.list_id = l.id AND m.account_id = ",
+    );
+    sql.int(r.in_reply_to_account_id.unwrap_or(0))
+        .push(") FROM lists l JOIN list_accounts la ON la.list_id = l.id WHERE la.account_id = ")
+        .int(r.account_id)
+        .push(" AND l.id IN (")
+        .ints(&subscribed)
+        .push(")");
+    let rows: Vec<(i64, String, i64)> = sql.fetch_all(conn).await?;
+    let reply_to_other = r
+        .in_reply_to_account_id
+        .filter(|other| *other != r.account_id);
+    Ok(rows
+        .into_iter()
+        .filter(
+            |(_, policy, reply_target_is_member)| match policy.as_str() {
+                "none" => r.in_reply_to_id.is_none(),
+                "list" => reply_to_other.is_none() || *reply_target_is_member > 0,
+                _ => true,
+            },
+        )
+        .map(|(id, _, _)| id)
+        .collect())
 }
 
 /// A deleted status's id, to whoever may have been shown it: the public streams when it was
@@ -294,7 +345,9 @@ async fn deleted(
     for l in listeners {
         for s in &l.streams {
             let wanted = match s {
-                Stream::User => l.account_id.is_some_and(|a| audience.contains(&a)),
+                Stream::User | Stream::List(_) => {
+                    l.account_id.is_some_and(|a| audience.contains(&a))
+                }
                 Stream::UserNotification => false,
                 _ => was_public,
             };

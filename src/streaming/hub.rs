@@ -16,11 +16,19 @@ const BACKLOG: usize = 1024;
 pub enum Stream {
     User,
     UserNotification,
-    Public { media: bool },
-    PublicLocal { media: bool },
-    PublicRemote { media: bool },
+    Public {
+        media: bool,
+    },
+    PublicLocal {
+        media: bool,
+    },
+    PublicRemote {
+        media: bool,
+    },
     Hashtag(String),
     HashtagLocal(String),
+    /// One of the subscriber's lists (checked when subscribing).
+    List(i64),
 }
 
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
@@ -29,15 +37,15 @@ pub enum StreamError {
     Unknown,
     #[error("No tag for stream provided")]
     NoTag,
-    #[error("Lists are not supported yet: no list stream can be subscribed to")]
-    Lists,
+    #[error("No list for stream provided")]
+    NoList,
     #[error("Direct-message conversations are not supported yet")]
     Direct,
 }
 
 impl Stream {
     /// A stream by Mastodon's name (`public:local`, `hashtag` with `tag` ...).
-    pub fn parse(name: &str, tag: Option<&str>) -> Result<Stream, StreamError> {
+    pub fn parse(name: &str, tag: Option<&str>, list: Option<&str>) -> Result<Stream, StreamError> {
         let tag = || {
             tag.map(|t| t.trim_start_matches('#').to_lowercase())
                 .filter(|t| !t.is_empty() && t.len() <= 100)
@@ -55,7 +63,10 @@ impl Stream {
             "hashtag" => Stream::Hashtag(tag()?),
             "hashtag:local" => Stream::HashtagLocal(tag()?),
             "direct" => return Err(StreamError::Direct),
-            "list" => return Err(StreamError::Lists),
+            "list" => Stream::List(
+                list.and_then(crate::ids::parse)
+                    .ok_or(StreamError::NoList)?,
+            ),
             _ => return Err(StreamError::Unknown),
         })
     }
@@ -79,6 +90,7 @@ impl Stream {
             }),
             Stream::Hashtag(t) => vec!["hashtag".into(), t.clone()],
             Stream::HashtagLocal(t) => vec!["hashtag:local".into(), t.clone()],
+            Stream::List(id) => vec!["list".into(), id.to_string()],
         }
     }
 
@@ -86,6 +98,7 @@ impl Stream {
     pub fn scope(&self) -> Option<&'static str> {
         match self {
             Stream::User => Some("read:statuses"),
+            Stream::List(_) => Some("read:lists"),
             Stream::UserNotification => Some("read:notifications"),
             _ => None,
         }
@@ -231,16 +244,26 @@ mod tests {
     #[test]
     fn streams_are_read_and_named_as_mastodon_names_them() {
         assert_eq!(
-            Stream::parse("public:local:media", None),
+            Stream::parse("public:local:media", None, None),
             Ok(Stream::PublicLocal { media: true })
         );
         assert_eq!(
-            Stream::parse("hashtag", Some("#Rust")).map(|s| s.names()),
+            Stream::parse("hashtag", Some("#Rust"), None).map(|s| s.names()),
             Ok(vec!["hashtag".to_string(), "rust".to_string()])
         );
-        assert_eq!(Stream::parse("hashtag", None), Err(StreamError::NoTag));
-        assert_eq!(Stream::parse("nonsense", None), Err(StreamError::Unknown));
-        assert_eq!(Stream::parse("list", None), Err(StreamError::Lists));
+        assert_eq!(
+            Stream::parse("hashtag", None, None),
+            Err(StreamError::NoTag)
+        );
+        assert_eq!(
+            Stream::parse("nonsense", None, None),
+            Err(StreamError::Unknown)
+        );
+        assert_eq!(
+            Stream::parse("list", Some("x"), Some("12")),
+            Ok(Stream::List(12))
+        );
+        assert_eq!(Stream::parse("list", None, None), Err(StreamError::NoList));
     }
 
     #[tokio::test]

@@ -12,6 +12,7 @@ mod federation;
 mod fedify;
 mod fixtures;
 mod inbox;
+mod lists;
 mod mail;
 mod mastodon_py;
 mod media;

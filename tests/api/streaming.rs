@@ -167,7 +167,7 @@ async fn one_socket_carries_several_streams_and_follows_subscriptions() {
     .unwrap();
     let (_, event, payload) = next_event(&mut ws).await;
     assert_eq!(event, "error");
-    assert!(payload.contains("Lists are not supported"), "{payload}");
+    assert!(payload.contains("Record not found"), "{payload}");
 
     post(&server, &bob, json!({"status": "about #rust"})).await;
     let mut seen = Vec::new();
@@ -249,8 +249,9 @@ async fn streams_refuse_what_the_caller_may_not_read() {
         (
             "/api/v1/streaming/list?list=1",
             Some(alice.token.as_str()),
-            400,
+            404,
         ),
+        ("/api/v1/streaming/list", Some(alice.token.as_str()), 400),
         ("/api/v1/streaming/hashtag", Some(alice.token.as_str()), 400),
         (
             "/api/v1/streaming/nonsense",

@@ -4,6 +4,7 @@ pub mod accounts;
 pub mod apps;
 pub mod follow_requests;
 pub mod instance;
+pub mod lists;
 pub mod markers;
 pub mod media;
 pub mod notifications;
@@ -27,6 +28,7 @@ pub fn router() -> Router<App> {
         .merge(markers::router())
         .merge(search::router())
         .merge(media::router())
+        .merge(lists::router())
 }
 
 /// Routes that take files, each under the media body limit instead of the usual one.
