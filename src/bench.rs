@@ -164,6 +164,7 @@ async fn measure(
                     application: None,
                     idempotency_key: None,
                     media_ids: Vec::new(),
+                    poll: None,
                 };
                 app.post_status(author, new).await?;
                 i += workers;

@@ -209,6 +209,7 @@ pub async fn run(opts: Options) -> anyhow::Result<Report> {
             application: None,
             idempotency_key: None,
             media_ids: Vec::new(),
+            poll: None,
         },
     )
     .await?;

@@ -54,6 +54,36 @@ pub enum Event {
     ListDeleted(ListDeleted),
     ListAccountsAdded(ListMembers),
     ListAccountsRemoved(ListMembers),
+    PollVoted(PollVote),
+}
+
+/// A poll posted with a status. A remote poll carries the counts its server gave.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PollSpec {
+    pub poll_id: i64,
+    pub options: Vec<String>,
+    pub multiple: bool,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expires_at: Option<i64>,
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub hide_totals: bool,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub counts: Option<Vec<i64>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub voters_count: Option<i64>,
+}
+
+/// One account's vote: the chosen options' indexes.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PollVote {
+    pub poll_id: i64,
+    pub status_id: i64,
+    pub account_id: i64,
+    pub choices: Vec<usize>,
+    pub created_at: i64,
+    /// The remote vote's id, when it came from another server.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub uri: Option<String>,
 }
 
 /// A list as created or last changed: the whole of it, so the projection is an upsert.
@@ -325,6 +355,8 @@ pub struct StatusPosted {
     /// Attachments, in order.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub media: Vec<AttachedMedia>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub poll: Option<PollSpec>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -463,6 +495,7 @@ impl Event {
             Event::ListDeleted(_) => "ListDeleted",
             Event::ListAccountsAdded(_) => "ListAccountsAdded",
             Event::ListAccountsRemoved(_) => "ListAccountsRemoved",
+            Event::PollVoted(_) => "PollVoted",
         }
     }
 

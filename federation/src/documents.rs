@@ -116,6 +116,18 @@ pub struct NoteInput<'a> {
     /// (tag URL, name) of each hashtag.
     pub hashtags: &'a [(String, String)],
     pub attachments: &'a [AttachmentInput<'a>],
+    /// Makes the note a `Question`.
+    pub poll: Option<PollInput<'a>>,
+}
+
+/// A poll, as Mastodon publishes it: `oneOf`/`anyOf` choices with their counts.
+pub struct PollInput<'a> {
+    pub multiple: bool,
+    /// (title, votes) of each choice.
+    pub options: &'a [(String, i64)],
+    pub end_time: Option<&'a str>,
+    pub closed: bool,
+    pub voters_count: i64,
 }
 
 /// Who a note is addressed to, as Mastodon addresses each visibility.
@@ -171,7 +183,40 @@ pub fn note(n: &NoteInput) -> Value {
     if let Some(lang) = n.language {
         note["contentMap"] = json!({ lang: n.content_html });
     }
+    if let Some(p) = &n.poll {
+        note["type"] = json!("Question");
+        let choices: Vec<Value> = p
+            .options
+            .iter()
+            .map(|(name, votes)| {
+                json!({ "type": "Note", "name": name, "replies": { "type": "Collection", "totalItems": votes } })
+            })
+            .collect();
+        note[if p.multiple { "anyOf" } else { "oneOf" }] = json!(choices);
+        note["votersCount"] = json!(p.voters_count);
+        if let Some(end) = p.end_time {
+            note["endTime"] = json!(end);
+            if p.closed {
+                note["closed"] = json!(end);
+            }
+        }
+    }
     note
+}
+
+/// One choice of a vote on someone else's poll: a `Note` with the choice as `name`, in
+/// reply to the `Question`, addressed to its author only (as Mastodon votes).
+pub fn vote(id: &str, voter: &str, question: &str, question_author: &str, choice: &str) -> Value {
+    json!({
+        "@context": context::note(),
+        "id": id,
+        "type": "Note",
+        "name": choice,
+        "attributedTo": voter,
+        "inReplyTo": question,
+        "to": [question_author],
+        "cc": [],
+    })
 }
 
 /// An `OrderedCollection` that names its size and its first page.
@@ -279,6 +324,7 @@ mod tests {
             mentions: &mentions,
             hashtags: &hashtags,
             attachments: &[],
+            poll: None,
         });
         assert_eq!(n["type"], "Note");
         assert_eq!(n["tag"][0]["type"], "Mention");

@@ -325,6 +325,8 @@ pub struct Poll {
     /// (option title, votes counted by the origin).
     pub options: Vec<(String, i64)>,
     pub closes_ms: Option<i64>,
+    /// Mastodon's `votersCount`.
+    pub voters_count: Option<i64>,
 }
 
 pub fn note(v: &Value) -> Result<Note, VocabError> {
@@ -469,6 +471,7 @@ fn poll(v: &Value) -> Poll {
         closes_ms: str_field(v, "endTime")
             .or_else(|| str_field(v, "closed"))
             .and_then(parse_time_ms),
+        voters_count: v.get("votersCount").and_then(Value::as_i64),
     }
 }
 

@@ -228,6 +228,7 @@ fn what_tessera_publishes_parses_back_to_what_it_said() {
             width: Some(300),
             height: Some(200),
         }],
+        poll: None,
     });
     let create = documents::create(&note_doc);
     let act = vocab::activity(&create).unwrap();
@@ -255,4 +256,39 @@ fn what_tessera_publishes_parses_back_to_what_it_said() {
             focus: Some((0.5, -0.25)),
         }]
     );
+}
+
+#[test]
+fn a_published_question_reads_back_as_a_poll() {
+    let options = vec![("Yes".to_string(), 3), ("No".to_string(), 1)];
+    let doc = documents::note(&NoteInput {
+        id: "https://tessera.example/users/alice/statuses/2",
+        url: "https://tessera.example/@alice/2",
+        attributed_to: "https://tessera.example/users/alice",
+        followers: "https://tessera.example/users/alice/followers",
+        visibility: "public",
+        content_html: "<p>Lunch?</p>",
+        summary: None,
+        sensitive: false,
+        language: None,
+        published: "2026-11-22T10:00:00.000Z",
+        in_reply_to: None,
+        mentions: &[],
+        hashtags: &[],
+        attachments: &[],
+        poll: Some(documents::PollInput {
+            multiple: false,
+            options: &options,
+            end_time: Some("2026-11-23T10:00:00.000Z"),
+            closed: false,
+            voters_count: 4,
+        }),
+    });
+    assert_eq!(doc["type"], "Question");
+    let n = vocab::note(&doc).unwrap();
+    let poll = n.poll.unwrap();
+    assert!(!poll.multiple);
+    assert_eq!(poll.options, options);
+    assert_eq!(poll.voters_count, Some(4));
+    assert!(poll.closes_ms.is_some());
 }

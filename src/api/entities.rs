@@ -8,6 +8,7 @@ use crate::oauth::store::AppRow;
 use crate::queries::accounts::{AccountRow, Relationship, UserRow};
 use crate::queries::media::MediaRow;
 use crate::queries::notifications::NotificationView;
+use crate::queries::polls::PollView;
 use crate::queries::statuses::StatusView;
 use crate::time::{iso, iso_date};
 
@@ -159,7 +160,7 @@ pub fn status_to_api(s: &StatusView, ctx: &Ctx) -> Value {
         })).collect::<Vec<_>>(),
         "emojis": [],
         "card": null,
-        "poll": null,
+        "poll": s.poll.as_ref().map(|p| poll_to_api(p, s.has_viewer)),
         "filtered": [],
     });
     if s.has_viewer {
@@ -176,6 +177,31 @@ pub fn status_to_api(s: &StatusView, ctx: &Ctx) -> Value {
 pub fn deleted_status_to_api(s: &StatusView, ctx: &Ctx) -> Value {
     let mut v = status_to_api(s, ctx);
     v["text"] = json!(s.row.text);
+    v
+}
+
+/// A poll; `voted` and `own_votes` only for a signed-in viewer, and counts hidden until it
+/// ends when the author asked so.
+pub fn poll_to_api(p: &PollView, has_viewer: bool) -> Value {
+    let expired = p.expires_at.is_some_and(|at| at <= crate::time::now_ms());
+    let hidden = p.hide_totals && !expired;
+    let mut v = json!({
+        "id": p.id.to_string(),
+        "expires_at": p.expires_at.map(iso),
+        "expired": expired,
+        "multiple": p.multiple,
+        "votes_count": p.counts.iter().sum::<i64>(),
+        "voters_count": if p.multiple { json!(p.voters_count) } else { Value::Null },
+        "options": p.options.iter().zip(&p.counts).map(|(title, n)| json!({
+            "title": title,
+            "votes_count": if hidden { Value::Null } else { json!(n) },
+        })).collect::<Vec<_>>(),
+        "emojis": [],
+    });
+    if has_viewer && let Some(own) = &p.own_votes {
+        v["voted"] = json!(!own.is_empty());
+        v["own_votes"] = json!(own);
+    }
     v
 }
 

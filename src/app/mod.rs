@@ -7,6 +7,7 @@ pub mod email;
 pub mod instance_actor;
 pub mod lists;
 pub mod media;
+pub mod polls;
 pub mod statuses;
 
 use std::sync::Arc;

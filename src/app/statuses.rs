@@ -26,6 +26,15 @@ pub struct NewStatus {
     pub idempotency_key: Option<String>,
     /// Uploads to attach, in order.
     pub media_ids: Vec<i64>,
+    pub poll: Option<NewPoll>,
+}
+
+/// A poll as the client asked for it.
+pub struct NewPoll {
+    pub options: Vec<String>,
+    pub expires_in_secs: i64,
+    pub multiple: bool,
+    pub hide_totals: bool,
 }
 
 /// What an edit sets.
@@ -51,6 +60,27 @@ impl App {
             None => None,
         };
         let media = self.media_to_attach(author.id, &new.media_ids).await?;
+        let now = time::now_ms();
+        let poll = match new.poll {
+            Some(p) => {
+                if !media.is_empty() {
+                    return Err(Error::Validation(
+                        "A post cannot have both attachments and a poll".into(),
+                    ));
+                }
+                crate::domain::poll::check_new(&p.options, p.expires_in_secs)?;
+                Some(events::PollSpec {
+                    poll_id: ids::next_id(),
+                    options: p.options.iter().map(|o| o.trim().to_string()).collect(),
+                    multiple: p.multiple,
+                    expires_at: Some(now + p.expires_in_secs * 1000),
+                    hide_totals: p.hide_totals,
+                    counts: None,
+                    voters_count: None,
+                })
+            }
+            None => None,
+        };
         let (content, mentioned) = self.render_text(&new.text).await?;
         let status_id = ids::next_id();
         let base = self.config.base_url();
@@ -70,8 +100,9 @@ impl App {
             tags: text::hashtags(&new.text),
             text: new.text,
             application: new.application,
-            created_at: time::now_ms(),
+            created_at: now,
             remote: false,
+            poll,
             media: media
                 .into_iter()
                 .map(|media_id| events::AttachedMedia {

@@ -14,6 +14,7 @@ pub mod mute;
 pub mod once;
 pub mod password;
 pub mod pin;
+pub mod poll;
 pub mod reblog;
 pub mod status;
 pub mod text;

@@ -148,6 +148,7 @@ mod tests {
             created_at: 0,
             remote: false,
             media: vec![],
+            poll: None,
         }
     }
 

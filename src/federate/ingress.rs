@@ -394,8 +394,52 @@ impl Ctx<'_> {
                 note.id, self.act.actor
             )));
         }
+        if self.vote(&note).await? {
+            return Ok(());
+        }
         create_status(self.app, &note, self.actor, 0).await?;
         Ok(())
+    }
+
+    /// A vote on one of our polls: a note with a `name` (the choice) and no content, in
+    /// reply to the poll's status. Returns whether the note was one.
+    async fn vote(&self, note: &Note) -> Result<bool, FedError> {
+        let (Some(choice), Some(question)) = (&note.name, &note.in_reply_to) else {
+            return Ok(false);
+        };
+        if !sanitize::plain_text(&note.content_html).trim().is_empty() {
+            return Ok(false);
+        }
+        let found: Option<(i64, String)> = sqlx::query_as(
+            "SELECT p.id, p.options FROM polls p JOIN statuses s ON s.id = p.status_id \
+             WHERE s.uri = $1 AND s.local = 1",
+        )
+        .bind(question)
+        .fetch_optional(&self.app.db.pool)
+        .await?;
+        let Some((poll_id, options)) = found else {
+            return Ok(false);
+        };
+        let options: Vec<String> = serde_json::from_str(&options).unwrap_or_default();
+        let index = options
+            .iter()
+            .position(|o| o == choice)
+            .ok_or_else(|| FedError::rejected(format!("{choice} is not a choice of {question}")))?;
+        match self
+            .app
+            .vote(
+                self.actor.id,
+                poll_id,
+                vec![index],
+                Some(note.id.clone()),
+                &self.label(),
+            )
+            .await
+        {
+            Ok(_) | Err(Error::NotFound) => Ok(true),
+            Err(Error::Validation(m)) | Err(Error::Forbidden(m)) => Err(FedError::Rejected(m)),
+            Err(e) => Err(e.into()),
+        }
     }
 
     async fn update(&self) -> Result<(), FedError> {
@@ -723,8 +767,8 @@ fn our_follow_id(app: &App, uri: &str) -> Option<i64> {
     uri.strip_prefix(&prefix)?.parse().ok()
 }
 
-/// Sanitised content (with an Article's title, and a poll's choices, shown), the content
-/// warning, and whether it is sensitive.
+/// Sanitised content (with an Article's title shown), the content warning, and whether it
+/// is sensitive.
 fn rendered(note: &Note) -> (String, String, bool) {
     let mut html = String::new();
     if let Some(title) = note
@@ -738,18 +782,6 @@ fn rendered(note: &Note) -> (String, String, bool) {
         ));
     }
     html.push_str(&sanitize::remote_html(&note.content_html));
-    if let Some(poll) = &note.poll
-        && !poll.options.is_empty()
-    {
-        html.push_str("<ul>");
-        for (title, votes) in &poll.options {
-            html.push_str(&format!(
-                "<li>{} ({votes})</li>",
-                sanitize::plain_text(title)
-            ));
-        }
-        html.push_str("</ul>");
-    }
     let spoiler = note
         .summary
         .as_deref()
@@ -757,6 +789,31 @@ fn rendered(note: &Note) -> (String, String, bool) {
         .unwrap_or_default();
     let sensitive = note.sensitive || !spoiler.is_empty();
     (html, spoiler, sensitive)
+}
+
+/// A `Question`'s choices and the counts its server gave: a poll of our own to show.
+fn remote_poll(note: &Note) -> Option<events::PollSpec> {
+    let poll = note.poll.as_ref().filter(|p| p.options.len() >= 2)?;
+    let options: Vec<(String, i64)> = poll
+        .options
+        .iter()
+        .take(20)
+        .map(|(title, votes)| {
+            (
+                sanitize::plain_text(title).chars().take(200).collect(),
+                (*votes).max(0),
+            )
+        })
+        .collect();
+    Some(events::PollSpec {
+        poll_id: crate::ids::next_id(),
+        multiple: poll.multiple,
+        expires_at: poll.closes_ms,
+        hide_totals: false,
+        counts: Some(options.iter().map(|(_, v)| *v).collect()),
+        voters_count: poll.voters_count.filter(|v| *v >= 0),
+        options: options.into_iter().map(|(t, _)| t).collect(),
+    })
 }
 
 /// A note's attachments as Mastodon keeps them: at most four, referenced where they live.
@@ -844,6 +901,7 @@ pub async fn create_status(
         created_at: note.published_ms.unwrap_or(now).min(now),
         remote: true,
         media: remote_media(note),
+        poll: remote_poll(note),
     };
     let status_id = posted.status_id;
     let result = app

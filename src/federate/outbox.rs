@@ -276,9 +276,36 @@ pub async fn activities_for(app: &App, rec: &Recorded) -> Result<Vec<Outgoing>, 
         }
         Event::AccountProfileUpdated(e) => profile_update(app, rec, e.account_id).await?,
         Event::StatusPinned(e) | Event::StatusUnpinned(e) => pin_activity(app, rec, e).await?,
+        Event::PollVoted(e) if e.uri.is_none() => return vote_activities(app, e).await,
         _ => None,
     };
     Ok(out.into_iter().collect())
+}
+
+/// A local vote on a remote poll: one `Create(Note)` per choice, to the poll's author.
+async fn vote_activities(app: &App, e: &PollVote) -> Result<Vec<Outgoing>, FedError> {
+    let found: Option<(i64, String, String)> = sqlx::query_as(
+        "SELECT s.account_id, s.uri, p.options FROM polls p JOIN statuses s ON s.id = p.status_id WHERE p.id = $1",
+    )
+    .bind(e.poll_id)
+    .fetch_optional(&app.db.pool)
+    .await?;
+    let Some((author, question, options)) = found else {
+        return Ok(vec![]);
+    };
+    let Some((me, author)) = local_and_remote(app, e.account_id, author).await? else {
+        return Ok(vec![]);
+    };
+    let options: Vec<String> = serde_json::from_str(&options).unwrap_or_default();
+    Ok(e.choices
+        .iter()
+        .filter_map(|c| options.get(*c).map(|title| (c, title)))
+        .map(|(c, title)| {
+            let id = crate::app::polls::vote_uri(&me.uri, e.poll_id, *c);
+            let note = documents::vote(&id, &me.uri, &question, &author.uri, title);
+            outgoing(documents::create(&note), me.id, inbox_of(&author))
+        })
+        .collect())
 }
 
 fn outgoing(body: Value, account_id: i64, inboxes: BTreeSet<String>) -> Outgoing {

@@ -4,7 +4,7 @@
 use std::collections::HashMap;
 
 use serde_json::Value;
-use tessera_federation::documents::{self, ActorInput, AttachmentInput, NoteInput};
+use tessera_federation::documents::{self, ActorInput, AttachmentInput, NoteInput, PollInput};
 
 use crate::api::entities::{Ctx, file_url};
 use crate::media::storage::content_type;
@@ -91,6 +91,25 @@ pub fn note_document(app: &App, v: &StatusView, parents: &HashMap<i64, String>) 
             height: m.height,
         })
         .collect();
+    let counts: Vec<(String, i64)> = v
+        .poll
+        .as_ref()
+        .map(|p| {
+            p.options
+                .iter()
+                .cloned()
+                .zip(p.counts.iter().copied())
+                .collect()
+        })
+        .unwrap_or_default();
+    let end_time = v.poll.as_ref().and_then(|p| p.expires_at).map(iso);
+    let poll = v.poll.as_ref().map(|p| PollInput {
+        multiple: p.multiple,
+        options: &counts,
+        end_time: end_time.as_deref(),
+        closed: p.expires_at.is_some_and(|at| at <= crate::time::now_ms()),
+        voters_count: p.voters_count,
+    });
     documents::note(&NoteInput {
         id: &v.row.uri,
         url: v.row.url.as_deref().unwrap_or(&v.row.uri),
@@ -110,5 +129,6 @@ pub fn note_document(app: &App, v: &StatusView, parents: &HashMap<i64, String>) 
         mentions: &mentions,
         hashtags: &hashtags,
         attachments: &attachments,
+        poll,
     })
 }

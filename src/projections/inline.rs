@@ -63,6 +63,7 @@ pub async fn apply(conn: &mut Conn, rec: &Recorded) -> Result<(), sqlx::Error> {
         Event::Unblocked(e) => federated::unblocked(conn, e).await,
         Event::ObjectTombstoned(e) => federated::tombstoned(conn, e).await,
         Event::ReportFiled(e) => federated::report_filed(conn, e).await,
+        Event::PollVoted(e) => super::polls::voted(conn, e).await,
         Event::ListSaved(e) => super::lists::saved(conn, e).await,
         Event::ListDeleted(e) => super::lists::deleted(conn, e).await,
         Event::ListAccountsAdded(e) => super::lists::added(conn, e).await,
@@ -256,6 +257,7 @@ async fn status_posted(conn: &mut Conn, e: &StatusPosted) -> Result<(), sqlx::Er
     .await?;
     mentions_and_tags(conn, e.status_id, &e.mentions, &e.tags, e.created_at).await?;
     super::media::attach(conn, e).await?;
+    super::polls::posted(conn, e).await?;
     sqlx::query("UPDATE accounts SET statuses_count = statuses_count + 1, last_status_at = $2 WHERE id = $1")
         .bind(e.account_id)
         .bind(e.created_at)
@@ -343,6 +345,7 @@ async fn status_deleted(conn: &mut Conn, e: &StatusDeleted) -> Result<(), sqlx::
             .execute(&mut *conn)
             .await?;
     }
+    super::polls::status_deleted(conn, e.status_id).await?;
     sqlx::query("UPDATE accounts SET statuses_count = statuses_count - 1 WHERE id = $1")
         .bind(e.account_id)
         .execute(&mut *conn)

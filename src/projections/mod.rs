@@ -10,6 +10,7 @@ pub mod inline;
 pub mod lists;
 pub mod media;
 pub mod notifications;
+pub mod polls;
 pub mod runner;
 
 use crate::db::Conn;
@@ -35,6 +36,8 @@ pub const READ_MODELS: &[&str] = &[
     "media_attachments",
     "lists",
     "list_accounts",
+    "polls",
+    "poll_votes",
     "home_feed",
     "notifications",
     "status_edits",

@@ -6,6 +6,7 @@ pub mod activitypub;
 pub mod lists;
 pub mod media;
 pub mod notifications;
+pub mod polls;
 pub mod statuses;
 
 use sqlx::any::AnyArguments;

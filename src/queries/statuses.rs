@@ -52,6 +52,7 @@ pub struct StatusView {
     pub bookmarked: bool,
     /// Attachments, in order.
     pub media: Vec<super::media::MediaRow>,
+    pub poll: Option<super::polls::PollView>,
     /// Whether a viewer was asking: viewer flags are shown only then.
     pub has_viewer: bool,
 }
@@ -437,6 +438,7 @@ pub async fn hydrate(
         tag_rows.sort();
     }
     let media = super::media::of_statuses(conn, &status_ids).await?;
+    let polls = super::polls::of_statuses(conn, &status_ids, viewer).await?;
     let mut account_ids: Vec<i64> = all.iter().map(|r| r.account_id).collect();
     account_ids.extend(mention_rows.iter().map(|(_, a)| *a));
     account_ids.sort_unstable();
@@ -492,6 +494,7 @@ pub async fn hydrate(
         Some(StatusView {
             // A status shown twice on a page (itself and reblogged) needs its files twice.
             media: media.get(&row.id).cloned().unwrap_or_default(),
+            poll: polls.get(&row.id).cloned(),
             account,
             reblog,
             mentions: mentions.get(&row.id).cloned().unwrap_or_default(),

@@ -60,7 +60,7 @@ async fn activities_as_five_implementations_send_them_are_applied() {
             "9ab1c2d3e4",
             Some("misskey_actor.json"),
             "misskey_create_question.json",
-            "Cats (12)",
+            "Cats or dogs?",
         ),
         (
             "https://pleroma.example",
@@ -113,6 +113,12 @@ async fn activities_as_five_implementations_send_them_are_applied() {
             found["account"]["acct"],
             format!("{username}@{}", base.trim_start_matches("http://"))
         );
+        if create_file.contains("question") {
+            // A Question is a poll, with the counts its server gave.
+            assert_schema("Poll", &found["poll"]);
+            assert_eq!(found["poll"]["options"][0]["title"], "Cats");
+            assert_eq!(found["poll"]["options"][0]["votes_count"], 12);
+        }
     }
     // Mastodon's note mentions alice: she is notified.
     let (_, notes) = s

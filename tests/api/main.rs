@@ -20,6 +20,7 @@ mod mutes;
 mod oauth;
 mod peer;
 mod pins;
+mod polls;
 mod reading;
 mod replay;
 mod streaming;

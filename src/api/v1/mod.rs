@@ -8,6 +8,7 @@ pub mod lists;
 pub mod markers;
 pub mod media;
 pub mod notifications;
+pub mod polls;
 pub mod search;
 pub mod statuses;
 pub mod timelines;
@@ -29,6 +30,7 @@ pub fn router() -> Router<App> {
         .merge(search::router())
         .merge(media::router())
         .merge(lists::router())
+        .merge(polls::router())
 }
 
 /// Routes that take files, each under the media body limit instead of the usual one.

@@ -65,6 +65,35 @@ struct CreateParams {
     scheduled_at: Option<String>,
 }
 
+#[derive(Deserialize)]
+struct PollParams {
+    #[serde(default, deserialize_with = "de::string_list")]
+    options: Vec<String>,
+    #[serde(default, deserialize_with = "de::opt_i64")]
+    expires_in: Option<i64>,
+    #[serde(default, deserialize_with = "de::opt_bool")]
+    multiple: Option<bool>,
+    #[serde(default, deserialize_with = "de::opt_bool")]
+    hide_totals: Option<bool>,
+}
+
+/// `poll[options][]`, `poll[expires_in]` ... as forms and JSON send them.
+fn new_poll(raw: Option<Value>) -> Result<Option<crate::app::statuses::NewPoll>, Error> {
+    let Some(raw) = raw.filter(|v| !v.is_null()) else {
+        return Ok(None);
+    };
+    let p: PollParams =
+        serde_json::from_value(raw).map_err(|e| Error::Validation(format!("Poll: {e}")))?;
+    Ok(Some(crate::app::statuses::NewPoll {
+        options: p.options,
+        expires_in_secs: p
+            .expires_in
+            .ok_or_else(|| Error::Validation("Poll expires_in can't be blank".into()))?,
+        multiple: p.multiple.unwrap_or(false),
+        hide_totals: p.hide_totals.unwrap_or(false),
+    }))
+}
+
 /// `media_ids[]` as given; an id that is not a number is no attachment of yours.
 fn media_ids(raw: &[String]) -> Result<Vec<i64>, Error> {
     raw.iter()
@@ -94,9 +123,6 @@ async fn create(
 ) -> Result<Json<Value>, Error> {
     let me = auth.require("write:statuses")?;
     // Refuse what we cannot do yet rather than silently dropping it.
-    if p.poll.as_ref().is_some_and(|v| !v.is_null()) {
-        return Err(Error::Validation("Polls are not supported yet".into()));
-    }
     if p.scheduled_at.is_some() {
         return Err(Error::Validation(
             "Scheduled statuses are not supported yet".into(),
@@ -135,6 +161,7 @@ async fn create(
                 application,
                 idempotency_key,
                 media_ids: media_ids(&p.media_ids)?,
+                poll: new_poll(p.poll)?,
             },
         )
         .await?;
