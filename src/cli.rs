@@ -102,6 +102,16 @@ enum Command {
         #[arg(long, value_name = "URL")]
         postgres: Option<String>,
     },
+    /// Measure media processing: synthetic JPEG photographs through the upload checks and
+    /// processing (decode, re-encode without metadata, preview, blurhash), one per core.
+    BenchMedia {
+        #[arg(long, default_value_t = 40)]
+        images: usize,
+        #[arg(long, default_value_t = 4032)]
+        width: u32,
+        #[arg(long, default_value_t = 3024)]
+        height: u32,
+    },
     /// Operator commands.
     Admin {
         #[command(subcommand)]
@@ -368,6 +378,26 @@ async fn run(command: Command, config: Config) -> anyhow::Result<ExitCode> {
                 r.rss_idle_kib / 1024,
                 r.rss_open_kib / 1024,
                 per_stream
+            );
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::BenchMedia {
+            images,
+            width,
+            height,
+        } => {
+            let r = crate::bench_media::run(crate::bench_media::Options {
+                images: images.max(1),
+                width: width.clamp(1, 7680),
+                height: height.clamp(1, 4320),
+            })
+            .await?;
+            println!(
+                "{} images of {width}×{height} ({} KiB each) in {:.1} s: {:.1} images/s",
+                r.images,
+                r.input_bytes / 1024,
+                r.elapsed.as_secs_f64(),
+                r.per_second
             );
             Ok(ExitCode::SUCCESS)
         }

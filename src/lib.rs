@@ -17,6 +17,7 @@ pub mod api;
 pub mod app;
 pub mod bench;
 pub mod bench_federation;
+pub mod bench_media;
 pub mod bench_streaming;
 pub mod cli;
 pub mod config;

@@ -27,6 +27,7 @@ use crate::error::Error;
 use crate::streaming::hub::{Message, Stream, StreamError};
 
 const HEARTBEAT: Duration = Duration::from_secs(15);
+const SOCKET_BUFFER: usize = 8 * 1024;
 
 pub fn router() -> Router<App> {
     Router::new()
@@ -193,6 +194,11 @@ async fn websocket(
         }
         None => None,
     };
+    // Stream messages are small: small buffers keep an open socket cheap (tungstenite's
+    // defaults are 128 KiB each way).
+    let upgrade = upgrade
+        .read_buffer_size(SOCKET_BUFFER)
+        .write_buffer_size(SOCKET_BUFFER);
     let upgrade = match who.protocol.clone() {
         Some(protocol) => upgrade.protocols([protocol]),
         None => upgrade,
