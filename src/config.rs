@@ -70,6 +70,8 @@ pub struct Config {
     pub media_store: MediaStore,
     /// Whether the API's request rate limits apply (Mastodon's; on by default).
     pub rate_limits: bool,
+    /// API requests per token (or per address) per 5 minutes.
+    pub api_rate_limit: u32,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -114,6 +116,7 @@ struct FileConfig {
     s3_access_key_id: Option<String>,        // TESSERA_S3_ACCESS_KEY_ID
     s3_secret_access_key: Option<String>,    // TESSERA_S3_SECRET_ACCESS_KEY
     rate_limits: Option<String>,             // TESSERA_RATE_LIMITS
+    api_rate_limit: Option<String>,          // TESSERA_API_RATE_LIMIT
 }
 
 impl Config {
@@ -321,9 +324,24 @@ impl Config {
             true,
         )?;
 
+        let api_rate_limit = match pick("TESSERA_API_RATE_LIMIT", &from_file.api_rate_limit) {
+            None => 300,
+            Some(v) => v
+                .parse::<u32>()
+                .ok()
+                .filter(|n| (1..=1_000_000).contains(n))
+                .ok_or_else(|| {
+                    bad(
+                        "TESSERA_API_RATE_LIMIT",
+                        format!("`{v}` is not a number of requests from 1 to 1000000"),
+                    )
+                })?,
+        };
+
         Ok(Config {
             media_store,
             rate_limits,
+            api_rate_limit,
             instance_title: pick("TESSERA_INSTANCE_TITLE", &from_file.instance_title)
                 .unwrap_or_else(|| "Tessera".into()),
             contact_email: pick("TESSERA_CONTACT_EMAIL", &from_file.contact_email)

@@ -39,6 +39,10 @@ pub fn router(app: App) -> Router {
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
         .merge(v1::upload_router().layer(DefaultBodyLimit::max(UPLOAD_BODY_LIMIT)))
         .merge(inbox::router())
+        .layer(axum::middleware::from_fn_with_state(
+            app.clone(),
+            ratelimit::throttle,
+        ))
         .layer(tower_http::trace::TraceLayer::new_for_http())
         .with_state(app)
 }

@@ -87,18 +87,3 @@ pub async fn unprocessed(conn: &mut Conn, limit: i64) -> Result<Vec<MediaRow>, s
     sql.int(limit);
     sql.fetch_all(conn).await
 }
-
-/// How many uploads `account_id` made since `since` (ms), for the upload rate limit.
-pub async fn uploads_since(
-    conn: &mut Conn,
-    account_id: i64,
-    since: i64,
-) -> Result<i64, sqlx::Error> {
-    sqlx::query_scalar(
-        "SELECT COUNT(*) FROM media_attachments WHERE account_id = $1 AND remote_url IS NULL AND created_at > $2",
-    )
-    .bind(account_id)
-    .bind(since)
-    .fetch_one(&mut *conn)
-    .await
-}

@@ -21,6 +21,7 @@ mod oauth;
 mod peer;
 mod pins;
 mod polls;
+mod ratelimit;
 mod reading;
 mod replay;
 mod streaming;

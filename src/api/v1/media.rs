@@ -21,10 +21,6 @@ use crate::error::Error;
 use crate::media::storage;
 use crate::queries::media as q;
 
-/// Mastodon's limit: 30 uploads per 30 minutes per account.
-const UPLOADS_PER_WINDOW: i64 = 30;
-const UPLOAD_WINDOW_MS: i64 = 30 * 60 * 1000;
-
 pub fn upload_router() -> Router<App> {
     Router::new()
         .route("/api/v1/media", post(upload_now))
@@ -78,13 +74,6 @@ async fn upload(
     when: When,
 ) -> Result<i64, Error> {
     let me = auth.require("write:media")?;
-    if app.config.rate_limits {
-        let mut conn = app.db.pool.acquire().await?;
-        let since = crate::time::now_ms() - UPLOAD_WINDOW_MS;
-        if q::uploads_since(&mut conn, me.id(), since).await? >= UPLOADS_PER_WINDOW {
-            return Err(Error::TooManyRequests);
-        }
-    }
     let bytes = form
         .take("file")
         .ok_or_else(|| Error::Validation("File can't be blank".into()))?;
