@@ -55,6 +55,43 @@ pub enum Event {
     ListAccountsAdded(ListMembers),
     ListAccountsRemoved(ListMembers),
     PollVoted(PollVote),
+    FilterSaved(FilterSaved),
+    FilterDeleted(FilterDeleted),
+}
+
+/// A filter as created or last changed, whole (keywords and statuses with their ids).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FilterSaved {
+    pub filter_id: i64,
+    pub account_id: i64,
+    pub title: String,
+    /// Of `home`, `notifications`, `public`, `thread`, `account`.
+    pub context: Vec<String>,
+    /// `warn`, `hide` or `blur`.
+    pub action: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expires_at: Option<i64>,
+    pub keywords: Vec<FilterKeyword>,
+    pub statuses: Vec<FilterStatus>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FilterKeyword {
+    pub id: i64,
+    pub keyword: String,
+    pub whole_word: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FilterStatus {
+    pub id: i64,
+    pub status_id: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FilterDeleted {
+    pub filter_id: i64,
+    pub account_id: i64,
 }
 
 /// A poll posted with a status. A remote poll carries the counts its server gave.
@@ -496,6 +533,8 @@ impl Event {
             Event::ListAccountsAdded(_) => "ListAccountsAdded",
             Event::ListAccountsRemoved(_) => "ListAccountsRemoved",
             Event::PollVoted(_) => "PollVoted",
+            Event::FilterSaved(_) => "FilterSaved",
+            Event::FilterDeleted(_) => "FilterDeleted",
         }
     }
 

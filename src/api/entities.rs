@@ -6,6 +6,7 @@ use serde_json::{Value, json};
 use crate::config::Config;
 use crate::oauth::store::AppRow;
 use crate::queries::accounts::{AccountRow, Relationship, UserRow};
+use crate::queries::filters::{FilterMatch, FilterRow};
 use crate::queries::media::MediaRow;
 use crate::queries::notifications::NotificationView;
 use crate::queries::polls::PollView;
@@ -161,7 +162,7 @@ pub fn status_to_api(s: &StatusView, ctx: &Ctx) -> Value {
         "emojis": [],
         "card": null,
         "poll": s.poll.as_ref().map(|p| poll_to_api(p, s.has_viewer)),
-        "filtered": [],
+        "filtered": s.filtered.iter().map(filter_result_to_api).collect::<Vec<_>>(),
     });
     if s.has_viewer {
         v["favourited"] = json!(s.favourited);
@@ -178,6 +179,30 @@ pub fn deleted_status_to_api(s: &StatusView, ctx: &Ctx) -> Value {
     let mut v = status_to_api(s, ctx);
     v["text"] = json!(s.row.text);
     v
+}
+
+pub fn filter_to_api(f: &FilterRow) -> Value {
+    json!({
+        "id": f.id.to_string(),
+        "title": f.title,
+        "context": f.context,
+        "filter_action": f.action,
+        "expires_at": f.expires_at.map(iso),
+        "keywords": f.keywords.iter().map(|k| json!({
+            "id": k.id.to_string(), "keyword": k.keyword, "whole_word": k.whole_word,
+        })).collect::<Vec<_>>(),
+        "statuses": f.statuses.iter().map(|s| json!({
+            "id": s.id.to_string(), "status_id": s.status_id.to_string(),
+        })).collect::<Vec<_>>(),
+    })
+}
+
+fn filter_result_to_api(m: &FilterMatch) -> Value {
+    json!({
+        "filter": filter_to_api(&m.filter),
+        "keyword_matches": (!m.keyword_matches.is_empty()).then_some(&m.keyword_matches),
+        "status_matches": (!m.status_matches.is_empty()).then_some(&m.status_matches),
+    })
 }
 
 /// A poll; `voted` and `own_votes` only for a signed-in viewer, and counts hidden until it

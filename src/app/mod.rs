@@ -4,6 +4,7 @@
 
 pub mod accounts;
 pub mod email;
+pub mod filters;
 pub mod instance_actor;
 pub mod lists;
 pub mod media;

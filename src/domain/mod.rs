@@ -6,6 +6,7 @@ pub mod account;
 pub mod block;
 pub mod bookmark;
 pub mod favourite;
+pub mod filter;
 pub mod follow;
 pub mod list;
 pub mod marker;

@@ -64,6 +64,8 @@ pub async fn apply(conn: &mut Conn, rec: &Recorded) -> Result<(), sqlx::Error> {
         Event::ObjectTombstoned(e) => federated::tombstoned(conn, e).await,
         Event::ReportFiled(e) => federated::report_filed(conn, e).await,
         Event::PollVoted(e) => super::polls::voted(conn, e).await,
+        Event::FilterSaved(e) => super::filters::saved(conn, e).await,
+        Event::FilterDeleted(e) => super::filters::deleted(conn, e).await,
         Event::ListSaved(e) => super::lists::saved(conn, e).await,
         Event::ListDeleted(e) => super::lists::deleted(conn, e).await,
         Event::ListAccountsAdded(e) => super::lists::added(conn, e).await,

@@ -5,6 +5,7 @@
 //! ends in the same state, which is what `tessera replay` checks.
 
 pub mod federated;
+pub mod filters;
 pub mod home;
 pub mod inline;
 pub mod lists;
@@ -38,6 +39,7 @@ pub const READ_MODELS: &[&str] = &[
     "list_accounts",
     "polls",
     "poll_votes",
+    "filters",
     "home_feed",
     "notifications",
     "status_edits",

@@ -3,6 +3,7 @@
 
 pub mod accounts;
 pub mod activitypub;
+pub mod filters;
 pub mod lists;
 pub mod media;
 pub mod notifications;

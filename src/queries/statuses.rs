@@ -53,6 +53,8 @@ pub struct StatusView {
     /// Attachments, in order.
     pub media: Vec<super::media::MediaRow>,
     pub poll: Option<super::polls::PollView>,
+    /// The viewer's filters this status matched (set where filters apply).
+    pub filtered: Vec<super::filters::FilterMatch>,
     /// Whether a viewer was asking: viewer flags are shown only then.
     pub has_viewer: bool,
 }
@@ -495,6 +497,7 @@ pub async fn hydrate(
             // A status shown twice on a page (itself and reblogged) needs its files twice.
             media: media.get(&row.id).cloned().unwrap_or_default(),
             poll: polls.get(&row.id).cloned(),
+            filtered: Vec::new(),
             account,
             reblog,
             mentions: mentions.get(&row.id).cloned().unwrap_or_default(),

@@ -10,6 +10,7 @@ mod delivery;
 mod discovery;
 mod federation;
 mod fedify;
+mod filters;
 mod fixtures;
 mod inbox;
 mod lists;

@@ -364,7 +364,7 @@ async fn statuses(
     let mut conn = app.db.pool.acquire().await?;
     let views =
         sq::of_account(&mut conn, viewer, account.id, &filter, &p.page.page(20, 40)).await?;
-    Ok(super::timelines::page_of(&app, &uri, views))
+    super::timelines::page_of(&app, &mut conn, &uri, viewer, "account", views).await
 }
 
 pub fn accounts_page(app: &App, uri: &axum::http::Uri, rows: Vec<Row<q::AccountRow>>) -> Paged {

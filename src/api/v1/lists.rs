@@ -191,5 +191,5 @@ async fn timeline(
     let list = app.own_list(me.id(), id(&raw)?).await?;
     let mut conn = app.db.pool.acquire().await?;
     let views = sq::list_timeline(&mut conn, &list, &p.page(20, 40)).await?;
-    Ok(page_of(&app, &uri, views))
+    page_of(&app, &mut conn, &uri, Some(me.id()), "home", views).await
 }

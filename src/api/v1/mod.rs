@@ -2,6 +2,7 @@
 
 pub mod accounts;
 pub mod apps;
+pub mod filters;
 pub mod follow_requests;
 pub mod instance;
 pub mod lists;
@@ -31,6 +32,7 @@ pub fn router() -> Router<App> {
         .merge(media::router())
         .merge(lists::router())
         .merge(polls::router())
+        .merge(filters::router())
 }
 
 /// Routes that take files, each under the media body limit instead of the usual one.

@@ -67,6 +67,22 @@ async fn list(
         .first()
         .zip(rows.last())
         .map(|(a, b)| (a.row.id, b.row.id));
+    // Notifications about statuses a `hide` filter matches are left out; others carry the
+    // match on their status.
+    let filters = crate::queries::filters::active(&mut conn, me.id(), "notifications").await?;
+    let rows: Vec<_> = rows
+        .into_iter()
+        .filter_map(|mut n| {
+            if let Some(status) = n.status.as_mut() {
+                let found = crate::queries::filters::matches(&filters, status);
+                if found.iter().any(|m| m.filter.action == "hide") {
+                    return None;
+                }
+                status.filtered = found;
+            }
+            Some(n)
+        })
+        .collect();
     Ok(Paged::new(
         rows.iter().map(|n| notification_to_api(n, &ctx)).collect(),
         &app.config.base_url(),

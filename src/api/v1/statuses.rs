@@ -225,6 +225,9 @@ async fn context(
         .await?
         .ok_or(Error::NotFound)?;
     let (ancestors, descendants) = q::context(&mut conn, viewer, &row).await?;
+    let ancestors = crate::queries::filters::apply(&mut conn, viewer, "thread", ancestors).await?;
+    let descendants =
+        crate::queries::filters::apply(&mut conn, viewer, "thread", descendants).await?;
     let ctx = Ctx::new(&app.config);
     Ok(Json(json!({
         "ancestors": ancestors.iter().map(|s| status_to_api(s, &ctx)).collect::<Vec<_>>(),

@@ -20,18 +20,28 @@ pub fn router() -> Router<App> {
         .route("/api/v1/timelines/tag/{hashtag}", get(tag))
 }
 
-pub fn page_of(app: &App, uri: &axum::http::Uri, views: Vec<StatusView>) -> Paged {
+/// A page of statuses with the viewer's filters for `context` applied; the Link cursors
+/// come from the page as read, so statuses a filter hides never make a gap.
+pub async fn page_of(
+    app: &App,
+    conn: &mut crate::db::Conn,
+    uri: &axum::http::Uri,
+    viewer: Option<i64>,
+    context: &str,
+    views: Vec<StatusView>,
+) -> Result<Paged, Error> {
     let ctx = Ctx::new(&app.config);
     let cursors = views
         .first()
         .zip(views.last())
         .map(|(a, b)| (a.row.id, b.row.id));
-    Paged::new(
+    let views = crate::queries::filters::apply(conn, viewer, context, views).await?;
+    Ok(Paged::new(
         views.iter().map(|v| status_to_api(v, &ctx)).collect(),
         &app.config.base_url(),
         uri,
         cursors,
-    )
+    ))
 }
 
 async fn home(
@@ -43,7 +53,7 @@ async fn home(
     let me = auth.require("read:statuses")?;
     let mut conn = app.db.pool.acquire().await?;
     let views = q::home(&mut conn, me.id(), &p.page(20, 40)).await?;
-    Ok(page_of(&app, &uri, views))
+    page_of(&app, &mut conn, &uri, Some(me.id()), "home", views).await
 }
 
 #[derive(Deserialize)]
@@ -74,7 +84,7 @@ async fn timeline(
     };
     let mut conn = app.db.pool.acquire().await?;
     let views = q::public(&mut conn, viewer, &filter, &p.page.page(20, 40)).await?;
-    Ok(page_of(app, uri, views))
+    page_of(app, &mut conn, uri, viewer, "public", views).await
 }
 
 async fn public(
