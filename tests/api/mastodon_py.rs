@@ -1,5 +1,5 @@
-//! A real third-party client: Mastodon.py, pinned in tests/clients/requirements.txt, in a
-//! virtualenv this test creates under target/ the first time.
+//! Real third-party clients: Mastodon.py, pinned in tests/clients/requirements.txt, in a
+//! virtualenv this test creates under target/ the first time; and masto.js from npm.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -54,6 +54,39 @@ async fn mastodon_py_registers_logs_in_posts_follows_and_reads() {
     assert!(
         out.status.success(),
         "Mastodon.py flow failed:\n{stdout}\n{stderr}"
+    );
+    assert!(stdout.contains(" passed, 0 failed"), "{stdout}");
+    println!("{stdout}");
+    s.stop().await;
+}
+
+/// A JavaScript client from npm: masto.js (pinned in tests/clients/masto), installed with
+/// `npm ci` the first time; log-in, post, timeline and a WebSocket stream.
+#[tokio::test]
+async fn masto_js_logs_in_posts_reads_and_streams() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/clients/masto");
+    if !dir.join("node_modules/masto").exists() {
+        let status = tokio::process::Command::new("npm")
+            .args(["ci", "--no-audit", "--no-fund"])
+            .current_dir(&dir)
+            .status()
+            .await
+            .expect("npm (Node.js) is needed for the masto.js test");
+        assert!(status.success(), "npm ci in {}", dir.display());
+    }
+    let s = TestServer::start().await;
+    let out = tokio::process::Command::new("node")
+        .arg("flow.mjs")
+        .arg(&s.base)
+        .current_dir(&dir)
+        .output()
+        .await
+        .expect("node");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        out.status.success(),
+        "masto.js flow failed:\n{stdout}\n{stderr}"
     );
     assert!(stdout.contains(" passed, 0 failed"), "{stdout}");
     println!("{stdout}");
