@@ -57,6 +57,15 @@ pub enum Event {
     PollVoted(PollVote),
     FilterSaved(FilterSaved),
     FilterDeleted(FilterDeleted),
+    ConversationRead(ConversationRef),
+    ConversationRemoved(ConversationRef),
+}
+
+/// One participant's view of a direct-message conversation (named by its first status).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ConversationRef {
+    pub account_id: i64,
+    pub conversation_id: i64,
 }
 
 /// A filter as created or last changed, whole (keywords and statuses with their ids).
@@ -535,6 +544,8 @@ impl Event {
             Event::PollVoted(_) => "PollVoted",
             Event::FilterSaved(_) => "FilterSaved",
             Event::FilterDeleted(_) => "FilterDeleted",
+            Event::ConversationRead(_) => "ConversationRead",
+            Event::ConversationRemoved(_) => "ConversationRemoved",
         }
     }
 

@@ -6,6 +6,7 @@ use serde_json::{Value, json};
 use crate::config::Config;
 use crate::oauth::store::AppRow;
 use crate::queries::accounts::{AccountRow, Relationship, UserRow};
+use crate::queries::conversations::ConversationView;
 use crate::queries::filters::{FilterMatch, FilterRow};
 use crate::queries::media::MediaRow;
 use crate::queries::notifications::NotificationView;
@@ -179,6 +180,15 @@ pub fn deleted_status_to_api(s: &StatusView, ctx: &Ctx) -> Value {
     let mut v = status_to_api(s, ctx);
     v["text"] = json!(s.row.text);
     v
+}
+
+pub fn conversation_to_api(c: &ConversationView, ctx: &Ctx) -> Value {
+    json!({
+        "id": c.row.conversation_id.to_string(),
+        "unread": c.row.unread != 0,
+        "accounts": c.accounts.iter().map(|a| account_to_api(a, ctx)).collect::<Vec<_>>(),
+        "last_status": status_to_api(&c.last_status, ctx),
+    })
 }
 
 pub fn filter_to_api(f: &FilterRow) -> Value {

@@ -5,6 +5,7 @@
 pub mod account;
 pub mod block;
 pub mod bookmark;
+pub mod conversation;
 pub mod favourite;
 pub mod filter;
 pub mod follow;

@@ -65,6 +65,8 @@ pub async fn apply(conn: &mut Conn, rec: &Recorded) -> Result<(), sqlx::Error> {
         Event::ReportFiled(e) => federated::report_filed(conn, e).await,
         Event::PollVoted(e) => super::polls::voted(conn, e).await,
         Event::FilterSaved(e) => super::filters::saved(conn, e).await,
+        Event::ConversationRead(e) => super::conversations::read(conn, e).await,
+        Event::ConversationRemoved(e) => super::conversations::removed(conn, e).await,
         Event::FilterDeleted(e) => super::filters::deleted(conn, e).await,
         Event::ListSaved(e) => super::lists::saved(conn, e).await,
         Event::ListDeleted(e) => super::lists::deleted(conn, e).await,
@@ -260,6 +262,7 @@ async fn status_posted(conn: &mut Conn, e: &StatusPosted) -> Result<(), sqlx::Er
     mentions_and_tags(conn, e.status_id, &e.mentions, &e.tags, e.created_at).await?;
     super::media::attach(conn, e).await?;
     super::polls::posted(conn, e).await?;
+    super::conversations::posted(conn, e).await?;
     sqlx::query("UPDATE accounts SET statuses_count = statuses_count + 1, last_status_at = $2 WHERE id = $1")
         .bind(e.account_id)
         .bind(e.created_at)

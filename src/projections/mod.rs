@@ -4,6 +4,7 @@
 //! Every projector is idempotent and convergent: applying the log in order, at any lag,
 //! ends in the same state, which is what `tessera replay` checks.
 
+pub mod conversations;
 pub mod federated;
 pub mod filters;
 pub mod home;
@@ -40,6 +41,7 @@ pub const READ_MODELS: &[&str] = &[
     "polls",
     "poll_votes",
     "filters",
+    "account_conversations",
     "home_feed",
     "notifications",
     "status_edits",

@@ -3,6 +3,7 @@
 
 pub mod accounts;
 pub mod activitypub;
+pub mod conversations;
 pub mod filters;
 pub mod lists;
 pub mod media;

@@ -110,7 +110,10 @@ async fn dispatch(app: &App, conn: &mut Conn, batch: &[Recorded]) -> Result<(), 
     for rec in batch {
         match &rec.event {
             Event::StatusPosted(e) => {
-                status(app, conn, &ctx, &listeners, e.status_id, "update", true).await?
+                status(app, conn, &ctx, &listeners, e.status_id, "update", true).await?;
+                if e.visibility == "direct" {
+                    conversation(app, conn, &ctx, &listeners, e).await?;
+                }
             }
             Event::StatusReblogged(e) => {
                 status(app, conn, &ctx, &listeners, e.reblog_id, "update", false).await?
@@ -210,7 +213,7 @@ fn public_streams(v: &StatusView) -> impl Fn(&Stream) -> bool + '_ {
         Stream::PublicRemote { media: m } => timeline && !local && (!m || media),
         Stream::Hashtag(t) => public && tags.contains(t),
         Stream::HashtagLocal(t) => public && local && tags.contains(t),
-        Stream::User | Stream::UserNotification | Stream::List(_) => false,
+        Stream::User | Stream::UserNotification | Stream::List(_) | Stream::Direct => false,
     }
 }
 
@@ -251,7 +254,7 @@ async fn status(
                 Stream::List(list) => {
                     l.account_id.is_some_and(|a| homes.contains(&a)) && lists.contains(list)
                 }
-                Stream::UserNotification => false,
+                Stream::UserNotification | Stream::Direct => false,
                 other => to_public && on_public(other),
             };
             if wanted {
@@ -264,6 +267,47 @@ async fn status(
                     },
                 );
             }
+        }
+    }
+    Ok(())
+}
+
+/// A direct status, as the conversation it updates, to each participant's `direct` stream.
+async fn conversation(
+    app: &App,
+    conn: &mut Conn,
+    ctx: &Ctx<'_>,
+    listeners: &[Listener],
+    e: &crate::events::StatusPosted,
+) -> Result<(), Error> {
+    let participants: HashSet<i64> = e.mentions.iter().copied().chain([e.account_id]).collect();
+    for l in listeners {
+        let Some(me) = l.account_id.filter(|a| participants.contains(a)) else {
+            continue;
+        };
+        if !l.streams.contains(&Stream::Direct) {
+            continue;
+        }
+        let mut sql = Sql::new(
+            "SELECT conversation_id, participant_ids, last_status_id, unread FROM account_conversations WHERE account_id = ",
+        );
+        sql.int(me).push(" AND last_status_id = ").int(e.status_id);
+        let rows: Vec<crate::queries::conversations::ConversationRow> =
+            sql.fetch_all(&mut *conn).await?;
+        if let Some(view) = crate::queries::conversations::hydrate(conn, me, rows)
+            .await?
+            .pop()
+        {
+            app.streaming.hub.send(
+                l.id,
+                Message {
+                    stream: Stream::Direct.names(),
+                    event: "conversation",
+                    payload: Arc::from(
+                        crate::api::entities::conversation_to_api(&view, ctx).to_string(),
+                    ),
+                },
+            );
         }
     }
     Ok(())
@@ -345,7 +389,7 @@ async fn deleted(
     for l in listeners {
         for s in &l.streams {
             let wanted = match s {
-                Stream::User | Stream::List(_) => {
+                Stream::User | Stream::List(_) | Stream::Direct => {
                     l.account_id.is_some_and(|a| audience.contains(&a))
                 }
                 Stream::UserNotification => false,

@@ -29,6 +29,8 @@ pub enum Stream {
     HashtagLocal(String),
     /// One of the subscriber's lists (checked when subscribing).
     List(i64),
+    /// Direct-message conversations.
+    Direct,
 }
 
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
@@ -39,8 +41,6 @@ pub enum StreamError {
     NoTag,
     #[error("No list for stream provided")]
     NoList,
-    #[error("Direct-message conversations are not supported yet")]
-    Direct,
 }
 
 impl Stream {
@@ -62,7 +62,7 @@ impl Stream {
             "public:remote:media" => Stream::PublicRemote { media: true },
             "hashtag" => Stream::Hashtag(tag()?),
             "hashtag:local" => Stream::HashtagLocal(tag()?),
-            "direct" => return Err(StreamError::Direct),
+            "direct" => Stream::Direct,
             "list" => Stream::List(
                 list.and_then(crate::ids::parse)
                     .ok_or(StreamError::NoList)?,
@@ -91,6 +91,7 @@ impl Stream {
             Stream::Hashtag(t) => vec!["hashtag".into(), t.clone()],
             Stream::HashtagLocal(t) => vec!["hashtag:local".into(), t.clone()],
             Stream::List(id) => vec!["list".into(), id.to_string()],
+            Stream::Direct => one("direct"),
         }
     }
 
@@ -99,6 +100,7 @@ impl Stream {
         match self {
             Stream::User => Some("read:statuses"),
             Stream::List(_) => Some("read:lists"),
+            Stream::Direct => Some("read:statuses"),
             Stream::UserNotification => Some("read:notifications"),
             _ => None,
         }

@@ -6,6 +6,7 @@ mod bad_input;
 mod bookmarks;
 mod cli;
 mod concurrency;
+mod conversations;
 mod delivery;
 mod discovery;
 mod federation;

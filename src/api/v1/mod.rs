@@ -2,6 +2,7 @@
 
 pub mod accounts;
 pub mod apps;
+pub mod conversations;
 pub mod filters;
 pub mod follow_requests;
 pub mod instance;
@@ -33,6 +34,7 @@ pub fn router() -> Router<App> {
         .merge(lists::router())
         .merge(polls::router())
         .merge(filters::router())
+        .merge(conversations::router())
 }
 
 /// Routes that take files, each under the media body limit instead of the usual one.
