@@ -307,6 +307,12 @@ pub struct Report {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub uri: Option<String>,
     pub created_at: i64,
+    /// `spam`, `legal`, `violation` or `other` (reports from other servers: `other`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub category: Option<String>,
+    /// A local report to be sent on to the reported account's server.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub forward: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

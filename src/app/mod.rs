@@ -9,6 +9,7 @@ pub mod instance_actor;
 pub mod lists;
 pub mod media;
 pub mod polls;
+pub mod reports;
 pub mod statuses;
 
 use std::sync::Arc;

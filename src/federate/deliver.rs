@@ -12,6 +12,9 @@ use super::keys::{Signer, signing_key};
 use super::{FedError, health};
 use crate::app::App;
 
+/// The `account_id` of activities signed by the instance actor.
+pub const INSTANCE_ACTOR: i64 = 0;
+
 pub async fn push(app: &App, job: &PushJob) -> JobOutcome {
     match attempt(app, job).await {
         Ok(outcome) => outcome,
@@ -36,7 +39,14 @@ async fn attempt(app: &App, job: &PushJob) -> Result<JobOutcome, FedError> {
             job.activity_id
         )));
     };
-    let (key_id, key) = signing_key(app, Signer::Account(account_id)).await?;
+    // Activities the server sends on its own behalf (a forwarded report) are stored under
+    // account 0 and signed by the instance actor.
+    let signer = if account_id == INSTANCE_ACTOR {
+        Signer::Instance
+    } else {
+        Signer::Account(account_id)
+    };
+    let (key_id, key) = signing_key(app, signer).await?;
     let mut headers = HeaderMap::new();
     headers.insert(
         http::header::CONTENT_TYPE,

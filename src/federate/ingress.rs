@@ -723,6 +723,8 @@ impl Ctx<'_> {
                 comment: sanitize::plain_text(comment).chars().take(1000).collect(),
                 uri: Some(self.act.id.clone()),
                 created_at: time::now_ms(),
+                category: None,
+                forward: false,
             }),
         )
         .await?;

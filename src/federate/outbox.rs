@@ -277,9 +277,40 @@ pub async fn activities_for(app: &App, rec: &Recorded) -> Result<Vec<Outgoing>, 
         Event::AccountProfileUpdated(e) => profile_update(app, rec, e.account_id).await?,
         Event::StatusPinned(e) | Event::StatusUnpinned(e) => pin_activity(app, rec, e).await?,
         Event::PollVoted(e) if e.uri.is_none() => return vote_activities(app, e).await,
+        Event::ReportFiled(e) if e.uri.is_none() && e.forward => flag_activity(app, e).await?,
         _ => None,
     };
     Ok(out.into_iter().collect())
+}
+
+/// A report sent on to the reported account's server, from the instance actor (so the
+/// reporter stays anonymous there), naming the account and the reported statuses.
+async fn flag_activity(app: &App, e: &Report) -> Result<Option<Outgoing>, FedError> {
+    let Some(target) = actors::by_id(app, e.target_account_id).await? else {
+        return Ok(None);
+    };
+    if target.is_local() {
+        return Ok(None);
+    }
+    let mut objects = vec![json!(target.uri)];
+    for id in &e.status_ids {
+        if let Ok(uri) = status_uri(app, *id).await {
+            objects.push(json!(uri));
+        }
+    }
+    let base = app.config.base_url();
+    let mut flag = activity(
+        format!("{base}/reports/{}", e.report_id),
+        "Flag",
+        &format!("{base}/actor"),
+        json!(objects),
+    );
+    flag["content"] = json!(e.comment);
+    Ok(Some(outgoing(
+        flag,
+        super::deliver::INSTANCE_ACTOR,
+        inbox_of(&target),
+    )))
 }
 
 /// A local vote on a remote poll: one `Create(Note)` per choice, to the poll's author.

@@ -209,8 +209,8 @@ pub async fn report_filed(conn: &mut Conn, e: &Report) -> Result<(), sqlx::Error
     let status_ids =
         serde_json::to_string(&e.status_ids).map_err(|err| sqlx::Error::Encode(Box::new(err)))?;
     sqlx::query(
-        "INSERT INTO reports (id, account_id, target_account_id, status_ids, comment, uri, created_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7)",
+        "INSERT INTO reports (id, account_id, target_account_id, status_ids, comment, uri, created_at, \
+         category, forwarded) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
     )
     .bind(e.report_id)
     .bind(e.account_id)
@@ -219,6 +219,8 @@ pub async fn report_filed(conn: &mut Conn, e: &Report) -> Result<(), sqlx::Error
     .bind(&e.comment)
     .bind(e.uri.as_deref())
     .bind(e.created_at)
+    .bind(e.category.as_deref().unwrap_or("other"))
+    .bind(crate::db::flag(e.forward))
     .execute(&mut *conn)
     .await?;
     Ok(())

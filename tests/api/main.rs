@@ -26,5 +26,6 @@ mod polls;
 mod ratelimit;
 mod reading;
 mod replay;
+mod reports;
 mod streaming;
 mod support;

@@ -11,6 +11,7 @@ pub mod markers;
 pub mod media;
 pub mod notifications;
 pub mod polls;
+pub mod reports;
 pub mod search;
 pub mod statuses;
 pub mod timelines;
@@ -35,6 +36,7 @@ pub fn router() -> Router<App> {
         .merge(polls::router())
         .merge(filters::router())
         .merge(conversations::router())
+        .merge(reports::router())
 }
 
 /// Routes that take files, each under the media body limit instead of the usual one.
