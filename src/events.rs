@@ -59,6 +59,58 @@ pub enum Event {
     FilterDeleted(FilterDeleted),
     ConversationRead(ConversationRef),
     ConversationRemoved(ConversationRef),
+    StatusScheduled(ScheduledStatus),
+    ScheduledStatusChanged(ScheduledStatus),
+    ScheduledStatusCancelled(ScheduledRef),
+    ScheduledStatusPublished(ScheduledPublished),
+}
+
+/// A status to be posted later: what was asked, kept until it is due.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ScheduledStatus {
+    pub scheduled_id: i64,
+    pub account_id: i64,
+    pub scheduled_at: i64,
+    pub params: ScheduledParams,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ScheduledParams {
+    pub text: String,
+    pub spoiler_text: String,
+    pub visibility: String,
+    pub sensitive: bool,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub language: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub in_reply_to_id: Option<i64>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub media_ids: Vec<i64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub poll: Option<ScheduledPoll>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub application: Option<AppRef>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ScheduledPoll {
+    pub options: Vec<String>,
+    pub expires_in: i64,
+    pub multiple: bool,
+    pub hide_totals: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ScheduledRef {
+    pub scheduled_id: i64,
+    pub account_id: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ScheduledPublished {
+    pub scheduled_id: i64,
+    pub account_id: i64,
+    pub status_id: i64,
 }
 
 /// One participant's view of a direct-message conversation (named by its first status).
@@ -552,6 +604,10 @@ impl Event {
             Event::FilterDeleted(_) => "FilterDeleted",
             Event::ConversationRead(_) => "ConversationRead",
             Event::ConversationRemoved(_) => "ConversationRemoved",
+            Event::StatusScheduled(_) => "StatusScheduled",
+            Event::ScheduledStatusChanged(_) => "ScheduledStatusChanged",
+            Event::ScheduledStatusCancelled(_) => "ScheduledStatusCancelled",
+            Event::ScheduledStatusPublished(_) => "ScheduledStatusPublished",
         }
     }
 

@@ -10,6 +10,7 @@ pub mod lists;
 pub mod media;
 pub mod polls;
 pub mod reports;
+pub mod scheduled;
 pub mod statuses;
 
 use std::sync::Arc;

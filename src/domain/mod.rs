@@ -18,6 +18,7 @@ pub mod password;
 pub mod pin;
 pub mod poll;
 pub mod reblog;
+pub mod scheduled;
 pub mod status;
 pub mod text;
 pub mod validate;

@@ -138,9 +138,16 @@ pub async fn run(
         ingress: Ingress(app.clone()),
         mail: Mail(app.clone()),
     };
+    // Scheduled statuses are posted by the processes that run the push queue.
+    let publisher = which
+        .contains(&Queue::Push)
+        .then(|| crate::app::scheduled::spawn_publisher(app.clone()));
     let result = tessera_workers::run_workers(queues, executors, &which, shutdown).await;
     if let Some(r) = reactor {
         r.abort();
+    }
+    if let Some(p) = publisher {
+        p.abort();
     }
     result.map_err(|e| FedError::Internal(format!("workers: {e}")))
 }

@@ -65,6 +65,11 @@ pub async fn apply(conn: &mut Conn, rec: &Recorded) -> Result<(), sqlx::Error> {
         Event::ReportFiled(e) => federated::report_filed(conn, e).await,
         Event::PollVoted(e) => super::polls::voted(conn, e).await,
         Event::FilterSaved(e) => super::filters::saved(conn, e).await,
+        Event::StatusScheduled(e) | Event::ScheduledStatusChanged(e) => {
+            super::scheduled::saved(conn, e).await
+        }
+        Event::ScheduledStatusCancelled(e) => super::scheduled::cancelled(conn, e).await,
+        Event::ScheduledStatusPublished(e) => super::scheduled::gone(conn, e.scheduled_id).await,
         Event::ConversationRead(e) => super::conversations::read(conn, e).await,
         Event::ConversationRemoved(e) => super::conversations::removed(conn, e).await,
         Event::FilterDeleted(e) => super::filters::deleted(conn, e).await,

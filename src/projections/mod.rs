@@ -14,6 +14,7 @@ pub mod media;
 pub mod notifications;
 pub mod polls;
 pub mod runner;
+pub mod scheduled;
 
 use crate::db::Conn;
 use crate::eventlog::Recorded;
@@ -42,6 +43,7 @@ pub const READ_MODELS: &[&str] = &[
     "poll_votes",
     "filters",
     "account_conversations",
+    "scheduled_statuses",
     "home_feed",
     "notifications",
     "status_edits",

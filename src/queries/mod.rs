@@ -9,6 +9,7 @@ pub mod lists;
 pub mod media;
 pub mod notifications;
 pub mod polls;
+pub mod scheduled;
 pub mod statuses;
 
 use sqlx::any::AnyArguments;

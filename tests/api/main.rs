@@ -27,5 +27,6 @@ mod ratelimit;
 mod reading;
 mod replay;
 mod reports;
+mod scheduled;
 mod streaming;
 mod support;

@@ -12,6 +12,7 @@ pub mod media;
 pub mod notifications;
 pub mod polls;
 pub mod reports;
+pub mod scheduled;
 pub mod search;
 pub mod statuses;
 pub mod timelines;
@@ -37,6 +38,7 @@ pub fn router() -> Router<App> {
         .merge(filters::router())
         .merge(conversations::router())
         .merge(reports::router())
+        .merge(scheduled::router())
 }
 
 /// Routes that take files, each under the media body limit instead of the usual one.

@@ -122,12 +122,6 @@ async fn create(
     Params(p): Params<CreateParams>,
 ) -> Result<Json<Value>, Error> {
     let me = auth.require("write:statuses")?;
-    // Refuse what we cannot do yet rather than silently dropping it.
-    if p.scheduled_at.is_some() {
-        return Err(Error::Validation(
-            "Scheduled statuses are not supported yet".into(),
-        ));
-    }
     let in_reply_to_id = match &p.in_reply_to_id {
         Some(raw) => Some(id(raw)?),
         None => None,
@@ -148,6 +142,33 @@ async fn create(
         .get("idempotency-key")
         .and_then(|v| v.to_str().ok())
         .map(|k| k.chars().take(128).collect());
+    if let Some(at) = p.scheduled_at.as_deref() {
+        let at = super::scheduled::parse_time(at)?;
+        let poll = new_poll(p.poll)?;
+        let params = crate::events::ScheduledParams {
+            text: p.status.unwrap_or_default(),
+            spoiler_text: p.spoiler_text.unwrap_or_default(),
+            visibility: p.visibility.unwrap_or_else(|| "public".into()),
+            sensitive: p.sensitive.unwrap_or(false),
+            language,
+            in_reply_to_id,
+            media_ids: media_ids(&p.media_ids)?,
+            poll: poll.map(|poll| crate::events::ScheduledPoll {
+                options: poll.options,
+                expires_in: poll.expires_in_secs,
+                multiple: poll.multiple,
+                hide_totals: poll.hide_totals,
+            }),
+            application,
+        };
+        let scheduled_id = app.schedule_status(me.id(), at, params).await?;
+        let mut conn = app.db.pool.acquire().await?;
+        let row = crate::queries::scheduled::own(&mut conn, me.id(), scheduled_id)
+            .await?
+            .ok_or(Error::NotFound)?;
+        drop(conn);
+        return Ok(Json(super::scheduled::scheduled_to_api(&app, &row).await?));
+    }
     let status_id = app
         .post_status(
             &me.account,
