@@ -249,6 +249,39 @@ pub async fn blocked(
     paged_accounts(conn, sql, page, "b.id").await
 }
 
+/// For each of `targets`, up to `limit` accounts `viewer` follows that follow it.
+pub async fn familiar_followers(
+    conn: &mut Conn,
+    viewer: i64,
+    targets: &[i64],
+    limit: usize,
+) -> Result<HashMap<i64, Vec<AccountRow>>, sqlx::Error> {
+    let mut out: HashMap<i64, Vec<AccountRow>> = HashMap::new();
+    if targets.is_empty() {
+        return Ok(out);
+    }
+    let mut sql = Sql::new(
+        "SELECT f.target_account_id, f.account_id FROM follows f JOIN follows mine \
+         ON mine.target_account_id = f.account_id AND mine.account_id = ",
+    );
+    sql.int(viewer)
+        .push(" WHERE f.target_account_id IN (")
+        .ints(targets)
+        .push(") ORDER BY f.target_account_id, f.account_id");
+    let pairs: Vec<(i64, i64)> = sql.fetch_all(&mut *conn).await?;
+    let ids: Vec<i64> = pairs.iter().map(|(_, a)| *a).collect();
+    let accounts = by_ids(conn, &ids).await?;
+    for (target, follower) in pairs {
+        let known = out.entry(target).or_default();
+        if known.len() < limit
+            && let Some(a) = accounts.get(&follower).filter(|a| a.suspended == 0)
+        {
+            known.push(a.clone());
+        }
+    }
+    Ok(out)
+}
+
 /// A list's members the owner still follows, paged by account id.
 pub async fn list_members(
     conn: &mut Conn,

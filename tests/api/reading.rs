@@ -161,3 +161,66 @@ async fn instance_activity_counts_this_weeks_posts_and_peers_list_known_servers(
     a.stop().await;
     b.stop().await;
 }
+
+#[tokio::test]
+async fn familiar_followers_are_the_followers_one_follows() {
+    let server = TestServer::start().await;
+    let alice = server.user("alice").await;
+    let bob = server.user("bob").await;
+    let carol = server.user("carol").await;
+    let dave = server.user("dave").await;
+    // alice follows bob and carol; bob and carol follow dave; only carol follows alice.
+    for (who, whom) in [
+        (&alice, &bob),
+        (&alice, &carol),
+        (&bob, &dave),
+        (&carol, &dave),
+        (&carol, &alice),
+    ] {
+        let (status, _) = server
+            .post(
+                &format!("/api/v1/accounts/{}/follow", whom.id),
+                Some(&who.token),
+                json!({}),
+            )
+            .await;
+        assert_eq!(status, 200);
+    }
+    let (status, familiar) = server
+        .get(
+            &format!(
+                "/api/v1/accounts/familiar_followers?id[]={}&id[]={}",
+                dave.id, bob.id
+            ),
+            Some(&alice.token),
+        )
+        .await;
+    assert_eq!(status, 200, "{familiar}");
+    assert_each("FamiliarFollowers", &familiar);
+    assert_eq!(familiar[0]["id"], dave.id.as_str());
+    let mut names: Vec<&str> = familiar[0]["accounts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["username"].as_str().unwrap())
+        .collect();
+    names.sort_unstable();
+    assert_eq!(names, ["bob", "carol"]);
+    assert_eq!(familiar[1]["accounts"], json!([]));
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn the_instance_states_its_rules_description_and_blocks() {
+    let server = TestServer::start().await;
+    let (status, rules) = server.get("/api/v1/instance/rules", None).await;
+    assert_eq!((status.as_u16(), rules), (200, json!([])));
+    let (status, description) = server
+        .get("/api/v1/instance/extended_description", None)
+        .await;
+    assert_eq!(status, 200);
+    assert_schema("ExtendedDescription", &description);
+    let (status, blocks) = server.get("/api/v1/instance/domain_blocks", None).await;
+    assert_eq!((status.as_u16(), blocks), (200, json!([])));
+    server.stop().await;
+}

@@ -4,7 +4,7 @@ use axum::extract::{OriginalUri, Path, State};
 use axum::routing::{get, patch, post};
 use axum::{Json, Router};
 use serde::Deserialize;
-use serde_json::Value;
+use serde_json::{Value, json};
 
 use crate::api::auth::{Auth, MaybeAuth};
 use crate::api::entities::{
@@ -49,6 +49,10 @@ pub fn router() -> Router<App> {
         .route("/api/v1/accounts/lookup", get(lookup))
         .route("/api/v1/preferences", get(preferences))
         .route("/api/v1/accounts/relationships", get(relationships))
+        .route(
+            "/api/v1/accounts/familiar_followers",
+            get(familiar_followers),
+        )
         .route("/api/v1/accounts/{id}", get(show))
         .route("/api/v1/accounts/{id}/statuses", get(statuses))
         .route("/api/v1/accounts/{id}/followers", get(followers))
@@ -305,6 +309,30 @@ async fn relationships(
     let rels = q::relationships(&mut conn, me.id(), &ids).await?;
     Ok(Json(Value::Array(
         rels.iter().map(relationship_to_api).collect(),
+    )))
+}
+
+/// For each account asked about, the accounts the caller follows that follow it.
+async fn familiar_followers(
+    State(app): State<App>,
+    auth: Auth,
+    Query(p): Query<IdList>,
+) -> Result<Json<Value>, Error> {
+    let me = auth.require("read:follows")?;
+    let ids = p.ids(40);
+    let mut conn = app.db.pool.acquire().await?;
+    let mut found = q::familiar_followers(&mut conn, me.id(), &ids, 40).await?;
+    let ctx = Ctx::new(&app.config);
+    Ok(Json(Value::Array(
+        ids.iter()
+            .map(|id| {
+                let accounts = found.remove(id).unwrap_or_default();
+                json!({
+                    "id": id.to_string(),
+                    "accounts": accounts.iter().map(|a| account_to_api(a, &ctx)).collect::<Vec<_>>(),
+                })
+            })
+            .collect(),
     )))
 }
 

@@ -26,6 +26,12 @@ pub fn router() -> Router<App> {
         .route("/api/v2/instance/", get(v2))
         .route("/api/v1/instance/peers", get(peers))
         .route("/api/v1/instance/activity", get(activity))
+        .route("/api/v1/instance/rules", get(rules))
+        .route(
+            "/api/v1/instance/extended_description",
+            get(extended_description),
+        )
+        .route("/api/v1/instance/domain_blocks", get(domain_blocks))
 }
 
 fn statuses_config(app: &App) -> Value {
@@ -129,6 +135,22 @@ async fn v2(State(app): State<App>) -> Result<Json<Value>, Error> {
         "contact": { "email": c.contact_email, "account": null },
         "rules": [],
     })))
+}
+
+/// The server's rules: none can be set yet, so none.
+async fn rules() -> Json<Value> {
+    Json(json!([]))
+}
+
+/// The longer description: none can be written yet, so empty, as Mastodon shows an unset one.
+async fn extended_description() -> Json<Value> {
+    Json(json!({ "updated_at": crate::time::iso(0), "content": "" }))
+}
+
+/// Servers this one refuses to federate with: instance-level blocks are not built, so
+/// there are none.
+async fn domain_blocks() -> Json<Value> {
+    Json(json!([]))
 }
 
 /// The servers we know accounts on, by domain.
