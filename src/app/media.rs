@@ -79,8 +79,7 @@ impl App {
             }
             When::Later => {
                 // Decoded now so a broken file is refused now; the files come after.
-                let checked = bytes.clone();
-                blocking(move || process::accept(&checked).map(drop)).await??;
+                let bytes = blocking(move || process::accept(&bytes).map(|_| bytes)).await??;
                 let key = format!("media/{media_id}/upload");
                 self.storage.put(&key, bytes).await?;
                 uploaded.upload_key = Some(key);

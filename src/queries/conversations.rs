@@ -13,6 +13,8 @@ pub struct ConversationRow {
     pub unread: i64,
 }
 
+const COLUMNS: &str = "conversation_id, participant_ids, last_status_id, unread";
+
 pub struct ConversationView {
     pub row: ConversationRow,
     pub accounts: Vec<AccountRow>,
@@ -26,13 +28,28 @@ pub async fn list(
     account_id: i64,
     page: &Page,
 ) -> Result<Vec<ConversationView>, sqlx::Error> {
-    let mut sql = Sql::new(
-        "SELECT conversation_id, participant_ids, last_status_id, unread FROM account_conversations WHERE account_id = ",
-    );
+    let mut sql = Sql::new(&format!(
+        "SELECT {COLUMNS} FROM account_conversations WHERE account_id = "
+    ));
     sql.int(account_id);
     page.apply(&mut sql, "last_status_id");
     let rows: Vec<ConversationRow> = page.finish(sql.fetch_all(&mut *conn).await?);
     hydrate(conn, account_id, rows).await
+}
+
+/// `account_id`'s conversation whose latest status is `status_id` (none, or one).
+pub async fn with_last_status(
+    conn: &mut Conn,
+    account_id: i64,
+    status_id: i64,
+) -> Result<Vec<ConversationRow>, sqlx::Error> {
+    sqlx::query_as(crate::sqlf!(
+        "SELECT {COLUMNS} FROM account_conversations WHERE account_id = $1 AND last_status_id = $2"
+    ))
+    .bind(account_id)
+    .bind(status_id)
+    .fetch_all(&mut *conn)
+    .await
 }
 
 pub async fn get(
@@ -40,10 +57,9 @@ pub async fn get(
     account_id: i64,
     conversation_id: i64,
 ) -> Result<Option<ConversationRow>, sqlx::Error> {
-    sqlx::query_as(
-        "SELECT conversation_id, participant_ids, last_status_id, unread FROM account_conversations \
-         WHERE account_id = $1 AND conversation_id = $2",
-    )
+    sqlx::query_as(crate::sqlf!(
+        "SELECT {COLUMNS} FROM account_conversations WHERE account_id = $1 AND conversation_id = $2"
+    ))
     .bind(account_id)
     .bind(conversation_id)
     .fetch_optional(&mut *conn)

@@ -1,6 +1,8 @@
 //! An account's filters, and which of them a status matches.
 
-use regex::RegexBuilder;
+use std::sync::LazyLock;
+
+use regex::{Regex, RegexBuilder};
 
 use super::statuses::StatusView;
 use crate::db::Conn;
@@ -91,13 +93,16 @@ pub struct FilterMatch {
     pub status_matches: Vec<String>,
 }
 
+static MARKUP: LazyLock<Option<Regex>> = LazyLock::new(|| Regex::new(r"<[^>]*>").ok());
+
 /// The text a keyword is looked for in: content without markup, the content warning,
 /// attachment descriptions and poll options.
 fn searchable(v: &StatusView) -> String {
-    let tags =
-        regex::Regex::new(r"<[^>]*>").map(|re| re.replace_all(&v.row.content, " ").into_owned());
-    let mut text = tags
-        .unwrap_or_default()
+    let plain = match MARKUP.as_ref() {
+        Some(re) => re.replace_all(&v.row.content, " ").into_owned(),
+        None => v.row.content.clone(),
+    };
+    let mut text = plain
         .replace("&amp;", "&")
         .replace("&lt;", "<")
         .replace("&gt;", ">")
@@ -120,53 +125,86 @@ fn searchable(v: &StatusView) -> String {
     text
 }
 
-/// Which filters match a status (for a boost, the boosted status), as Mastodon matches:
-/// case-insensitive, at word boundaries for whole-word keywords.
-pub fn matches(filters: &[FilterRow], v: &StatusView) -> Vec<FilterMatch> {
-    let target = v.reblog.as_deref().unwrap_or(v);
-    if filters.is_empty() {
-        return Vec::new();
-    }
-    let text = searchable(target);
-    let id = target.row.id;
-    filters
-        .iter()
-        .filter_map(|f| {
-            let keyword_matches: Vec<String> = f
-                .keywords
-                .iter()
-                .filter(|k| {
-                    let escaped = regex::escape(&k.keyword);
-                    let pattern = if k.whole_word {
-                        format!(r"(?:^|\W){escaped}(?:$|\W)")
-                    } else {
-                        escaped
-                    };
-                    RegexBuilder::new(&pattern)
-                        .case_insensitive(true)
-                        .size_limit(1 << 20)
-                        .build()
-                        .is_ok_and(|re| re.is_match(&text))
-                })
-                .map(|k| k.keyword.clone())
-                .collect();
-            let status_matches: Vec<String> = f
-                .statuses
-                .iter()
-                .filter(|s| s.status_id == id)
-                .map(|s| s.status_id.to_string())
-                .collect();
-            (!keyword_matches.is_empty() || !status_matches.is_empty()).then(|| FilterMatch {
-                filter: f.clone(),
-                keyword_matches,
-                status_matches,
-            })
-        })
-        .collect()
+/// An account's filters for one context, their keywords compiled once for a whole page.
+pub struct Filters {
+    compiled: Vec<(FilterRow, Vec<(String, Regex)>)>,
 }
 
-/// Apply `viewer`'s filters for `context`: statuses a `hide` filter matches are dropped,
-/// the rest carry what matched them.
+impl Filters {
+    /// Keywords match as Mastodon matches them: case-insensitive, at word boundaries for
+    /// whole-word keywords.
+    pub fn new(filters: Vec<FilterRow>) -> Filters {
+        let compiled = filters
+            .into_iter()
+            .map(|f| {
+                let keywords = f
+                    .keywords
+                    .iter()
+                    .filter_map(|k| {
+                        let escaped = regex::escape(&k.keyword);
+                        let pattern = if k.whole_word {
+                            format!(r"(?:^|\W){escaped}(?:$|\W)")
+                        } else {
+                            escaped
+                        };
+                        RegexBuilder::new(&pattern)
+                            .case_insensitive(true)
+                            .size_limit(1 << 20)
+                            .build()
+                            .ok()
+                            .map(|re| (k.keyword.clone(), re))
+                    })
+                    .collect();
+                (f, keywords)
+            })
+            .collect();
+        Filters { compiled }
+    }
+
+    /// Which filters match a status (for a boost, the boosted status).
+    pub fn matches(&self, v: &StatusView) -> Vec<FilterMatch> {
+        if self.compiled.is_empty() {
+            return Vec::new();
+        }
+        let target = v.reblog.as_deref().unwrap_or(v);
+        let text = searchable(target);
+        let id = target.row.id;
+        self.compiled
+            .iter()
+            .filter_map(|(f, keywords)| {
+                let keyword_matches: Vec<String> = keywords
+                    .iter()
+                    .filter(|(_, re)| re.is_match(&text))
+                    .map(|(k, _)| k.clone())
+                    .collect();
+                let status_matches: Vec<String> = f
+                    .statuses
+                    .iter()
+                    .filter(|s| s.status_id == id)
+                    .map(|s| s.status_id.to_string())
+                    .collect();
+                (!keyword_matches.is_empty() || !status_matches.is_empty()).then(|| FilterMatch {
+                    filter: f.clone(),
+                    keyword_matches,
+                    status_matches,
+                })
+            })
+            .collect()
+    }
+
+    /// Judge one status: `false` when a `hide` filter matches it (leave it out); otherwise
+    /// it now carries what matched it.
+    pub fn keep(&self, v: &mut StatusView) -> bool {
+        let found = self.matches(v);
+        if found.iter().any(|m| m.filter.action == "hide") {
+            return false;
+        }
+        v.filtered = found;
+        true
+    }
+}
+
+/// Apply `viewer`'s filters for `context` to a page of statuses.
 pub async fn apply(
     conn: &mut Conn,
     viewer: Option<i64>,
@@ -176,19 +214,9 @@ pub async fn apply(
     let Some(viewer) = viewer else {
         return Ok(views);
     };
-    let filters = active(conn, viewer, context).await?;
-    if filters.is_empty() {
-        return Ok(views);
-    }
+    let filters = Filters::new(active(conn, viewer, context).await?);
     Ok(views
         .into_iter()
-        .filter_map(|mut v| {
-            let found = matches(&filters, &v);
-            if found.iter().any(|m| m.filter.action == "hide") {
-                return None;
-            }
-            v.filtered = found;
-            Some(v)
-        })
+        .filter_map(|mut v| filters.keep(&mut v).then_some(v))
         .collect())
 }

@@ -288,12 +288,7 @@ async fn conversation(
         if !l.streams.contains(&Stream::Direct) {
             continue;
         }
-        let mut sql = Sql::new(
-            "SELECT conversation_id, participant_ids, last_status_id, unread FROM account_conversations WHERE account_id = ",
-        );
-        sql.int(me).push(" AND last_status_id = ").int(e.status_id);
-        let rows: Vec<crate::queries::conversations::ConversationRow> =
-            sql.fetch_all(&mut *conn).await?;
+        let rows = crate::queries::conversations::with_last_status(conn, me, e.status_id).await?;
         if let Some(view) = crate::queries::conversations::hydrate(conn, me, rows)
             .await?
             .pop()

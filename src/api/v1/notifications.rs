@@ -69,18 +69,14 @@ async fn list(
         .map(|(a, b)| (a.row.id, b.row.id));
     // Notifications about statuses a `hide` filter matches are left out; others carry the
     // match on their status.
-    let filters = crate::queries::filters::active(&mut conn, me.id(), "notifications").await?;
+    let filters = crate::queries::filters::Filters::new(
+        crate::queries::filters::active(&mut conn, me.id(), "notifications").await?,
+    );
     let rows: Vec<_> = rows
         .into_iter()
         .filter_map(|mut n| {
-            if let Some(status) = n.status.as_mut() {
-                let found = crate::queries::filters::matches(&filters, status);
-                if found.iter().any(|m| m.filter.action == "hide") {
-                    return None;
-                }
-                status.filtered = found;
-            }
-            Some(n)
+            let kept = n.status.as_mut().is_none_or(|status| filters.keep(status));
+            kept.then_some(n)
         })
         .collect();
     Ok(Paged::new(
