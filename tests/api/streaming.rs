@@ -398,3 +398,44 @@ async fn a_post_through_one_process_reaches_a_stream_held_by_another() {
     drop(processes);
     server.stop().await;
 }
+
+#[tokio::test]
+async fn a_muted_authors_posts_are_not_streamed() {
+    let server = TestServer::start().await;
+    let alice = server.user("alice").await;
+    let bob = server.user("bob").await;
+    let carol = server.user("carol").await;
+    for whom in [&bob, &carol] {
+        server
+            .post(
+                &format!("/api/v1/accounts/{}/follow", whom.id),
+                Some(&alice.token),
+                json!({}),
+            )
+            .await;
+    }
+    let (status, _) = server
+        .post(
+            &format!("/api/v1/accounts/{}/mute", bob.id),
+            Some(&alice.token),
+            json!({}),
+        )
+        .await;
+    assert_eq!(status, 200);
+    let mut ws = socket(
+        &server,
+        &format!("?stream=user&access_token={}", alice.token),
+        None,
+    )
+    .await;
+    post(&server, &bob, json!({"status": "from the muted one"})).await;
+    let carols = post(&server, &carol, json!({"status": "from carol"})).await;
+    let (_, event, payload) = next_event(&mut ws).await;
+    assert_eq!(event, "update");
+    let status: Value = serde_json::from_str(&payload).unwrap();
+    assert_eq!(
+        status["id"], carols["id"],
+        "the muted author's post came first"
+    );
+    server.stop().await;
+}
