@@ -63,6 +63,15 @@ pub enum Event {
     ScheduledStatusChanged(ScheduledStatus),
     ScheduledStatusCancelled(ScheduledRef),
     ScheduledStatusPublished(ScheduledPublished),
+    AccountSilenced(AccountRef),
+    AccountUnsilenced(AccountRef),
+    AccountDisabled(AccountRef),
+    AccountEnabled(AccountRef),
+    ReportAssigned(ReportAssigned),
+    ReportResolved(ReportRef),
+    ReportReopened(ReportRef),
+    DomainBlockSaved(DomainBlock),
+    DomainBlockRemoved(DomainBlockRef),
 }
 
 /// A status to be posted later: what was asked, kept until it is due.
@@ -284,7 +293,7 @@ pub struct RemoteMedia {
 }
 
 /// A remote actor as last fetched: the whole snapshot, so the projection is an upsert.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct RemoteAccount {
     pub account_id: i64,
     pub uri: String,
@@ -365,6 +374,44 @@ pub struct Report {
     /// A local report to be sent on to the reported account's server.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub forward: bool,
+}
+
+/// A moderator took (`Some`) or gave up (`None`) a report.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ReportAssigned {
+    pub report_id: i64,
+    pub assigned_account_id: Option<i64>,
+    pub at: i64,
+}
+
+/// A report resolved or reopened; the moderator is the event's actor.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ReportRef {
+    pub report_id: i64,
+    pub by_account_id: i64,
+    pub at: i64,
+}
+
+/// An instance-level block of a domain and its subdomains, created or changed.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DomainBlock {
+    pub block_id: i64,
+    /// Lower-case, punycode.
+    pub domain: String,
+    /// `silence`, `suspend` or `noop`.
+    pub severity: String,
+    pub reject_media: bool,
+    pub reject_reports: bool,
+    pub private_comment: Option<String>,
+    pub public_comment: Option<String>,
+    pub obfuscate: bool,
+    pub created_at: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DomainBlockRef {
+    pub block_id: i64,
+    pub domain: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -608,6 +655,15 @@ impl Event {
             Event::ScheduledStatusChanged(_) => "ScheduledStatusChanged",
             Event::ScheduledStatusCancelled(_) => "ScheduledStatusCancelled",
             Event::ScheduledStatusPublished(_) => "ScheduledStatusPublished",
+            Event::AccountSilenced(_) => "AccountSilenced",
+            Event::AccountUnsilenced(_) => "AccountUnsilenced",
+            Event::AccountDisabled(_) => "AccountDisabled",
+            Event::AccountEnabled(_) => "AccountEnabled",
+            Event::ReportAssigned(_) => "ReportAssigned",
+            Event::ReportResolved(_) => "ReportResolved",
+            Event::ReportReopened(_) => "ReportReopened",
+            Event::DomainBlockSaved(_) => "DomainBlockSaved",
+            Event::DomainBlockRemoved(_) => "DomainBlockRemoved",
         }
     }
 

@@ -78,6 +78,7 @@ impl axum::extract::FromRequestParts<App> for SignedFetch {
                     crate::federate::inbox::InboxError::Unavailable(_) => {
                         StatusCode::SERVICE_UNAVAILABLE
                     }
+                    crate::federate::inbox::InboxError::Forbidden(_) => StatusCode::FORBIDDEN,
                     _ => StatusCode::UNAUTHORIZED,
                 };
                 Err((status, Json(serde_json::json!({ "error": e.to_string() }))).into_response())

@@ -112,7 +112,7 @@ impl Auth {
 
 /// As Mastodon's `require_user!`: suspended, unapproved or unconfirmed users are refused.
 fn usable(u: &CurrentUser) -> Result<(), Error> {
-    if u.account.suspended != 0 {
+    if u.account.suspended != 0 || u.user.disabled != 0 {
         return Err(Error::Forbidden("Your login is currently disabled".into()));
     }
     if u.user.approved == 0 {

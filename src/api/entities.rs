@@ -66,7 +66,7 @@ pub fn account_to_api(a: &AccountRow, ctx: &Ctx) -> Value {
     let fields: Vec<crate::events::ProfileField> =
         serde_json::from_str(&a.fields).unwrap_or_default();
     let (avatar, header) = profile_images(a, ctx);
-    json!({
+    let mut v = json!({
         "id": a.id.to_string(),
         "username": a.username,
         "acct": acct(a),
@@ -93,7 +93,12 @@ pub fn account_to_api(a: &AccountRow, ctx: &Ctx) -> Value {
         "emojis": [],
         "roles": [],
         "fields": fields.iter().map(|f| json!({"name": escape(&f.name), "value": escape(&f.value), "verified_at": null})).collect::<Vec<_>>(),
-    })
+    });
+    if a.silenced != 0 {
+        // As Mastodon: clients show a silenced account behind a warning.
+        v["limited"] = json!(true);
+    }
+    v
 }
 
 /// The signed-in user's own account, with `source` and `role`.

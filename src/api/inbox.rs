@@ -67,6 +67,7 @@ async fn receive(
                 InboxError::Unauthorized(_) => StatusCode::UNAUTHORIZED,
                 InboxError::BadRequest(_) => StatusCode::BAD_REQUEST,
                 InboxError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+                InboxError::Forbidden(_) => StatusCode::FORBIDDEN,
             };
             tracing::info!(%status, error = %e, "inbound activity refused");
             (status, axum::Json(json!({ "error": e.to_string() }))).into_response()

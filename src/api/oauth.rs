@@ -265,6 +265,9 @@ async fn check_login(
     if account.is_none_or(|a| a.suspended != 0) {
         return Ok(Err("Your account has been suspended."));
     }
+    if user.disabled != 0 {
+        return Ok(Err("Your login is currently disabled."));
+    }
     if user.approved == 0 {
         return Ok(Err("Your account is pending approval."));
     }

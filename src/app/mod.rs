@@ -8,6 +8,7 @@ pub mod filters;
 pub mod instance_actor;
 pub mod lists;
 pub mod media;
+pub mod moderation;
 pub mod polls;
 pub mod reports;
 pub mod scheduled;

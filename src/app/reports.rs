@@ -1,10 +1,10 @@
 //! Reports through the API: one account (and some of its statuses) reported to the
 //! moderators, and, when asked, to the account's own server.
 
-use crate::domain::once::{self, Once};
+use crate::domain::report::{self, Report as ReportStream};
 use crate::error::Error;
 use crate::eventlog::local_actor;
-use crate::events::{Event, Report};
+use crate::events::Report;
 use crate::queries::statuses as sq;
 use crate::{ids, time};
 
@@ -53,11 +53,11 @@ impl App {
             }
         }
         let report_id = ids::next_id();
-        self.execute::<Once>(
-            &once::report_stream(report_id),
+        self.execute::<ReportStream>(
+            &report::stream(report_id),
             &local_actor(reporter),
             None,
-            Event::ReportFiled(Report {
+            report::Command::File(Report {
                 report_id,
                 account_id: reporter,
                 target_account_id: target.id,

@@ -22,6 +22,9 @@ pub struct Account {
     pub discoverable: bool,
     pub approved: bool,
     pub suspended: bool,
+    pub silenced: bool,
+    /// Signing in is disabled (a local user).
+    pub disabled: bool,
     /// Known from another server.
     pub remote: bool,
     pub deleted: bool,
@@ -35,6 +38,10 @@ pub enum Command {
     Approve,
     Suspend,
     Unsuspend,
+    Silence,
+    Unsilence,
+    Disable,
+    Enable,
     DismissNotification(i64),
     ClearNotifications,
     /// A remote actor's document, fetched from its origin or sent by the actor itself.
@@ -98,6 +105,10 @@ impl Aggregate for Account {
             Event::AccountConfirmed(_) => self.confirmed = true,
             Event::AccountSuspended(_) => self.suspended = true,
             Event::AccountUnsuspended(_) => self.suspended = false,
+            Event::AccountSilenced(_) => self.silenced = true,
+            Event::AccountUnsilenced(_) => self.silenced = false,
+            Event::AccountDisabled(_) => self.disabled = true,
+            Event::AccountEnabled(_) => self.disabled = false,
             _ => {}
         }
         self
@@ -146,12 +157,23 @@ impl Aggregate for Account {
             Command::UpdateProfile(change) => self.decide_profile(account_id, change),
             Command::Confirm if self.confirmed => Ok(vec![]),
             Command::Confirm => Ok(vec![Event::AccountConfirmed(this)]),
-            Command::Approve if self.approved => Ok(vec![]),
+            Command::Approve if self.approved || self.remote => Ok(vec![]),
             Command::Approve => Ok(vec![Event::AccountApproved(this)]),
             Command::Suspend if self.suspended => Ok(vec![]),
             Command::Suspend => Ok(vec![Event::AccountSuspended(this)]),
             Command::Unsuspend if !self.suspended => Ok(vec![]),
             Command::Unsuspend => Ok(vec![Event::AccountUnsuspended(this)]),
+            Command::Silence if self.silenced => Ok(vec![]),
+            Command::Silence => Ok(vec![Event::AccountSilenced(this)]),
+            Command::Unsilence if !self.silenced => Ok(vec![]),
+            Command::Unsilence => Ok(vec![Event::AccountUnsilenced(this)]),
+            Command::Disable | Command::Enable if self.remote => Err(Rejection::Invalid(
+                "Only local accounts can be disabled".into(),
+            )),
+            Command::Disable if self.disabled => Ok(vec![]),
+            Command::Disable => Ok(vec![Event::AccountDisabled(this)]),
+            Command::Enable if !self.disabled => Ok(vec![]),
+            Command::Enable => Ok(vec![Event::AccountEnabled(this)]),
             Command::DismissNotification(notification_id) => {
                 Ok(vec![Event::NotificationDismissed(NotificationDismissed {
                     account_id,
@@ -307,6 +329,25 @@ mod tests {
                 .unwrap()
                 .len(),
             1
+        );
+    }
+
+    #[test]
+    fn given_a_remote_account_when_disabling_then_it_is_refused_but_silencing_works() {
+        let remote = RemoteAccount {
+            account_id: 2,
+            username: "bob".into(),
+            domain: "remote.example".into(),
+            ..Default::default()
+        };
+        let given = [Event::RemoteAccountFetched(remote)];
+        assert!(matches!(
+            given_when::<Account>(&given, Command::Disable),
+            Err(Rejection::Invalid(_))
+        ));
+        assert_eq!(
+            given_when::<Account>(&given, Command::Silence).unwrap(),
+            vec![Event::AccountSilenced(AccountRef { account_id: 2 })]
         );
     }
 }

@@ -1,5 +1,5 @@
-//! Streams that hold one fact, recorded once: a tombstone (`tombstone:<uri>`) or a report
-//! (`report:<id>`). Recording it again changes nothing.
+//! Streams that hold one fact, recorded once: a tombstone (`tombstone:<uri>`). Recording
+//! it again changes nothing.
 
 use super::{Aggregate, Rejection};
 use crate::events::Event;
@@ -24,8 +24,4 @@ impl Aggregate for Once {
 
 pub fn tombstone_stream(uri: &str) -> String {
     format!("tombstone:{uri}")
-}
-
-pub fn report_stream(report_id: i64) -> String {
-    format!("report:{report_id}")
 }

@@ -253,6 +253,9 @@ pub async fn resolve_handle(app: &App, handle: &Handle) -> Result<ActorRow, FedE
     if let Some(known) = known {
         return Ok(known);
     }
+    if app.domain_suspended(domain).await? {
+        return Err(FedError::rejected(format!("{domain} is blocked here")));
+    }
     let scheme = if app.config.allow_private_addresses && crate::config::is_local_host(domain) {
         "http"
     } else {

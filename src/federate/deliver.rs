@@ -25,6 +25,9 @@ pub async fn push(app: &App, job: &PushJob) -> JobOutcome {
 async fn attempt(app: &App, job: &PushJob) -> Result<JobOutcome, FedError> {
     let domain = vocab::origin_of(&job.inbox)
         .ok_or_else(|| FedError::rejected(format!("{} has no host", job.inbox)))?;
+    if app.domain_suspended(&domain).await? {
+        return Ok(JobOutcome::Fail(format!("{domain} is blocked here")));
+    }
     if health::is_unavailable(app, &domain).await? {
         return Ok(JobOutcome::Fail(format!("{domain} is marked unavailable")));
     }

@@ -71,6 +71,14 @@ async fn exactly(app: &App, url: &str) -> Result<Value, IdMismatch> {
     if vocab::origin_of(url).as_deref() == Some(app.config.domain.to_ascii_lowercase().as_str()) {
         return Err(FedError::rejected(format!("{url} is ours: it is read, not fetched")).into());
     }
+    if let Some(domain) = vocab::origin_of(url)
+        && app
+            .domain_suspended(&domain)
+            .await
+            .map_err(FedError::from)?
+    {
+        return Err(FedError::rejected(format!("{domain} is blocked here")).into());
+    }
     let checked = app.federation.client.check_url(url)?;
     let (key_id, key) = signing_key(app, Signer::Instance).await?;
     let mut headers = HeaderMap::new();

@@ -32,6 +32,9 @@ pub enum InboxError {
     BadRequest(String),
     #[error("{0}")]
     Unavailable(String),
+    /// The sender's server is blocked here.
+    #[error("{0}")]
+    Forbidden(String),
 }
 
 /// Verified and queued: what the handler answers 202 for.
@@ -216,12 +219,21 @@ fn inspect(
 }
 
 /// The key's owner, once the signature is verified against it (refetching a rotated key
-/// once); `None` when the key is gone at its origin (404 or 410). A suspended actor is
-/// refused.
+/// once); `None` when the key is gone at its origin (404 or 410). A suspended actor, or
+/// one on a blocked server, is refused.
 async fn verified_signer(
     app: &App,
     pending: &PendingSignature,
 ) -> Result<Option<ActorRow>, InboxError> {
+    // Checked before the key is fetched: nothing is asked of a blocked server.
+    if let Some(domain) = vocab::origin_of(pending.key_id())
+        && app
+            .domain_suspended(&domain)
+            .await
+            .map_err(|e| InboxError::Unavailable(e.to_string()))?
+    {
+        return Err(InboxError::Forbidden(format!("{domain} is blocked here")));
+    }
     let signer = match actors::resolve_key(app, pending.key_id()).await {
         Ok(row) => row,
         Err(FedError::Status {

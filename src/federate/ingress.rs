@@ -19,6 +19,7 @@ use crate::domain::follow::{self, Follow};
 use crate::domain::once::{self, Once};
 use crate::domain::pin::{self, Pin};
 use crate::domain::reblog::{self, Reblog};
+use crate::domain::report::{self, Report};
 use crate::domain::status::{self, Status};
 use crate::domain::{Aggregate, Rejection};
 use crate::error::Error;
@@ -690,6 +691,17 @@ impl Ctx<'_> {
     /// A report from another server's moderators: the first local account named is the
     /// one reported, with whichever of its statuses are named.
     async fn flag(&self) -> Result<(), FedError> {
+        if let Some(domain) = &self.actor.domain {
+            let mut conn = self.app.db.pool.acquire().await?;
+            if crate::queries::domain_blocks::covering(&mut conn, domain)
+                .await?
+                .is_some_and(|b| b.reject_reports != 0)
+            {
+                return Err(FedError::rejected(format!(
+                    "reports from {domain} are refused here"
+                )));
+            }
+        }
         let named = vocab::ids_of(Some(&self.act.object));
         let mut target = None;
         let mut status_ids = Vec::new();
@@ -712,10 +724,10 @@ impl Ctx<'_> {
             .and_then(Value::as_str)
             .unwrap_or_default();
         let report_id = ids::next_id();
-        self.run::<Once>(
-            &once::report_stream(report_id),
+        self.run::<Report>(
+            &report::stream(report_id),
             Some(self.dedupe),
-            Event::ReportFiled(events::Report {
+            report::Command::File(events::Report {
                 report_id,
                 account_id: self.actor.id,
                 target_account_id: target,

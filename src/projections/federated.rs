@@ -44,15 +44,19 @@ pub async fn remote_account(conn: &mut Conn, e: &RemoteAccount) -> Result<(), sq
     .bind(e.fetched_at)
     .execute(&mut *conn)
     .await?;
-    Ok(())
+    super::moderation::remote_account_seen(conn, e.account_id, &e.domain).await
 }
 
 /// A deleted remote account is hidden at once and its follows end, as in Mastodon.
 pub async fn remote_account_deleted(conn: &mut Conn, account_id: i64) -> Result<(), sqlx::Error> {
-    sqlx::query("UPDATE accounts SET suspended = 1 WHERE id = $1")
-        .bind(account_id)
-        .execute(&mut *conn)
-        .await?;
+    super::moderation::set_bit(
+        conn,
+        "suspended",
+        account_id,
+        super::moderation::DELETED,
+        true,
+    )
+    .await?;
     end_follows_between(conn, account_id, None).await?;
     sqlx::query("DELETE FROM home_feed WHERE author_id = $1")
         .bind(account_id)

@@ -1,7 +1,7 @@
 //! The read models updated in the append transaction: accounts, statuses, follows,
 //! favourites and their counters, pins, bookmarks, plus the author's own home-feed row.
 
-use super::federated;
+use super::{federated, moderation};
 use crate::db::{Conn, flag};
 use crate::eventlog::Recorded;
 use crate::events::*;
@@ -10,8 +10,17 @@ pub async fn apply(conn: &mut Conn, rec: &Recorded) -> Result<(), sqlx::Error> {
     match &rec.event {
         Event::AccountRegistered(e) => account_registered(conn, e).await,
         Event::AccountProfileUpdated(e) => profile_updated(conn, e).await,
-        Event::AccountSuspended(e) => set_suspended(conn, e.account_id, true).await,
-        Event::AccountUnsuspended(e) => set_suspended(conn, e.account_id, false).await,
+        Event::AccountSuspended(e) => suspend(conn, e.account_id, true).await,
+        Event::AccountUnsuspended(e) => suspend(conn, e.account_id, false).await,
+        Event::AccountSilenced(e) => silence(conn, e.account_id, true).await,
+        Event::AccountUnsilenced(e) => silence(conn, e.account_id, false).await,
+        Event::AccountDisabled(e) => moderation::set_disabled(conn, e.account_id, true).await,
+        Event::AccountEnabled(e) => moderation::set_disabled(conn, e.account_id, false).await,
+        Event::ReportAssigned(e) => moderation::report_assigned(conn, e).await,
+        Event::ReportResolved(e) => moderation::report_resolved(conn, e, true).await,
+        Event::ReportReopened(e) => moderation::report_resolved(conn, e, false).await,
+        Event::DomainBlockSaved(e) => moderation::domain_block_saved(conn, e).await,
+        Event::DomainBlockRemoved(e) => moderation::domain_block_removed(conn, e).await,
         Event::AccountConfirmed(e) => {
             sqlx::query("UPDATE local_users SET confirmed = 1 WHERE account_id = $1")
                 .bind(e.account_id)
@@ -26,8 +35,14 @@ pub async fn apply(conn: &mut Conn, rec: &Recorded) -> Result<(), sqlx::Error> {
                 .await?;
             Ok(())
         }
-        Event::StatusPosted(e) => status_posted(conn, e).await,
-        Event::StatusDeleted(e) => status_deleted(conn, e).await,
+        Event::StatusPosted(e) => {
+            status_posted(conn, e).await?;
+            super::search::posted(conn, e).await
+        }
+        Event::StatusDeleted(e) => {
+            status_deleted(conn, e).await?;
+            super::search::deleted(conn, e.status_id).await
+        }
         Event::StatusFavourited(e) => favourited(conn, e).await,
         Event::StatusUnfavourited(e) => unfavourited(conn, e).await,
         Event::StatusReblogged(e) => reblogged(conn, e).await,
@@ -58,7 +73,10 @@ pub async fn apply(conn: &mut Conn, rec: &Recorded) -> Result<(), sqlx::Error> {
             federated::remote_account_deleted(conn, e.account_id).await
         }
         Event::AccountMoved(e) => federated::moved(conn, e).await,
-        Event::StatusEdited(e) => federated::status_edited(conn, e).await,
+        Event::StatusEdited(e) => {
+            federated::status_edited(conn, e).await?;
+            super::search::edited(conn, e).await
+        }
         Event::Blocked(e) => federated::blocked(conn, e).await,
         Event::Unblocked(e) => federated::unblocked(conn, e).await,
         Event::ObjectTombstoned(e) => federated::tombstoned(conn, e).await,
@@ -226,17 +244,12 @@ async fn profile_updated(conn: &mut Conn, e: &AccountProfileUpdated) -> Result<(
     Ok(())
 }
 
-async fn set_suspended(
-    conn: &mut Conn,
-    account_id: i64,
-    suspended: bool,
-) -> Result<(), sqlx::Error> {
-    sqlx::query("UPDATE accounts SET suspended = $2 WHERE id = $1")
-        .bind(account_id)
-        .bind(flag(suspended))
-        .execute(&mut *conn)
-        .await?;
-    Ok(())
+async fn suspend(conn: &mut Conn, account_id: i64, on: bool) -> Result<(), sqlx::Error> {
+    moderation::set_bit(conn, "suspended", account_id, moderation::BY_MODERATOR, on).await
+}
+
+async fn silence(conn: &mut Conn, account_id: i64, on: bool) -> Result<(), sqlx::Error> {
+    moderation::set_bit(conn, "silenced", account_id, moderation::BY_MODERATOR, on).await
 }
 
 async fn status_posted(conn: &mut Conn, e: &StatusPosted) -> Result<(), sqlx::Error> {

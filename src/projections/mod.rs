@@ -11,10 +11,12 @@ pub mod home;
 pub mod inline;
 pub mod lists;
 pub mod media;
+pub mod moderation;
 pub mod notifications;
 pub mod polls;
 pub mod runner;
 pub mod scheduled;
+pub mod search;
 
 use crate::db::Conn;
 use crate::eventlog::Recorded;
@@ -50,6 +52,8 @@ pub const READ_MODELS: &[&str] = &[
     "blocks",
     "tombstones",
     "reports",
+    "domain_blocks",
+    "status_search",
 ];
 
 /// Apply one event to every projection, inline first: replay's order, and live's at zero lag.

@@ -20,7 +20,9 @@ pub struct AccountRow {
     pub discoverable: i64,
     pub uri: String,
     pub url: String,
+    /// Bit sets (see `projections::moderation`); zero when not.
     pub suspended: i64,
+    pub silenced: i64,
     pub created_at: i64,
     pub followers_count: i64,
     pub following_count: i64,
@@ -35,7 +37,7 @@ pub struct AccountRow {
 }
 
 pub const ACCOUNT_COLUMNS: &str = "a.id, a.username, a.domain, a.display_name, a.note, a.note_html, a.fields, \
-     a.locked, a.bot, a.discoverable, a.uri, a.url, a.suspended, a.created_at, a.followers_count, \
+     a.locked, a.bot, a.discoverable, a.uri, a.url, a.suspended, a.silenced, a.created_at, a.followers_count, \
      a.following_count, a.statuses_count, a.last_status_at, a.avatar_url, a.header_url, a.avatar_key, a.header_key";
 
 #[derive(Debug, Clone, sqlx::FromRow)]
@@ -47,6 +49,7 @@ pub struct UserRow {
     pub confirmed: i64,
     pub locale: String,
     pub created_at: i64,
+    pub disabled: i64,
 }
 
 pub async fn by_id(conn: &mut Conn, id: i64) -> Result<Option<AccountRow>, sqlx::Error> {
@@ -91,7 +94,7 @@ pub async fn local_by_usernames(
 }
 
 pub async fn user(conn: &mut Conn, account_id: i64) -> Result<Option<UserRow>, sqlx::Error> {
-    sqlx::query_as("SELECT account_id, email, role, approved, confirmed, locale, created_at FROM local_users WHERE account_id = $1")
+    sqlx::query_as("SELECT account_id, email, role, approved, confirmed, locale, created_at, disabled FROM local_users WHERE account_id = $1")
         .bind(account_id)
         .fetch_optional(&mut *conn)
         .await
@@ -101,7 +104,7 @@ pub async fn user(conn: &mut Conn, account_id: i64) -> Result<Option<UserRow>, s
 pub async fn user_by_login(conn: &mut Conn, login: &str) -> Result<Option<UserRow>, sqlx::Error> {
     let login = login.trim().to_lowercase();
     sqlx::query_as(
-        "SELECT u.account_id, u.email, u.role, u.approved, u.confirmed, u.locale, u.created_at FROM local_users u \
+        "SELECT u.account_id, u.email, u.role, u.approved, u.confirmed, u.locale, u.created_at, u.disabled FROM local_users u \
          JOIN accounts a ON a.id = u.account_id WHERE u.email_lower = $1 OR a.username_lower = $1",
     )
     .bind(login)
@@ -134,7 +137,7 @@ pub async fn list_local(conn: &mut Conn) -> Result<Vec<(AccountRow, UserRow)>, s
     .fetch_all::<AccountRow>(conn)
     .await?;
     let users: Vec<UserRow> = sqlx::query_as(
-        "SELECT account_id, email, role, approved, confirmed, locale, created_at FROM local_users",
+        "SELECT account_id, email, role, approved, confirmed, locale, created_at, disabled FROM local_users",
     )
     .fetch_all(&mut *conn)
     .await?;
@@ -410,6 +413,7 @@ struct TokenUserRow {
     confirmed: Option<i64>,
     locale: Option<String>,
     user_created_at: Option<i64>,
+    disabled: Option<i64>,
 }
 
 /// The columns of [`AccountRow`], each optional, as a LEFT JOIN gives them.
@@ -428,6 +432,7 @@ struct OptionalAccount {
     uri: Option<String>,
     url: Option<String>,
     suspended: Option<i64>,
+    silenced: Option<i64>,
     created_at: Option<i64>,
     followers_count: Option<i64>,
     following_count: Option<i64>,
@@ -455,6 +460,7 @@ impl OptionalAccount {
             uri: self.uri?,
             url: self.url?,
             suspended: self.suspended?,
+            silenced: self.silenced?,
             created_at: self.created_at?,
             followers_count: self.followers_count?,
             following_count: self.following_count?,
@@ -476,7 +482,7 @@ pub async fn token_with_user(
     let row: Option<TokenUserRow> = sqlx::query_as(crate::sqlf!(
         "SELECT t.id AS token_id, t.app_id, t.account_id AS token_account_id, t.scopes, \
          {ACCOUNT_COLUMNS}, u.email, u.role, u.approved, u.confirmed, u.locale, \
-         u.created_at AS user_created_at FROM oauth_tokens t \
+         u.created_at AS user_created_at, u.disabled FROM oauth_tokens t \
          LEFT JOIN accounts a ON a.id = t.account_id \
          LEFT JOIN local_users u ON u.account_id = t.account_id \
          WHERE t.token_hash = $1 AND t.revoked_at IS NULL"
@@ -499,6 +505,7 @@ pub async fn token_with_user(
             r.confirmed,
             r.locale,
             r.user_created_at,
+            r.disabled,
         ) {
             (
                 Some(account),
@@ -508,6 +515,7 @@ pub async fn token_with_user(
                 Some(confirmed),
                 Some(locale),
                 Some(created_at),
+                Some(disabled),
             ) => {
                 let user = UserRow {
                     account_id: account.id,
@@ -517,6 +525,7 @@ pub async fn token_with_user(
                     confirmed,
                     locale,
                     created_at,
+                    disabled,
                 };
                 Some((account, user))
             }

@@ -3,13 +3,16 @@
 
 pub mod accounts;
 pub mod activitypub;
+pub mod admin;
 pub mod conversations;
+pub mod domain_blocks;
 pub mod filters;
 pub mod lists;
 pub mod media;
 pub mod notifications;
 pub mod polls;
 pub mod scheduled;
+pub mod search;
 pub mod statuses;
 
 use sqlx::any::AnyArguments;

@@ -82,11 +82,32 @@ async fn hydrate(
 ) -> Result<Vec<NotificationView>, sqlx::Error> {
     let from_ids: Vec<i64> = rows.iter().map(|r| r.from_account_id).collect();
     let accounts = accounts::by_ids(conn, &from_ids).await?;
+    // Silenced accounts reach only those who follow them.
+    let silenced: Vec<i64> = accounts
+        .values()
+        .filter(|a| a.silenced != 0)
+        .map(|a| a.id)
+        .collect();
+    let followed: Vec<i64> = if silenced.is_empty() {
+        Vec::new()
+    } else {
+        let mut sql = Sql::new("SELECT target_account_id FROM follows WHERE account_id = ");
+        sql.int(viewer)
+            .push(" AND target_account_id IN (")
+            .ints(&silenced)
+            .push(")");
+        sql.fetch_all::<(i64,)>(conn)
+            .await?
+            .into_iter()
+            .map(|(id,)| id)
+            .collect()
+    };
     let mut out = Vec::with_capacity(rows.len());
     for row in rows {
         let Some(from) = accounts
             .get(&row.from_account_id)
             .filter(|a| a.suspended == 0)
+            .filter(|a| a.silenced == 0 || followed.contains(&a.id))
             .cloned()
         else {
             continue;

@@ -60,7 +60,7 @@ pub struct StatusView {
 }
 
 /// `FROM statuses s JOIN accounts a … WHERE <visible to viewer>`; callers add conditions.
-fn visible_from(viewer: Option<i64>) -> Sql {
+pub fn visible_from(viewer: Option<i64>) -> Sql {
     let mut sql = Sql::new(&format!(
         "SELECT {COLUMNS} FROM statuses s JOIN accounts a ON a.id = s.account_id WHERE a.suspended = 0"
     ));
@@ -310,7 +310,8 @@ pub struct PublicFilter {
     pub tag: Option<String>,
 }
 
-/// Public posts, without reblogs and without replies to others, as Mastodon's public feed.
+/// Public posts, without reblogs and without replies to others, as Mastodon's public feed;
+/// silenced accounts' posts are left out.
 pub async fn public(
     conn: &mut Conn,
     viewer: Option<i64>,
@@ -319,7 +320,7 @@ pub async fn public(
 ) -> Result<Vec<StatusView>, sqlx::Error> {
     let mut sql = Sql::new(&format!(
         "SELECT {COLUMNS} FROM statuses s JOIN accounts a ON a.id = s.account_id WHERE a.suspended = 0 \
-         AND s.visibility = 'public' AND s.reblog_of_id IS NULL"
+         AND a.silenced = 0 AND s.visibility = 'public' AND s.reblog_of_id IS NULL"
     ));
     if filter.tag.is_none() {
         sql.push(" AND (s.in_reply_to_id IS NULL OR s.in_reply_to_account_id = s.account_id)");

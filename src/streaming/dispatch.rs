@@ -136,7 +136,9 @@ async fn dispatch(app: &App, conn: &mut Conn, batch: &[Recorded]) -> Result<(), 
             Event::StatusUnreblogged(e) => {
                 deleted(app, conn, &listeners, e.reblog_id, e.account_id).await?
             }
-            Event::AccountSuspended(e) => app.streaming.hub.disconnect_account(e.account_id),
+            Event::AccountSuspended(e) | Event::AccountDisabled(e) => {
+                app.streaming.hub.disconnect_account(e.account_id)
+            }
             _ => {}
         }
     }
@@ -197,10 +199,12 @@ async fn in_home_of(
     Ok(rows.into_iter().map(|(a,)| a).collect())
 }
 
-/// The public streams a status belongs on: public, not a boost, not a reply to someone else.
+/// The public streams a status belongs on: public, not a boost, not a reply to someone
+/// else, not by a silenced account.
 fn public_streams(v: &StatusView) -> impl Fn(&Stream) -> bool + '_ {
     let r = &v.row;
-    let public = r.visibility == "public" && r.reblog_of_id.is_none();
+    // A silenced author's posts stay off the public streams, as off the public timelines.
+    let public = r.visibility == "public" && r.reblog_of_id.is_none() && v.account.silenced == 0;
     let timeline = public
         && r.in_reply_to_account_id
             .is_none_or(|other| other == r.account_id);

@@ -2,6 +2,7 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod admin;
 mod bad_input;
 mod bookmarks;
 mod cli;
@@ -28,5 +29,6 @@ mod reading;
 mod replay;
 mod reports;
 mod scheduled;
+mod search;
 mod streaming;
 mod support;

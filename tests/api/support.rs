@@ -280,6 +280,67 @@ impl TestServer {
         }
     }
 
+    /// A staff account (`moderator` or `admin`), made as `tessera admin accounts create`
+    /// makes one, with a token from an app that may ask for the admin scopes.
+    pub async fn staff(&self, username: &str, role: &str) -> User {
+        let app = &self.running.as_ref().unwrap().app;
+        let password = "correct horse battery staple";
+        app.register(tessera::app::accounts::Registration {
+            username: username.into(),
+            email: format!("{username}@example.com"),
+            password: password.into(),
+            display_name: String::new(),
+            locale: "en".into(),
+            role: role.into(),
+            approved: true,
+            confirmed: true,
+        })
+        .await
+        .unwrap();
+        let scopes = "read write follow admin:read admin:write";
+        let (status, registered) = self
+            .post(
+                "/api/v1/apps",
+                None,
+                json!({"client_name": "admin tests", "redirect_uris": "urn:ietf:wg:oauth:2.0:oob", "scopes": scopes}),
+            )
+            .await;
+        assert_eq!(status, 200, "{registered}");
+        let form = [
+            ("grant_type", "password"),
+            ("client_id", registered["client_id"].as_str().unwrap()),
+            (
+                "client_secret",
+                registered["client_secret"].as_str().unwrap(),
+            ),
+            ("username", username),
+            ("password", password),
+            ("scope", scopes),
+        ];
+        let token: Value = self
+            .http
+            .post(self.url("/oauth/token"))
+            .form(&form)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        let token = token["access_token"]
+            .as_str()
+            .unwrap_or_else(|| panic!("no token for {username}: {token}"))
+            .to_string();
+        let (_, me) = self
+            .get("/api/v1/accounts/verify_credentials", Some(&token))
+            .await;
+        User {
+            id: me["id"].as_str().unwrap().to_string(),
+            username: username.to_string(),
+            token,
+        }
+    }
+
     /// Many users at once (registration hashes a password and makes an RSA key each).
     pub async fn users(&self, prefix: &str, n: usize) -> Vec<User> {
         let (_, _, app_token) = self.app().await;

@@ -147,16 +147,23 @@ async fn extended_description() -> Json<Value> {
     Json(json!({ "updated_at": crate::time::iso(0), "content": "" }))
 }
 
-/// Servers this one refuses to federate with: instance-level blocks are not built, so
-/// there are none.
-async fn domain_blocks() -> Json<Value> {
-    Json(json!([]))
+/// The servers this one limits or refuses, with the reasons the admins gave publicly.
+async fn domain_blocks(State(app): State<App>) -> Result<Json<Value>, Error> {
+    let mut conn = app.db.pool.acquire().await?;
+    let blocks = crate::queries::domain_blocks::all(&mut conn).await?;
+    Ok(Json(json!(
+        blocks
+            .iter()
+            .map(super::admin::public_block_to_api)
+            .collect::<Vec<_>>()
+    )))
 }
 
 /// The servers we know accounts on, by domain.
 async fn peers(State(app): State<App>) -> Result<Json<Value>, Error> {
+    // Servers cut off by a domain block are not peers.
     let domains: Vec<String> = sqlx::query_scalar(
-        "SELECT DISTINCT domain FROM accounts WHERE domain IS NOT NULL ORDER BY domain",
+        "SELECT DISTINCT domain FROM accounts WHERE domain IS NOT NULL AND (suspended & 2) = 0 ORDER BY domain",
     )
     .fetch_all(&app.db.pool)
     .await?;

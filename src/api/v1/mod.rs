@@ -1,6 +1,7 @@
 //! `/api/v1` and `/api/v2` routes, one module per resource.
 
 pub mod accounts;
+pub mod admin;
 pub mod apps;
 pub mod conversations;
 pub mod filters;
@@ -39,6 +40,7 @@ pub fn router() -> Router<App> {
         .merge(conversations::router())
         .merge(reports::router())
         .merge(scheduled::router())
+        .merge(admin::router())
 }
 
 /// Routes that take files, each under the media body limit instead of the usual one.

@@ -35,6 +35,12 @@ struct SearchParams {
     limit: Option<i64>,
     #[serde(default, deserialize_with = "de::opt_i64")]
     offset: Option<i64>,
+    #[serde(default, deserialize_with = "de::opt_string")]
+    account_id: Option<String>,
+    #[serde(default, deserialize_with = "de::opt_string")]
+    max_id: Option<String>,
+    #[serde(default, deserialize_with = "de::opt_string")]
+    min_id: Option<String>,
 }
 
 async fn search(
@@ -113,6 +119,31 @@ async fn search(
                         .map(|a| account_to_api(a, &ctx)),
                 );
             }
+        }
+        // Full-text search of statuses is for signed-in users, as in Mastodon.
+        if wants("statuses")
+            && let Some(viewer) = viewer
+        {
+            let cursor = |v: &Option<String>| v.as_deref().and_then(crate::ids::parse);
+            let mut conn = app.db.pool.acquire().await?;
+            let found = crate::queries::search::statuses(
+                &mut conn,
+                app.db.kind,
+                &crate::queries::search::StatusSearch {
+                    viewer,
+                    terms: &q,
+                    account_id: p
+                        .account_id
+                        .as_deref()
+                        .map(|v| crate::ids::parse(v).unwrap_or(-1)),
+                    max_id: cursor(&p.max_id),
+                    min_id: cursor(&p.min_id),
+                    limit,
+                    offset,
+                },
+            )
+            .await?;
+            statuses.extend(found.iter().map(|v| status_to_api(v, &ctx)));
         }
         if wants("hashtags") {
             let tag = q.trim_start_matches('#').to_lowercase();
