@@ -312,7 +312,7 @@ pub fn notification_to_api(n: &NotificationView, ctx: &Ctx) -> Value {
     json!({
         "id": n.row.id.to_string(),
         "type": n.row.kind,
-        "group_key": format!("ungrouped-{}", n.row.id),
+        "group_key": n.row.group(&crate::queries::notifications::default_grouped()),
         "created_at": iso(n.row.created_at),
         "account": account_to_api(&n.from, ctx),
         "status": n.status.as_ref().map(|s| status_to_api(s, ctx)),

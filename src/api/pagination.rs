@@ -34,15 +34,20 @@ impl PageParams {
     }
 }
 
-/// A page of entities with its `Link` header.
+/// A page of entities (or one object holding them) with its `Link` header.
 pub struct Paged {
-    pub items: Vec<Value>,
+    pub body: Value,
     pub link: Option<String>,
 }
 
 impl Paged {
     /// `cursors` are the page's first and last cursor ids (newest, oldest).
     pub fn new(items: Vec<Value>, base_url: &str, uri: &Uri, cursors: Option<(i64, i64)>) -> Paged {
+        Paged::of(Value::Array(items), base_url, uri, cursors)
+    }
+
+    /// A page whose body is `body` as it is (grouped notifications answer an object).
+    pub fn of(body: Value, base_url: &str, uri: &Uri, cursors: Option<(i64, i64)>) -> Paged {
         let link = cursors.map(|(newest, oldest)| {
             let url = |key: &str, id: i64| {
                 let mut query: Vec<(String, String)> =
@@ -62,13 +67,13 @@ impl Paged {
                 url("min_id", newest)
             )
         });
-        Paged { items, link }
+        Paged { body, link }
     }
 }
 
 impl IntoResponse for Paged {
     fn into_response(self) -> Response {
-        let mut response = axum::Json(Value::Array(self.items)).into_response();
+        let mut response = axum::Json(self.body).into_response();
         if let Some(link) = self.link.and_then(|l| HeaderValue::from_str(&l).ok()) {
             response.headers_mut().insert(LINK, link);
         }

@@ -93,10 +93,11 @@ async fn notify(
     status_id: Option<i64>,
     at: i64,
 ) -> Result<(), sqlx::Error> {
+    let group_key = group_key(conn, account_id, kind, status_id, at).await?;
     // Only local accounts are notified; a remote one learns through federation.
     sqlx::query(
-        "INSERT INTO notifications (id, account_id, from_account_id, type, status_id, created_at) \
-         SELECT $1, $2, $3, $4, $5, $6 FROM local_users WHERE account_id = $2 ON CONFLICT DO NOTHING",
+        "INSERT INTO notifications (id, account_id, from_account_id, type, status_id, created_at, group_key) \
+         SELECT $1, $2, $3, $4, $5, $6, $7 FROM local_users WHERE account_id = $2 ON CONFLICT DO NOTHING",
     )
     .bind(id)
     .bind(account_id)
@@ -104,9 +105,47 @@ async fn notify(
     .bind(kind)
     .bind(status_id)
     .bind(at)
+    .bind(group_key)
     .execute(&mut *conn)
     .await?;
     Ok(())
+}
+
+/// A group lasts this long from its first notification, as in Mastodon.
+const GROUP_SPAN_HOURS: i64 = 12;
+
+/// Mastodon's group key: `<type>[-<status>]-<hour>`, where the hour is the group's start,
+/// reused while the new notification comes within 12 hours of it. Mentions and follow
+/// requests are not grouped. It depends only on earlier rows, so replay gives the same.
+async fn group_key(
+    conn: &mut Conn,
+    account_id: i64,
+    kind: &str,
+    status_id: Option<i64>,
+    at: i64,
+) -> Result<Option<String>, sqlx::Error> {
+    let prefix = match (kind, status_id) {
+        ("favourite" | "reblog", Some(status)) => format!("{kind}-{status}"),
+        ("follow", _) => "follow".to_string(),
+        _ => return Ok(None),
+    };
+    let hour = at.div_euclid(3_600_000);
+    let previous: Option<String> = sqlx::query_scalar(
+        "SELECT group_key FROM notifications WHERE account_id = $1 AND group_key LIKE $2 \
+         ORDER BY id DESC LIMIT 1",
+    )
+    .bind(account_id)
+    .bind(format!("{prefix}-%"))
+    .fetch_optional(&mut *conn)
+    .await?
+    .flatten();
+    let start = previous
+        .as_deref()
+        .and_then(|k| k.rsplit('-').next())
+        .and_then(|h| h.parse::<i64>().ok())
+        .filter(|start| hour < start + GROUP_SPAN_HOURS)
+        .unwrap_or(hour);
+    Ok(Some(format!("{prefix}-{start}")))
 }
 
 pub async fn dismiss(conn: &mut Conn, e: &NotificationDismissed) -> Result<(), sqlx::Error> {

@@ -14,6 +14,17 @@ pub struct NotificationRow {
     pub kind: String,
     pub status_id: Option<i64>,
     pub created_at: i64,
+    pub group_key: Option<String>,
+}
+
+impl NotificationRow {
+    /// Its group among `grouped` types: its key, or `ungrouped-<id>`.
+    pub fn group(&self, grouped: &[String]) -> String {
+        match &self.group_key {
+            Some(key) if grouped.contains(&self.kind) => key.clone(),
+            _ => format!("ungrouped-{}", self.id),
+        }
+    }
 }
 
 pub struct NotificationView {
@@ -22,8 +33,16 @@ pub struct NotificationView {
     pub status: Option<StatusView>,
 }
 
+/// The types grouped when a client does not say (`grouped_types[]`), as Mastodon.
+pub fn default_grouped() -> Vec<String> {
+    ["favourite", "follow", "reblog"]
+        .map(str::to_string)
+        .to_vec()
+}
+
 pub const TYPES: [&str; 5] = ["mention", "follow", "follow_request", "favourite", "reblog"];
 
+#[derive(Default)]
 pub struct Filter {
     pub types: Vec<String>,
     pub exclude_types: Vec<String>,
@@ -36,10 +55,20 @@ pub async fn list(
     filter: &Filter,
     page: &Page,
 ) -> Result<Vec<NotificationView>, sqlx::Error> {
-    let mut sql = Sql::new(
-        "SELECT n.id, n.account_id, n.from_account_id, n.type, n.status_id, n.created_at FROM notifications n WHERE n.account_id = ",
-    );
-    sql.int(account_id);
+    let mut sql = Sql::new(&format!("SELECT {COLUMNS} FROM notifications n WHERE "));
+    push_filter(&mut sql, account_id, filter);
+    page.apply(&mut sql, "n.id");
+    let rows: Vec<NotificationRow> = page.finish(sql.fetch_all(conn).await?);
+    hydrate(conn, account_id, rows).await
+}
+
+const COLUMNS: &str =
+    "n.id, n.account_id, n.from_account_id, n.type, n.status_id, n.created_at, n.group_key";
+
+/// The account's notifications that `filter` lets through, less those of accounts muted
+/// with their notifications.
+fn push_filter(sql: &mut Sql, account_id: i64, filter: &Filter) {
+    sql.push("n.account_id = ").int(account_id);
     if !filter.types.is_empty() {
         sql.push(" AND n.type IN (").texts(&filter.types).push(")");
     }
@@ -57,9 +86,135 @@ pub async fn list(
         .push(" AND m.target_account_id = n.from_account_id AND m.hide_notifications = 1 AND (m.expires_at IS NULL OR m.expires_at > ")
         .int(crate::time::now_ms())
         .push("))");
-    page.apply(&mut sql, "n.id");
-    let rows: Vec<NotificationRow> = page.finish(sql.fetch_all(conn).await?);
+}
+
+/// One group of a grouped page: its notifications within the page, newest first.
+pub struct Group {
+    pub key: String,
+    pub notifications: Vec<NotificationView>,
+}
+
+/// The SQL for a row's group (see [`NotificationRow::group`]).
+fn push_group_expr(sql: &mut Sql, grouped: &[String]) {
+    sql.push("CASE WHEN n.group_key IS NOT NULL AND n.type IN (")
+        .texts(grouped)
+        .push(") THEN n.group_key ELSE 'ungrouped-' || CAST(n.id AS TEXT) END");
+}
+
+/// A page of groups, as Mastodon's `/api/v2/notifications`: the `page.limit` groups with
+/// the newest notifications within the bounds, each with its notifications newer than the
+/// next group's newest (so a long group may continue on the next page).
+pub async fn grouped(
+    conn: &mut Conn,
+    account_id: i64,
+    filter: &Filter,
+    grouped: &[String],
+    page: &Page,
+) -> Result<Vec<Group>, sqlx::Error> {
+    let bounds = |sql: &mut Sql| {
+        if let Some(max) = page.max_id {
+            sql.push(" AND n.id < ").int(max);
+        }
+        if let Some(since) = page.since_id.or(page.min_id) {
+            sql.push(" AND n.id > ").int(since);
+        }
+    };
+    let mut sql = Sql::new("SELECT MAX(n.id) FROM notifications n WHERE ");
+    push_filter(&mut sql, account_id, filter);
+    bounds(&mut sql);
+    sql.push(" GROUP BY ");
+    push_group_expr(&mut sql, grouped);
+    // One group more than asked: its newest notification bounds this page's rows.
+    sql.push(" ORDER BY MAX(n.id) DESC LIMIT ")
+        .int(page.limit + 1);
+    let mut heads: Vec<i64> = sql
+        .fetch_all::<(i64,)>(conn)
+        .await?
+        .into_iter()
+        .map(|(id,)| id)
+        .collect();
+    let floor = if heads.len() as i64 > page.limit {
+        heads.pop()
+    } else {
+        None
+    };
+    let Some(&newest) = heads.first() else {
+        return Ok(Vec::new());
+    };
+    let mut sql = Sql::new(&format!("SELECT {COLUMNS} FROM notifications n WHERE "));
+    push_filter(&mut sql, account_id, filter);
+    bounds(&mut sql);
+    sql.push(" AND n.id <= ").int(newest);
+    if let Some(floor) = floor {
+        sql.push(" AND n.id > ").int(floor);
+    }
+    sql.push(" ORDER BY n.id DESC");
+    let rows: Vec<NotificationRow> = sql.fetch_all(conn).await?;
+    let mut groups: Vec<Group> = Vec::new();
+    for view in hydrate(conn, account_id, rows).await? {
+        let key = view.row.group(grouped);
+        match groups.iter_mut().find(|g| g.key == key) {
+            Some(g) => g.notifications.push(view),
+            None => groups.push(Group {
+                key,
+                notifications: vec![view],
+            }),
+        }
+    }
+    Ok(groups)
+}
+
+/// The notifications of one group (newest first): a key as [`NotificationRow::group`]
+/// gives it.
+pub async fn in_group(
+    conn: &mut Conn,
+    account_id: i64,
+    key: &str,
+) -> Result<Vec<NotificationView>, sqlx::Error> {
+    let mut sql = Sql::new(&format!(
+        "SELECT {COLUMNS} FROM notifications n WHERE n.account_id = "
+    ));
+    sql.int(account_id);
+    match key.strip_prefix("ungrouped-") {
+        Some(id) => {
+            sql.push(" AND n.id = ").int(id.parse().unwrap_or(-1));
+        }
+        None => {
+            sql.push(" AND n.group_key = ").text(key);
+        }
+    }
+    sql.push(" ORDER BY n.id DESC");
+    let rows: Vec<NotificationRow> = sql.fetch_all(conn).await?;
     hydrate(conn, account_id, rows).await
+}
+
+/// How many notifications (or, `grouped`, groups) are newer than `after`, up to `limit`.
+pub async fn unread(
+    conn: &mut Conn,
+    account_id: i64,
+    after: i64,
+    grouped: Option<&[String]>,
+    limit: i64,
+) -> Result<i64, sqlx::Error> {
+    let mut sql = Sql::new("SELECT COUNT(*) FROM (SELECT ");
+    match grouped {
+        Some(types) => {
+            sql.push("DISTINCT ");
+            push_group_expr(&mut sql, types);
+        }
+        None => {
+            sql.push("n.id");
+        }
+    }
+    sql.push(" FROM notifications n WHERE ");
+    push_filter(&mut sql, account_id, &Filter::default());
+    sql.push(" AND n.id > ")
+        .int(after)
+        .push(" LIMIT ")
+        .int(limit)
+        .push(") u");
+    let (count,): (i64,) = sql.fetch_all(conn).await?.pop().unwrap_or((0,));
+    Ok(count)
 }
 
 pub async fn get(
@@ -67,9 +222,9 @@ pub async fn get(
     account_id: i64,
     id: i64,
 ) -> Result<Option<NotificationView>, sqlx::Error> {
-    let mut sql = Sql::new(
-        "SELECT n.id, n.account_id, n.from_account_id, n.type, n.status_id, n.created_at FROM notifications n WHERE n.account_id = ",
-    );
+    let mut sql = Sql::new(&format!(
+        "SELECT {COLUMNS} FROM notifications n WHERE n.account_id = "
+    ));
     sql.int(account_id).push(" AND n.id = ").int(id);
     let rows: Vec<NotificationRow> = sql.fetch_all(conn).await?;
     Ok(hydrate(conn, account_id, rows).await?.pop())

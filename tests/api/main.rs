@@ -14,6 +14,7 @@ mod federation;
 mod fedify;
 mod filters;
 mod fixtures;
+mod grouped_notifications;
 mod inbox;
 mod lists;
 mod mail;

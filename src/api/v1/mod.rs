@@ -6,6 +6,7 @@ pub mod apps;
 pub mod conversations;
 pub mod filters;
 pub mod follow_requests;
+pub mod grouped_notifications;
 pub mod instance;
 pub mod lists;
 pub mod markers;
@@ -31,6 +32,7 @@ pub fn router() -> Router<App> {
         .merge(statuses::router())
         .merge(timelines::router())
         .merge(notifications::router())
+        .merge(grouped_notifications::router())
         .merge(markers::router())
         .merge(search::router())
         .merge(media::router())
