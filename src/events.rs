@@ -72,6 +72,12 @@ pub enum Event {
     ReportReopened(ReportRef),
     DomainBlockSaved(DomainBlock),
     DomainBlockRemoved(DomainBlockRef),
+    FollowerRemoved(Follow),
+    AccountNoteSet(AccountNote),
+    AccountEndorsed(AccountPair),
+    AccountUnendorsed(AccountPair),
+    UserDomainBlocked(UserDomainBlock),
+    UserDomainUnblocked(UserDomainBlock),
 }
 
 /// A status to be posted later: what was asked, kept until it is due.
@@ -414,6 +420,30 @@ pub struct DomainBlockRef {
     pub domain: String,
 }
 
+/// A user's private note on another account (empty: removed).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AccountNote {
+    pub account_id: i64,
+    pub target_account_id: i64,
+    pub note: String,
+}
+
+/// One account's relation to another (an endorsement).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AccountPair {
+    pub account_id: i64,
+    pub target_account_id: i64,
+    pub at: i64,
+}
+
+/// A user hiding a whole domain from themself.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct UserDomainBlock {
+    pub account_id: i64,
+    pub domain: String,
+    pub at: i64,
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct NotificationDismissed {
     pub account_id: i64,
@@ -664,6 +694,12 @@ impl Event {
             Event::ReportReopened(_) => "ReportReopened",
             Event::DomainBlockSaved(_) => "DomainBlockSaved",
             Event::DomainBlockRemoved(_) => "DomainBlockRemoved",
+            Event::FollowerRemoved(_) => "FollowerRemoved",
+            Event::AccountNoteSet(_) => "AccountNoteSet",
+            Event::AccountEndorsed(_) => "AccountEndorsed",
+            Event::AccountUnendorsed(_) => "AccountUnendorsed",
+            Event::UserDomainBlocked(_) => "UserDomainBlocked",
+            Event::UserDomainUnblocked(_) => "UserDomainUnblocked",
         }
     }
 

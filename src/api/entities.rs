@@ -302,9 +302,9 @@ pub fn relationship_to_api(r: &Relationship) -> Value {
         "muting_expires_at": r.muting.and_then(|(_, until)| until).map(crate::time::iso),
         "requested": r.requested,
         "requested_by": r.requested_by,
-        "domain_blocking": false,
-        "endorsed": false,
-        "note": "",
+        "domain_blocking": r.domain_blocking,
+        "endorsed": r.endorsed,
+        "note": r.note,
     })
 }
 

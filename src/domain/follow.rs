@@ -27,6 +27,8 @@ pub enum Command {
     Unfollow,
     Authorize,
     Reject,
+    /// The followed account removes the follower.
+    RemoveFollower,
 }
 
 impl Aggregate for Follow {
@@ -38,7 +40,8 @@ impl Aggregate for Follow {
             Event::Followed(r) | Event::FollowRequestAuthorized(r) => Follow::Following(r.clone()),
             Event::FollowRequestRejected(_)
             | Event::FollowRequestCancelled(_)
-            | Event::Unfollowed(_) => Follow::None,
+            | Event::Unfollowed(_)
+            | Event::FollowerRemoved(_) => Follow::None,
             _ => self,
         }
     }
@@ -74,6 +77,10 @@ impl Aggregate for Follow {
             (Command::Reject, Follow::Requested(r)) => {
                 Ok(vec![Event::FollowRequestRejected(r.clone())])
             }
+            (Command::RemoveFollower, Follow::Following(r)) => {
+                Ok(vec![Event::FollowerRemoved(r.clone())])
+            }
+            (Command::RemoveFollower, _) => Ok(vec![]),
             (Command::Authorize | Command::Reject, _) => Err(Rejection::NotFound),
         }
     }

@@ -23,6 +23,7 @@ pub mod report;
 pub mod scheduled;
 pub mod status;
 pub mod text;
+pub mod toggle;
 pub mod validate;
 
 use crate::events::Event;

@@ -245,7 +245,8 @@ pub async fn activities_for(app: &App, rec: &Recorded) -> Result<Vec<Outgoing>, 
         Event::FollowRequested(e)
         | Event::Followed(e)
         | Event::FollowRequestAuthorized(e)
-        | Event::FollowRequestRejected(e) => follow_activity(app, rec, e).await?,
+        | Event::FollowRequestRejected(e)
+        | Event::FollowerRemoved(e) => follow_activity(app, rec, e).await?,
         Event::Unfollowed(e) | Event::FollowRequestCancelled(e) => {
             match local_and_remote(app, e.account_id, e.target_account_id).await? {
                 Some((me, target)) => {
@@ -528,7 +529,10 @@ async fn follow_activity(
     }
     let answering = matches!(
         rec.event,
-        Event::Followed(_) | Event::FollowRequestAuthorized(_) | Event::FollowRequestRejected(_)
+        Event::Followed(_)
+            | Event::FollowRequestAuthorized(_)
+            | Event::FollowRequestRejected(_)
+            | Event::FollowerRemoved(_)
     );
     if answering
         && let Some((me, follower)) =
@@ -539,7 +543,11 @@ async fn follow_activity(
         if let Some(map) = inner.as_object_mut() {
             map.remove("@context");
         }
-        let (kind, verb) = if matches!(rec.event, Event::FollowRequestRejected(_)) {
+        // A removed follower gets a Reject after the Accept, as Mastodon sends.
+        let (kind, verb) = if matches!(
+            rec.event,
+            Event::FollowRequestRejected(_) | Event::FollowerRemoved(_)
+        ) {
             ("Reject", "rejects")
         } else {
             ("Accept", "accepts")

@@ -50,7 +50,7 @@ pub async fn apply(conn: &mut Conn, rec: &Recorded) -> Result<(), sqlx::Error> {
         Event::Followed(e) | Event::FollowRequestAuthorized(e) => {
             merge(conn, e, rec.recorded_at).await
         }
-        Event::Unfollowed(e) => {
+        Event::Unfollowed(e) | Event::FollowerRemoved(e) => {
             sqlx::query("DELETE FROM home_feed WHERE account_id = $1 AND author_id = $2")
                 .bind(e.account_id)
                 .bind(e.target_account_id)

@@ -1,7 +1,7 @@
 //! The read models updated in the append transaction: accounts, statuses, follows,
 //! favourites and their counters, pins, bookmarks, plus the author's own home-feed row.
 
-use super::{federated, moderation};
+use super::{federated, moderation, relations};
 use crate::db::{Conn, flag};
 use crate::eventlog::Recorded;
 use crate::events::*;
@@ -62,7 +62,12 @@ pub async fn apply(conn: &mut Conn, rec: &Recorded) -> Result<(), sqlx::Error> {
         Event::FollowRequestRejected(e) | Event::FollowRequestCancelled(e) => {
             delete_request(conn, e).await
         }
-        Event::Unfollowed(e) => unfollowed(conn, e).await,
+        Event::Unfollowed(e) | Event::FollowerRemoved(e) => unfollowed(conn, e).await,
+        Event::AccountNoteSet(e) => relations::note_set(conn, e).await,
+        Event::AccountEndorsed(e) => relations::endorsed(conn, e, true).await,
+        Event::AccountUnendorsed(e) => relations::endorsed(conn, e, false).await,
+        Event::UserDomainBlocked(e) => relations::domain_blocked(conn, e, true).await,
+        Event::UserDomainUnblocked(e) => relations::domain_blocked(conn, e, false).await,
         // Deleted at once so the client sees it gone; the notifications projector agrees.
         Event::NotificationDismissed(e) => super::notifications::dismiss(conn, e).await,
         Event::NotificationsCleared(e) => {

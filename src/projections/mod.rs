@@ -14,6 +14,7 @@ pub mod media;
 pub mod moderation;
 pub mod notifications;
 pub mod polls;
+pub mod relations;
 pub mod runner;
 pub mod scheduled;
 pub mod search;
@@ -54,6 +55,9 @@ pub const READ_MODELS: &[&str] = &[
     "reports",
     "domain_blocks",
     "status_search",
+    "account_notes",
+    "endorsements",
+    "user_domain_blocks",
 ];
 
 /// Apply one event to every projection, inline first: replay's order, and live's at zero lag.

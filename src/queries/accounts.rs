@@ -239,6 +239,32 @@ pub async fn muted(
     paged_accounts(conn, sql, page, "m.id").await
 }
 
+/// The accounts `account_id` endorses, paged by account id.
+pub async fn endorsed(
+    conn: &mut Conn,
+    account_id: i64,
+    page: &Page,
+) -> Result<Vec<Paged<AccountRow>>, sqlx::Error> {
+    let mut sql = Sql::new(
+        "SELECT e.target_account_id AS cursor, e.target_account_id AS account_id FROM endorsements e \
+         WHERE e.account_id = ",
+    );
+    sql.int(account_id);
+    paged_accounts(conn, sql, page, "e.target_account_id").await
+}
+
+/// The domains `account_id` hides, most recent first, paged by when they were hidden.
+pub async fn hidden_domains(
+    conn: &mut Conn,
+    account_id: i64,
+    page: &Page,
+) -> Result<Vec<(i64, String)>, sqlx::Error> {
+    let mut sql = Sql::new("SELECT created_at, domain FROM user_domain_blocks WHERE account_id = ");
+    sql.int(account_id);
+    page.apply(&mut sql, "created_at");
+    Ok(page.finish(sql.fetch_all(conn).await?))
+}
+
 /// The accounts `account_id` blocks, most recently blocked first, paged by the block.
 pub async fn blocked(
     conn: &mut Conn,
@@ -338,6 +364,11 @@ pub struct Relationship {
     pub blocked_by: bool,
     /// Muted by the viewer: whether notifications are hidden too, and until when.
     pub muting: Option<(bool, Option<i64>)>,
+    pub endorsed: bool,
+    /// The viewer hides the account's domain.
+    pub domain_blocking: bool,
+    /// The viewer's private note on the account.
+    pub note: String,
 }
 
 pub async fn relationships(
@@ -384,6 +415,25 @@ pub async fn relationships(
         .into_iter()
         .map(|(id, hide, until)| (id, (hide != 0, until)))
         .collect();
+    let endorsed = set(pairs("endorsements", true).fetch_all(conn).await?);
+    let mut sql = Sql::new(
+        "SELECT a.id FROM accounts a JOIN user_domain_blocks b ON b.domain = a.domain WHERE b.account_id = ",
+    );
+    sql.int(viewer)
+        .push(" AND a.id IN (")
+        .ints(targets)
+        .push(")");
+    let domain_blocking = set(sql.fetch_all(conn).await?);
+    let mut sql = Sql::new("SELECT target_account_id, note FROM account_notes WHERE account_id = ");
+    sql.int(viewer)
+        .push(" AND target_account_id IN (")
+        .ints(targets)
+        .push(")");
+    let notes: std::collections::HashMap<i64, String> = sql
+        .fetch_all::<(i64, String)>(conn)
+        .await?
+        .into_iter()
+        .collect();
     Ok(targets
         .iter()
         .map(|id| Relationship {
@@ -395,6 +445,9 @@ pub async fn relationships(
             blocking: blocking.contains(id),
             blocked_by: blocked_by.contains(id),
             muting: muting.get(id).copied(),
+            endorsed: endorsed.contains(id),
+            domain_blocking: domain_blocking.contains(id),
+            note: notes.get(id).cloned().unwrap_or_default(),
         })
         .collect())
 }

@@ -80,6 +80,13 @@ fn push_filter(sql: &mut Sql, account_id: i64, filter: &Filter) {
     if let Some(from) = filter.from_account_id {
         sql.push(" AND n.from_account_id = ").int(from);
     }
+    // So are accounts of the domains the user hides.
+    sql.push(
+        " AND NOT EXISTS (SELECT 1 FROM user_domain_blocks udb JOIN accounts fa ON fa.domain = udb.domain \
+         WHERE udb.account_id = ",
+    )
+    .int(account_id)
+    .push(" AND fa.id = n.from_account_id)");
     // Accounts muted with their notifications are silent.
     sql.push(" AND NOT EXISTS (SELECT 1 FROM mutes m WHERE m.account_id = ")
         .int(account_id)

@@ -289,18 +289,27 @@ async fn feed(
     // out too (the page may come back short for that as well).
     sql.push(
         ") h JOIN statuses s ON s.id = h.status_id JOIN accounts a ON a.id = s.account_id \
-         WHERE a.suspended = 0 AND NOT EXISTS (SELECT 1 FROM mutes m WHERE m.account_id = ",
-    )
-    .int(viewer)
-    .push(" AND (m.expires_at IS NULL OR m.expires_at > ")
-    .int(crate::time::now_ms())
-    .push(
-        ") AND (m.target_account_id = s.account_id OR m.target_account_id = \
-         (SELECT o.account_id FROM statuses o WHERE o.id = s.reblog_of_id)))",
+         WHERE a.suspended = 0",
     );
+    push_not_hidden_domain(&mut sql, viewer);
+    sql.push(" AND NOT EXISTS (SELECT 1 FROM mutes m WHERE m.account_id = ")
+        .int(viewer)
+        .push(" AND (m.expires_at IS NULL OR m.expires_at > ")
+        .int(crate::time::now_ms())
+        .push(
+            ") AND (m.target_account_id = s.account_id OR m.target_account_id = \
+         (SELECT o.account_id FROM statuses o WHERE o.id = s.reblog_of_id)))",
+        );
     sql.push(&format!(" ORDER BY s.id {}", page.direction()));
     let rows = page.finish(sql.fetch_all(conn).await?);
     hydrate(conn, Some(viewer), rows).await
+}
+
+/// Leaves out authors (`a`) whose domain the viewer hides.
+fn push_not_hidden_domain(sql: &mut Sql, viewer: i64) {
+    sql.push(" AND NOT EXISTS (SELECT 1 FROM user_domain_blocks udb WHERE udb.account_id = ")
+        .int(viewer)
+        .push(" AND udb.domain = a.domain)");
 }
 
 pub struct PublicFilter {
@@ -324,6 +333,9 @@ pub async fn public(
     ));
     if filter.tag.is_none() {
         sql.push(" AND (s.in_reply_to_id IS NULL OR s.in_reply_to_account_id = s.account_id)");
+    }
+    if let Some(v) = viewer {
+        push_not_hidden_domain(&mut sql, v);
     }
     if filter.local {
         sql.push(" AND s.local = 1");

@@ -176,6 +176,13 @@ async fn shut_out(
         .int(author)
         .push(" AND target_account_id IN (")
         .ints(accounts)
+        .push(
+            ") UNION SELECT b.account_id FROM user_domain_blocks b JOIN accounts a ON a.domain = b.domain \
+             WHERE a.id = ",
+        )
+        .int(author)
+        .push(" AND b.account_id IN (")
+        .ints(accounts)
         .push(")");
     let rows: Vec<(i64,)> = sql.fetch_all(conn).await?;
     Ok(rows.into_iter().map(|(a,)| a).collect())

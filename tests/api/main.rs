@@ -27,6 +27,7 @@ mod pins;
 mod polls;
 mod ratelimit;
 mod reading;
+mod relations;
 mod replay;
 mod reports;
 mod scheduled;

@@ -13,6 +13,7 @@ pub mod markers;
 pub mod media;
 pub mod notifications;
 pub mod polls;
+pub mod relations;
 pub mod reports;
 pub mod scheduled;
 pub mod search;
@@ -43,6 +44,7 @@ pub fn router() -> Router<App> {
         .merge(reports::router())
         .merge(scheduled::router())
         .merge(admin::router())
+        .merge(relations::router())
 }
 
 /// Routes that take files, each under the media body limit instead of the usual one.

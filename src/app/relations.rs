@@ -1,0 +1,103 @@
+//! A user's own relations to accounts and domains: notes, endorsements, removing a
+//! follower, and hiding a domain.
+
+use crate::domain::follow::{self, Follow};
+use crate::domain::toggle::{self, Toggle};
+use crate::error::Error;
+use crate::eventlog::local_actor;
+use crate::events::{AccountNote, AccountPair, Event, UserDomainBlock};
+use crate::time;
+
+use super::App;
+
+impl App {
+    pub async fn set_note(&self, me: i64, target: i64, note: String) -> Result<(), Error> {
+        self.visible_account(target).await?;
+        self.execute::<Toggle>(
+            &toggle::note_stream(me, target),
+            &local_actor(me),
+            None,
+            toggle::Command::Note(AccountNote {
+                account_id: me,
+                target_account_id: target,
+                note,
+            }),
+        )
+        .await?;
+        Ok(())
+    }
+
+    /// Feature an account one follows on one's profile (Mastodon asks that one follows it).
+    pub async fn endorse(&self, me: i64, target: i64, on: bool) -> Result<(), Error> {
+        self.visible_account(target).await?;
+        let pair = AccountPair {
+            account_id: me,
+            target_account_id: target,
+            at: time::now_ms(),
+        };
+        let command = if on {
+            let following: Option<i64> = sqlx::query_scalar(
+                "SELECT 1 FROM follows WHERE account_id = $1 AND target_account_id = $2",
+            )
+            .bind(me)
+            .bind(target)
+            .fetch_optional(&self.db.pool)
+            .await?;
+            if following.is_none() {
+                return Err(Error::Validation(
+                    "You must be following this account to endorse it".into(),
+                ));
+            }
+            toggle::Command::On(Event::AccountEndorsed(pair))
+        } else {
+            toggle::Command::Off(Event::AccountUnendorsed(pair))
+        };
+        self.execute::<Toggle>(
+            &toggle::endorse_stream(me, target),
+            &local_actor(me),
+            None,
+            command,
+        )
+        .await?;
+        Ok(())
+    }
+
+    /// Stop `follower` following `me`; a remote follower's server is sent a Reject.
+    pub async fn remove_follower(&self, me: i64, follower: i64) -> Result<(), Error> {
+        self.visible_account(follower).await?;
+        self.execute::<Follow>(
+            &follow::stream(follower, me),
+            &local_actor(me),
+            None,
+            follow::Command::RemoveFollower,
+        )
+        .await?;
+        Ok(())
+    }
+
+    /// Hide (or show again) every account of `domain` from `me`.
+    pub async fn hide_domain(&self, me: i64, domain: &str, on: bool) -> Result<(), Error> {
+        let domain = super::moderation::normalise_domain(domain)?;
+        if domain == self.config.domain.to_ascii_lowercase() {
+            return Err(Error::Validation("You cannot block your own server".into()));
+        }
+        let block = UserDomainBlock {
+            account_id: me,
+            domain: domain.clone(),
+            at: time::now_ms(),
+        };
+        let command = if on {
+            toggle::Command::On(Event::UserDomainBlocked(block))
+        } else {
+            toggle::Command::Off(Event::UserDomainUnblocked(block))
+        };
+        self.execute::<Toggle>(
+            &toggle::domain_block_stream(me, &domain),
+            &local_actor(me),
+            None,
+            command,
+        )
+        .await?;
+        Ok(())
+    }
+}
