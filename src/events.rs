@@ -78,6 +78,8 @@ pub enum Event {
     AccountUnendorsed(AccountPair),
     UserDomainBlocked(UserDomainBlock),
     UserDomainUnblocked(UserDomainBlock),
+    PushSubscribed(PushSubscription),
+    PushSubscriptionRemoved(PushSubscriptionRef),
 }
 
 /// A status to be posted later: what was asked, kept until it is due.
@@ -444,6 +446,30 @@ pub struct UserDomainBlock {
     pub at: i64,
 }
 
+/// A Web Push subscription of one access token: where to send notifications and the
+/// keys to encrypt them with. Recorded whole, on creation and on every change.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PushSubscription {
+    pub subscription_id: i64,
+    pub token_id: i64,
+    pub account_id: i64,
+    pub endpoint: String,
+    /// The client's P-256 public key and authentication secret, base64url.
+    pub p256dh: String,
+    pub auth: String,
+    /// The notification types to push (`mention`, `follow`, …).
+    pub alerts: Vec<String>,
+    /// `all`, `followed`, `follower` or `none`.
+    pub policy: String,
+    pub created_at: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PushSubscriptionRef {
+    pub token_id: i64,
+    pub account_id: i64,
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct NotificationDismissed {
     pub account_id: i64,
@@ -700,6 +726,8 @@ impl Event {
             Event::AccountUnendorsed(_) => "AccountUnendorsed",
             Event::UserDomainBlocked(_) => "UserDomainBlocked",
             Event::UserDomainUnblocked(_) => "UserDomainUnblocked",
+            Event::PushSubscribed(_) => "PushSubscribed",
+            Event::PushSubscriptionRemoved(_) => "PushSubscriptionRemoved",
         }
     }
 

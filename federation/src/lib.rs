@@ -12,6 +12,7 @@ pub mod sanitize;
 pub mod signatures;
 pub mod vocab;
 pub mod webfinger;
+pub mod webpush;
 
 /// The media type ActivityPub servers send and accept.
 pub const ACTIVITY_JSON: &str = "application/activity+json";

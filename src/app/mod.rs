@@ -10,6 +10,7 @@ pub mod lists;
 pub mod media;
 pub mod moderation;
 pub mod polls;
+pub mod push;
 pub mod relations;
 pub mod reports;
 pub mod scheduled;

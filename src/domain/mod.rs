@@ -18,6 +18,7 @@ pub mod once;
 pub mod password;
 pub mod pin;
 pub mod poll;
+pub mod push;
 pub mod reblog;
 pub mod report;
 pub mod scheduled;

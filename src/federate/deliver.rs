@@ -16,7 +16,11 @@ use crate::app::App;
 pub const INSTANCE_ACTOR: i64 = 0;
 
 pub async fn push(app: &App, job: &PushJob) -> JobOutcome {
-    match attempt(app, job).await {
+    let result = match &job.web_push {
+        Some(w) => super::webpush::deliver(app, job, w).await,
+        None => attempt(app, job).await,
+    };
+    match result {
         Ok(outcome) => outcome,
         Err(e) => e.into_outcome(),
     }

@@ -13,6 +13,7 @@ pub mod keys;
 pub mod outbox;
 pub mod publish;
 pub mod pull;
+pub mod webpush;
 pub mod workers;
 
 use std::sync::{Arc, OnceLock};

@@ -68,6 +68,7 @@ pub async fn step(app: &App) -> Result<usize, FedError> {
                 jobs.push(PushJob {
                     activity_id: o.id.clone(),
                     inbox: inbox.clone(),
+                    web_push: None,
                 });
             }
         }

@@ -142,12 +142,16 @@ pub async fn run(
     let publisher = which
         .contains(&Queue::Push)
         .then(|| crate::app::scheduled::spawn_publisher(app.clone()));
+    // So are Web Push notifications.
+    let web_push = which
+        .contains(&Queue::Push)
+        .then(|| super::webpush::spawn(app.clone()));
     let result = tessera_workers::run_workers(queues, executors, &which, shutdown).await;
     if let Some(r) = reactor {
         r.abort();
     }
-    if let Some(p) = publisher {
-        p.abort();
+    for task in [publisher, web_push].into_iter().flatten() {
+        task.abort();
     }
     result.map_err(|e| FedError::Internal(format!("workers: {e}")))
 }

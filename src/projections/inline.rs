@@ -68,6 +68,8 @@ pub async fn apply(conn: &mut Conn, rec: &Recorded) -> Result<(), sqlx::Error> {
         Event::AccountUnendorsed(e) => relations::endorsed(conn, e, false).await,
         Event::UserDomainBlocked(e) => relations::domain_blocked(conn, e, true).await,
         Event::UserDomainUnblocked(e) => relations::domain_blocked(conn, e, false).await,
+        Event::PushSubscribed(e) => relations::push_subscribed(conn, e).await,
+        Event::PushSubscriptionRemoved(e) => relations::push_removed(conn, e.token_id).await,
         // Deleted at once so the client sees it gone; the notifications projector agrees.
         Event::NotificationDismissed(e) => super::notifications::dismiss(conn, e).await,
         Event::NotificationsCleared(e) => {

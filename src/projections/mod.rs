@@ -58,6 +58,7 @@ pub const READ_MODELS: &[&str] = &[
     "account_notes",
     "endorsements",
     "user_domain_blocks",
+    "push_subscriptions",
 ];
 
 /// Apply one event to every projection, inline first: replay's order, and live's at zero lag.

@@ -1,4 +1,5 @@
-//! Inline projections of a user's notes on accounts, endorsements and domain blocks.
+//! Inline projections of a user's notes on accounts, endorsements, domain blocks and Web
+//! Push subscriptions.
 
 use crate::db::Conn;
 use crate::events::{AccountNote, AccountPair, UserDomainBlock};
@@ -59,5 +60,38 @@ pub async fn domain_blocked(
             .bind(&e.domain)
     };
     query.execute(&mut *conn).await?;
+    Ok(())
+}
+
+pub async fn push_subscribed(
+    conn: &mut Conn,
+    e: &crate::events::PushSubscription,
+) -> Result<(), sqlx::Error> {
+    let alerts =
+        serde_json::to_string(&e.alerts).map_err(|err| sqlx::Error::Encode(Box::new(err)))?;
+    sqlx::query(
+        "INSERT INTO push_subscriptions (token_id, id, account_id, endpoint, p256dh, auth, alerts, policy, created_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT (token_id) DO UPDATE SET id = $2, \
+         account_id = $3, endpoint = $4, p256dh = $5, auth = $6, alerts = $7, policy = $8, created_at = $9",
+    )
+    .bind(e.token_id)
+    .bind(e.subscription_id)
+    .bind(e.account_id)
+    .bind(&e.endpoint)
+    .bind(&e.p256dh)
+    .bind(&e.auth)
+    .bind(alerts)
+    .bind(&e.policy)
+    .bind(e.created_at)
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
+}
+
+pub async fn push_removed(conn: &mut Conn, token_id: i64) -> Result<(), sqlx::Error> {
+    sqlx::query("DELETE FROM push_subscriptions WHERE token_id = $1")
+        .bind(token_id)
+        .execute(&mut *conn)
+        .await?;
     Ok(())
 }

@@ -34,3 +34,4 @@ mod scheduled;
 mod search;
 mod streaming;
 mod support;
+mod web_push;

@@ -5,11 +5,23 @@ use serde::{Deserialize, Serialize};
 
 use crate::Queue;
 
-/// Sign the stored activity `activity_id` and POST it to `inbox`.
+/// Sign the stored activity `activity_id` and POST it to `inbox`; or, with `web_push`,
+/// encrypt a notification for a Web Push subscription and POST it to its endpoint
+/// (`inbox`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PushJob {
     pub activity_id: String,
     pub inbox: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub web_push: Option<WebPush>,
+}
+
+/// One notification for one access token's subscription.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WebPush {
+    pub notification_id: i64,
+    pub account_id: i64,
+    pub token_id: i64,
 }
 
 /// Fetch `url` and apply it.

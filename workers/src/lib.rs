@@ -17,7 +17,7 @@ use tokio::sync::Notify;
 
 use backend::Backend;
 pub use inspect::{FailedJob, QueueStats, RetryingJob};
-pub use jobs::{Envelope, IngressJob, Job, MailJob, PullJob, PullPurpose, PushJob};
+pub use jobs::{Envelope, IngressJob, Job, MailJob, PullJob, PullPurpose, PushJob, WebPush};
 pub use runner::{Executor, Executors, run_workers};
 
 /// What running a job came to.

@@ -174,6 +174,7 @@ fn job(i: usize) -> PushJob {
     PushJob {
         activity_id: format!("https://a.example/activities/{i}"),
         inbox: format!("https://b.example/inbox/{i}"),
+        web_push: None,
     }
 }
 

@@ -115,7 +115,7 @@ async fn v2(State(app): State<App>) -> Result<Json<Value>, Error> {
         "languages": ["en"],
         "configuration": {
             "urls": { "streaming": base.replacen("http", "ws", 1), "status": null, "about": format!("{base}/about"), "privacy_policy": null, "terms_of_service": null },
-            "vapid": { "public_key": "" },
+            "vapid": { "public_key": app.vapid_key().await?.public_key() },
             "accounts": { "max_featured_tags": 10, "max_pinned_statuses": 5 },
             "statuses": statuses_config(&app),
             "media_attachments": media_config(),

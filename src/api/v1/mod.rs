@@ -13,6 +13,7 @@ pub mod markers;
 pub mod media;
 pub mod notifications;
 pub mod polls;
+pub mod push;
 pub mod relations;
 pub mod reports;
 pub mod scheduled;
@@ -45,6 +46,7 @@ pub fn router() -> Router<App> {
         .merge(scheduled::router())
         .merge(admin::router())
         .merge(relations::router())
+        .merge(push::router())
 }
 
 /// Routes that take files, each under the media body limit instead of the usual one.
