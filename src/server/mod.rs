@@ -130,12 +130,19 @@ pub async fn start(
     });
     let addr = listener.local_addr()?;
     let (stop, stopped) = oneshot::channel::<()>();
-    let router = router(app.clone());
+    // Clients may add a trailing slash (Mastodon.py asks for `/api/v1/conversations/`);
+    // Rails ignores it, so must we. The path is trimmed before routing.
+    let service = tower::Layer::layer(
+        &tower_http::normalize_path::NormalizePathLayer::trim_trailing_slash(),
+        router(app.clone()),
+    );
     let closing = app.streaming.closing.clone();
     let http = tokio::spawn(async move {
         axum::serve(
             listener,
-            router.into_make_service_with_connect_info::<SocketAddr>(),
+            axum::ServiceExt::<axum::extract::Request>::into_make_service_with_connect_info::<
+                SocketAddr,
+            >(service),
         )
         .with_graceful_shutdown(async move {
             tokio::select! {

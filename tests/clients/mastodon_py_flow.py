@@ -5,10 +5,14 @@ Two people, alice and bob, register through the API, sign in (bob with the passw
 grant, alice with the authorization-code flow and PKCE), follow, post, favourite,
 reblog, read timelines and notifications, page through statuses with the Link header,
 upload media (waiting for processing) and post it, edit with history, bookmark, pin,
-mute and block, keep markers, and stream (update, notification, delete over SSE). Exits non-zero on the first failure; ends with "mastodon.py: N passed, 0 failed".
+mute and block, keep markers, stream (update, notification, delete over SSE, and over
+one WebSocket), search statuses, vote in a poll, keep a list and a filter, read a direct
+conversation, read grouped notifications, schedule a status and file a report. Exits
+non-zero on the first failure; ends with "mastodon.py: N passed, 0 failed".
 """
 
 import base64
+import datetime
 import hashlib
 import secrets
 import struct
@@ -289,6 +293,114 @@ def streaming(alice, bob):
         handle.close()
 
 
+@step("stream over one WebSocket: user and hashtag subscriptions")
+def websocket_streaming(alice, bob):
+    from mastodon import StreamListener
+
+    got = Listener()
+
+    class Forward(StreamListener):
+        def on_update(self, status):
+            got.handle("update", status)
+
+    handle = alice.stream_open_websocket(Forward())
+    try:
+        eventually("the socket to open", lambda: handle.is_receiving(), seconds=10)
+        alice.stream_user(Forward(), websocket_handle=handle)
+        alice.stream_hashtag("sockets", Forward(), websocket_handle=handle)
+        time.sleep(0.5)
+        posted = bob.status_post("over the #sockets")
+        eventually(
+            "the update on both subscriptions",
+            lambda: sum(1 for k, p in list(got.events) if k == "update" and p.id == posted.id) >= 2,
+            seconds=10,
+        )
+    finally:
+        handle.close()
+
+
+@step("search statuses by their words")
+def search(alice, bob):
+    posted = bob.status_post("sourdough starter tips")
+    found = eventually(
+        "the status in search",
+        lambda: alice.search_v2("starter sourdough", resolve=False, result_type="statuses").statuses,
+    )
+    check(found[0].id == posted.id, f"search found {found}")
+
+
+@step("vote in a poll and read the results")
+def polls(alice, bob):
+    poll = alice.make_poll(["tea", "coffee"], expires_in=600)
+    status = alice.status_post("which?", poll=poll)
+    voted = bob.poll_vote(status.poll.id, [1])
+    check(voted.voted and voted.own_votes == [1], f"vote: {voted}")
+    check(alice.poll(status.poll.id).options[1].votes_count == 1, "the vote is counted")
+
+
+@step("keep a list and read its timeline")
+def lists(alice, bob_id):
+    friends = alice.list_create("friends")
+    alice.list_accounts_add(friends, [bob_id])
+    check([a.id for a in alice.list_accounts(friends)] == [bob_id], "bob is on the list")
+    eventually("bob's posts in the list", lambda: alice.timeline_list(friends))
+    alice.list_delete(friends)
+    check(all(l.id != friends.id for l in alice.lists()), "the list is gone")
+
+
+@step("a filter hides matching posts from home")
+def filters(alice, bob):
+    hidden = alice.create_filter_v2(
+        "spoilers", context=["home"], filter_action="hide",
+        keywords_attributes=[{"keyword": "ending", "whole_word": True}],
+    )
+    spoiler = bob.status_post("the ending is a twist")
+    plain = bob.status_post("nothing to hide")
+    eventually("the plain post at home", lambda: any(s.id == plain.id for s in alice.timeline_home()))
+    check(all(s.id != spoiler.id for s in alice.timeline_home()), "the filtered post is hidden")
+    alice.delete_filter_v2(hidden)
+    check(alice.filters_v2() == [], "the filter is gone")
+
+
+@step("read a direct conversation")
+def conversations(alice, bob):
+    dm = bob.status_post("@alice between us", visibility="direct")
+    conversation = eventually(
+        "the conversation",
+        lambda: [c for c in alice.conversations() if c.last_status.id == dm.id],
+    )[0]
+    check(conversation.unread, "it is unread")
+    check(not alice.conversations_read(conversation.id).unread, "and then read")
+
+
+@step("read grouped notifications")
+def grouped(alice, bob):
+    status = alice.status_post("group these")
+    bob.status_favourite(status.id)
+    results = eventually(
+        "the favourite group",
+        lambda: [g for g in alice.grouped_notifications().notification_groups
+                 if g.type == "favourite" and str(g.status_id) == str(status.id)],
+    )
+    check(results[0].notifications_count == 1, f"group: {results[0]}")
+
+
+@step("schedule a status, then cancel it")
+def scheduled(alice):
+    when = datetime.datetime.now(datetime.timezone.utc) + datetime.timedelta(minutes=30)
+    later = alice.status_post("from the future", scheduled_at=when)
+    check(any(s.id == later.id for s in alice.scheduled_statuses()), "it is scheduled")
+    alice.scheduled_status_delete(later.id)
+    check(all(s.id != later.id for s in alice.scheduled_statuses()), "and cancelled")
+
+
+@step("file a report")
+def report(bob, alice_id):
+    status = bob.account_statuses(alice_id)[0]
+    filed = bob.report(alice_id, status_ids=[status.id], comment="testing reports", category="other")
+    check(filed.target_account.id == alice_id and filed.comment == "testing reports", f"report: {filed}")
+
+
 def main():
     app = register_app()
     alice_me = create_account(app, "alice")
@@ -308,6 +420,15 @@ def main():
     mute_and_block(bob, alice_me.id)
     markers(bob, status.id)
     streaming(alice, bob)
+    websocket_streaming(alice, bob)
+    search(alice, bob)
+    polls(alice, bob)
+    lists(alice, bob_me.id)
+    filters(alice, bob)
+    conversations(alice, bob)
+    grouped(alice, bob)
+    scheduled(alice)
+    report(bob, alice_me.id)
     print(f"mastodon.py: {passed} passed, 0 failed")
 
 
