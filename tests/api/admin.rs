@@ -396,7 +396,7 @@ async fn a_suspended_domain_is_cut_off_both_ways_until_unblocked() {
         json!({"status": "after the block"}),
     )
     .await;
-    a.eventually("bob's post arrives at a", || async {
+    wait_until("bob's post arrives at a", Duration::from_secs(30), || async {
         texts_of(&a, &alice.token)
             .await
             .iter()
@@ -409,7 +409,7 @@ async fn a_suspended_domain_is_cut_off_both_ways_until_unblocked() {
         json!({"status": "hello again"}),
     )
     .await;
-    b.eventually("alice's post arrives at b", || async {
+    wait_until("alice's post arrives at b", Duration::from_secs(30), || async {
         texts_of(&b, &bob.token)
             .await
             .iter()

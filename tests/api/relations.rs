@@ -141,7 +141,7 @@ async fn a_hidden_domain_leaves_the_timelines_and_a_removed_remote_follower_is_t
         json!({"status": "from far away"}),
     )
     .await;
-    a.eventually("bob's post arrives", || async {
+    wait_until("bob's post arrives", Duration::from_secs(30), || async {
         home_texts(&a, &alice.token)
             .await
             .iter()
