@@ -80,6 +80,10 @@ pub enum Event {
     UserDomainUnblocked(UserDomainBlock),
     PushSubscribed(PushSubscription),
     PushSubscriptionRemoved(PushSubscriptionRef),
+    TagFollowed(TagFollow),
+    TagUnfollowed(TagFollow),
+    FeaturedTagAdded(FeaturedTag),
+    FeaturedTagRemoved(FeaturedTag),
 }
 
 /// A status to be posted later: what was asked, kept until it is due.
@@ -470,6 +474,23 @@ pub struct PushSubscriptionRef {
     pub account_id: i64,
 }
 
+/// A user following a hashtag (lower case): its public posts enter their home feed.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TagFollow {
+    pub account_id: i64,
+    pub tag: String,
+    pub at: i64,
+}
+
+/// A hashtag shown on a user's profile (lower case).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FeaturedTag {
+    pub featured_tag_id: i64,
+    pub account_id: i64,
+    pub tag: String,
+    pub at: i64,
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct NotificationDismissed {
     pub account_id: i64,
@@ -728,6 +749,10 @@ impl Event {
             Event::UserDomainUnblocked(_) => "UserDomainUnblocked",
             Event::PushSubscribed(_) => "PushSubscribed",
             Event::PushSubscriptionRemoved(_) => "PushSubscriptionRemoved",
+            Event::TagFollowed(_) => "TagFollowed",
+            Event::TagUnfollowed(_) => "TagUnfollowed",
+            Event::FeaturedTagAdded(_) => "FeaturedTagAdded",
+            Event::FeaturedTagRemoved(_) => "FeaturedTagRemoved",
         }
     }
 

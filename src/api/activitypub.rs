@@ -379,17 +379,29 @@ async fn featured(
     )))
 }
 
-/// Featured hashtags are not built yet, so the collection is empty.
+/// The hashtags the account features on its profile, as `Hashtag` objects (Mastodon's).
 async fn featured_tags(
     State(app): State<App>,
     _signed: SignedFetch,
     Path(username): Path<String>,
 ) -> Result<Response, Error> {
     let account = local_account(&app, &username).await?;
-    Ok(activity_json(documents::collection(
+    let mut conn = app.db.pool.acquire().await?;
+    let base = app.config.base_url();
+    let items = crate::queries::tags::featured(&mut conn, account.id)
+        .await?
+        .iter()
+        .map(|f| {
+            serde_json::json!({
+                "type": "Hashtag",
+                "href": format!("{base}/tags/{}", f.tag),
+                "name": format!("#{}", f.tag),
+            })
+        })
+        .collect();
+    Ok(activity_json(documents::collection_of(
         &format!("{}/collections/tags", account.uri),
-        0,
-        None,
+        items,
     )))
 }
 

@@ -15,6 +15,7 @@ pub mod relations;
 pub mod reports;
 pub mod scheduled;
 pub mod statuses;
+pub mod tags;
 
 use std::sync::Arc;
 use std::time::Duration;

@@ -1,6 +1,7 @@
 //! Small per-user relations with no rule beyond "once": a note on an account
-//! (`note:<account>:<target>`), an endorsement (`endorse:<account>:<target>`) and a
-//! user-level domain block (`user_domain_block:<account>:<domain>`).
+//! (`note:<account>:<target>`), an endorsement (`endorse:<account>:<target>`), a
+//! user-level domain block (`user_domain_block:<account>:<domain>`), a followed hashtag
+//! (`tag_follow:<account>:<tag>`) and a featured one (`featured_tag:<account>:<tag>`).
 
 use super::{Aggregate, Rejection, validate};
 use crate::events::{AccountNote, Event};
@@ -14,6 +15,14 @@ pub fn note_stream(account_id: i64, target: i64) -> String {
 
 pub fn endorse_stream(account_id: i64, target: i64) -> String {
     format!("endorse:{account_id}:{target}")
+}
+
+pub fn tag_follow_stream(account_id: i64, tag: &str) -> String {
+    format!("tag_follow:{account_id}:{tag}")
+}
+
+pub fn featured_tag_stream(account_id: i64, tag: &str) -> String {
+    format!("featured_tag:{account_id}:{tag}")
 }
 
 pub fn domain_block_stream(account_id: i64, domain: &str) -> String {
@@ -40,8 +49,14 @@ impl Aggregate for Toggle {
 
     fn evolve(mut self, event: &Event) -> Self {
         match event {
-            Event::AccountEndorsed(_) | Event::UserDomainBlocked(_) => self.on = true,
-            Event::AccountUnendorsed(_) | Event::UserDomainUnblocked(_) => self.on = false,
+            Event::AccountEndorsed(_)
+            | Event::UserDomainBlocked(_)
+            | Event::TagFollowed(_)
+            | Event::FeaturedTagAdded(_) => self.on = true,
+            Event::AccountUnendorsed(_)
+            | Event::UserDomainUnblocked(_)
+            | Event::TagUnfollowed(_)
+            | Event::FeaturedTagRemoved(_) => self.on = false,
             Event::AccountNoteSet(n) => self.note = n.note.clone(),
             _ => {}
         }

@@ -127,10 +127,37 @@ async fn fan_out_status(conn: &mut Conn, e: &StatusPosted) -> Result<(), sqlx::E
             }
         }
     }
+    if e.visibility == "public" && !e.tags.is_empty() {
+        followers_of_tags(conn, e).await?;
+    }
     if e.remote {
         return Ok(());
     }
     insert(conn, e.account_id, e.status_id, e.account_id, None).await
+}
+
+/// Those who follow one of a public post's hashtags see it too, unless a block stands
+/// between them and the author.
+async fn followers_of_tags(conn: &mut Conn, e: &StatusPosted) -> Result<(), sqlx::Error> {
+    let tags: Vec<String> = e.tags.iter().map(|t| t.to_lowercase()).collect();
+    let mut sql = crate::queries::Sql::new(
+        "INSERT INTO home_feed (account_id, status_id, author_id, reblog_of_id) \
+         SELECT DISTINCT ft.account_id, ",
+    );
+    sql.int(e.status_id)
+        .push(", ")
+        .int(e.account_id)
+        .push(
+            ", CAST(NULL AS BIGINT) FROM followed_tags ft JOIN local_users u ON u.account_id = ft.account_id \
+             WHERE ft.tag IN (",
+        )
+        .texts(&tags)
+        .push(") AND NOT EXISTS (SELECT 1 FROM blocks b WHERE (b.account_id = ft.account_id AND b.target_account_id = ")
+        .int(e.account_id)
+        .push(") OR (b.target_account_id = ft.account_id AND b.account_id = ")
+        .int(e.account_id)
+        .push(")) ON CONFLICT DO NOTHING");
+    sql.execute(conn).await
 }
 
 /// A new follow brings the followed account's recent posts (from before the follow) in.

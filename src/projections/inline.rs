@@ -70,6 +70,10 @@ pub async fn apply(conn: &mut Conn, rec: &Recorded) -> Result<(), sqlx::Error> {
         Event::UserDomainUnblocked(e) => relations::domain_blocked(conn, e, false).await,
         Event::PushSubscribed(e) => relations::push_subscribed(conn, e).await,
         Event::PushSubscriptionRemoved(e) => relations::push_removed(conn, e.token_id).await,
+        Event::TagFollowed(e) => relations::tag_followed(conn, e, true).await,
+        Event::TagUnfollowed(e) => relations::tag_followed(conn, e, false).await,
+        Event::FeaturedTagAdded(e) => relations::tag_featured(conn, e, true).await,
+        Event::FeaturedTagRemoved(e) => relations::tag_featured(conn, e, false).await,
         // Deleted at once so the client sees it gone; the notifications projector agrees.
         Event::NotificationDismissed(e) => super::notifications::dismiss(conn, e).await,
         Event::NotificationsCleared(e) => {

@@ -59,6 +59,8 @@ pub const READ_MODELS: &[&str] = &[
     "endorsements",
     "user_domain_blocks",
     "push_subscriptions",
+    "followed_tags",
+    "featured_tags",
 ];
 
 /// Apply one event to every projection, inline first: replay's order, and live's at zero lag.

@@ -1,5 +1,5 @@
-//! Inline projections of a user's notes on accounts, endorsements, domain blocks and Web
-//! Push subscriptions.
+//! Inline projections of a user's notes on accounts, endorsements, domain blocks, Web
+//! Push subscriptions, and followed and featured hashtags.
 
 use crate::db::Conn;
 use crate::events::{AccountNote, AccountPair, UserDomainBlock};
@@ -93,5 +93,50 @@ pub async fn push_removed(conn: &mut Conn, token_id: i64) -> Result<(), sqlx::Er
         .bind(token_id)
         .execute(&mut *conn)
         .await?;
+    Ok(())
+}
+
+pub async fn tag_followed(
+    conn: &mut Conn,
+    e: &crate::events::TagFollow,
+    on: bool,
+) -> Result<(), sqlx::Error> {
+    let query = if on {
+        sqlx::query(
+            "INSERT INTO followed_tags (account_id, tag, created_at) VALUES ($1, $2, $3) \
+             ON CONFLICT DO NOTHING",
+        )
+        .bind(e.account_id)
+        .bind(&e.tag)
+        .bind(e.at)
+    } else {
+        sqlx::query("DELETE FROM followed_tags WHERE account_id = $1 AND tag = $2")
+            .bind(e.account_id)
+            .bind(&e.tag)
+    };
+    query.execute(&mut *conn).await?;
+    Ok(())
+}
+
+pub async fn tag_featured(
+    conn: &mut Conn,
+    e: &crate::events::FeaturedTag,
+    on: bool,
+) -> Result<(), sqlx::Error> {
+    let query = if on {
+        sqlx::query(
+            "INSERT INTO featured_tags (id, account_id, tag, created_at) VALUES ($1, $2, $3, $4) \
+             ON CONFLICT DO NOTHING",
+        )
+        .bind(e.featured_tag_id)
+        .bind(e.account_id)
+        .bind(&e.tag)
+        .bind(e.at)
+    } else {
+        sqlx::query("DELETE FROM featured_tags WHERE account_id = $1 AND tag = $2")
+            .bind(e.account_id)
+            .bind(&e.tag)
+    };
+    query.execute(&mut *conn).await?;
     Ok(())
 }

@@ -1,5 +1,6 @@
 //! The read side: queries over the read models, returning rows and hydrated views that the
-//! API converts into entities. No writes here.
+//! API converts into entities. No writes here, except through [`Sql::execute`], which the
+//! projections use to build their own statements.
 
 pub mod accounts;
 pub mod activitypub;
@@ -14,6 +15,7 @@ pub mod polls;
 pub mod scheduled;
 pub mod search;
 pub mod statuses;
+pub mod tags;
 
 use sqlx::any::AnyArguments;
 use sqlx::{Any, Arguments};
@@ -93,6 +95,14 @@ impl Sql {
             .map_err(sqlx::Error::Encode)?;
         }
         Ok(args)
+    }
+
+    /// Run a statement (the projections' writes built the same way).
+    pub async fn execute(&self, conn: &mut crate::db::Conn) -> Result<(), sqlx::Error> {
+        sqlx::query_with::<Any, _>(sqlx::AssertSqlSafe(self.text.clone()), self.arguments()?)
+            .execute(&mut *conn)
+            .await?;
+        Ok(())
     }
 
     pub async fn fetch_all<T>(&self, conn: &mut crate::db::Conn) -> Result<Vec<T>, sqlx::Error>

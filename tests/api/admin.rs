@@ -396,12 +396,16 @@ async fn a_suspended_domain_is_cut_off_both_ways_until_unblocked() {
         json!({"status": "after the block"}),
     )
     .await;
-    wait_until("bob's post arrives at a", Duration::from_secs(30), || async {
-        texts_of(&a, &alice.token)
-            .await
-            .iter()
-            .any(|t| t.contains("after the block"))
-    })
+    wait_until(
+        "bob's post arrives at a",
+        Duration::from_secs(30),
+        || async {
+            texts_of(&a, &alice.token)
+                .await
+                .iter()
+                .any(|t| t.contains("after the block"))
+        },
+    )
     .await;
     a.post(
         "/api/v1/statuses",
@@ -409,12 +413,16 @@ async fn a_suspended_domain_is_cut_off_both_ways_until_unblocked() {
         json!({"status": "hello again"}),
     )
     .await;
-    wait_until("alice's post arrives at b", Duration::from_secs(30), || async {
-        texts_of(&b, &bob.token)
-            .await
-            .iter()
-            .any(|t| t.contains("hello again"))
-    })
+    wait_until(
+        "alice's post arrives at b",
+        Duration::from_secs(30),
+        || async {
+            texts_of(&b, &bob.token)
+                .await
+                .iter()
+                .any(|t| t.contains("hello again"))
+        },
+    )
     .await;
     assert!(
         !texts_of(&b, &bob.token)

@@ -34,4 +34,5 @@ mod scheduled;
 mod search;
 mod streaming;
 mod support;
+mod tags;
 mod web_push;

@@ -19,6 +19,7 @@ pub mod reports;
 pub mod scheduled;
 pub mod search;
 pub mod statuses;
+pub mod tags;
 pub mod timelines;
 
 use axum::Router;
@@ -47,6 +48,7 @@ pub fn router() -> Router<App> {
         .merge(admin::router())
         .merge(relations::router())
         .merge(push::router())
+        .merge(tags::router())
 }
 
 /// Routes that take files, each under the media body limit instead of the usual one.
