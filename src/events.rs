@@ -84,6 +84,7 @@ pub enum Event {
     TagUnfollowed(TagFollow),
     FeaturedTagAdded(FeaturedTag),
     FeaturedTagRemoved(FeaturedTag),
+    SuggestionDismissed(AccountPair),
 }
 
 /// A status to be posted later: what was asked, kept until it is due.
@@ -753,6 +754,7 @@ impl Event {
             Event::TagUnfollowed(_) => "TagUnfollowed",
             Event::FeaturedTagAdded(_) => "FeaturedTagAdded",
             Event::FeaturedTagRemoved(_) => "FeaturedTagRemoved",
+            Event::SuggestionDismissed(_) => "SuggestionDismissed",
         }
     }
 

@@ -75,6 +75,22 @@ impl App {
         Ok(())
     }
 
+    /// Stop suggesting `target` to `me`.
+    pub async fn dismiss_suggestion(&self, me: i64, target: i64) -> Result<(), Error> {
+        self.execute::<Toggle>(
+            &toggle::dismissal_stream(me, target),
+            &local_actor(me),
+            None,
+            toggle::Command::On(Event::SuggestionDismissed(AccountPair {
+                account_id: me,
+                target_account_id: target,
+                at: time::now_ms(),
+            })),
+        )
+        .await?;
+        Ok(())
+    }
+
     /// Hide (or show again) every account of `domain` from `me`.
     pub async fn hide_domain(&self, me: i64, domain: &str, on: bool) -> Result<(), Error> {
         let domain = super::moderation::normalise_domain(domain)?;

@@ -1,7 +1,8 @@
 //! Small per-user relations with no rule beyond "once": a note on an account
 //! (`note:<account>:<target>`), an endorsement (`endorse:<account>:<target>`), a
 //! user-level domain block (`user_domain_block:<account>:<domain>`), a followed hashtag
-//! (`tag_follow:<account>:<tag>`) and a featured one (`featured_tag:<account>:<tag>`).
+//! (`tag_follow:<account>:<tag>`), a featured one (`featured_tag:<account>:<tag>`) and a
+//! dismissed follow suggestion (`suggestion_dismissal:<account>:<target>`).
 
 use super::{Aggregate, Rejection, validate};
 use crate::events::{AccountNote, Event};
@@ -23,6 +24,10 @@ pub fn tag_follow_stream(account_id: i64, tag: &str) -> String {
 
 pub fn featured_tag_stream(account_id: i64, tag: &str) -> String {
     format!("featured_tag:{account_id}:{tag}")
+}
+
+pub fn dismissal_stream(account_id: i64, target: i64) -> String {
+    format!("suggestion_dismissal:{account_id}:{target}")
 }
 
 pub fn domain_block_stream(account_id: i64, domain: &str) -> String {
@@ -52,7 +57,8 @@ impl Aggregate for Toggle {
             Event::AccountEndorsed(_)
             | Event::UserDomainBlocked(_)
             | Event::TagFollowed(_)
-            | Event::FeaturedTagAdded(_) => self.on = true,
+            | Event::FeaturedTagAdded(_)
+            | Event::SuggestionDismissed(_) => self.on = true,
             Event::AccountUnendorsed(_)
             | Event::UserDomainUnblocked(_)
             | Event::TagUnfollowed(_)

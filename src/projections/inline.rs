@@ -74,6 +74,7 @@ pub async fn apply(conn: &mut Conn, rec: &Recorded) -> Result<(), sqlx::Error> {
         Event::TagUnfollowed(e) => relations::tag_followed(conn, e, false).await,
         Event::FeaturedTagAdded(e) => relations::tag_featured(conn, e, true).await,
         Event::FeaturedTagRemoved(e) => relations::tag_featured(conn, e, false).await,
+        Event::SuggestionDismissed(e) => relations::suggestion_dismissed(conn, e).await,
         // Deleted at once so the client sees it gone; the notifications projector agrees.
         Event::NotificationDismissed(e) => super::notifications::dismiss(conn, e).await,
         Event::NotificationsCleared(e) => {

@@ -61,6 +61,7 @@ pub const READ_MODELS: &[&str] = &[
     "push_subscriptions",
     "followed_tags",
     "featured_tags",
+    "suggestion_dismissals",
 ];
 
 /// Apply one event to every projection, inline first: replay's order, and live's at zero lag.

@@ -140,3 +140,16 @@ pub async fn tag_featured(
     query.execute(&mut *conn).await?;
     Ok(())
 }
+
+pub async fn suggestion_dismissed(conn: &mut Conn, e: &AccountPair) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "INSERT INTO suggestion_dismissals (account_id, target_account_id, created_at) VALUES ($1, $2, $3) \
+         ON CONFLICT DO NOTHING",
+    )
+    .bind(e.account_id)
+    .bind(e.target_account_id)
+    .bind(e.at)
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
+}

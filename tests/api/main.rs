@@ -10,6 +10,7 @@ mod concurrency;
 mod conversations;
 mod delivery;
 mod discovery;
+mod discovery_lists;
 mod federation;
 mod fedify;
 mod filters;

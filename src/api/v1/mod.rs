@@ -4,6 +4,7 @@ pub mod accounts;
 pub mod admin;
 pub mod apps;
 pub mod conversations;
+pub mod discovery;
 pub mod filters;
 pub mod follow_requests;
 pub mod grouped_notifications;
@@ -49,6 +50,7 @@ pub fn router() -> Router<App> {
         .merge(relations::router())
         .merge(push::router())
         .merge(tags::router())
+        .merge(discovery::router())
 }
 
 /// Routes that take files, each under the media body limit instead of the usual one.
