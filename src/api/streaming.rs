@@ -153,7 +153,9 @@ async fn server_sent_events(
                 _ = closing.cancelled() => break,
                 message = from_hub.recv() => {
                     let Some(m) = message else { break };
-                    let event = SseEvent::default().event(m.event).data(m.payload.as_ref());
+                    // Mastodon writes `undefined` for an event without a payload.
+                    let data = if m.payload.is_empty() { "undefined" } else { m.payload.as_ref() };
+                    let event = SseEvent::default().event(m.event).data(data);
                     if tx.send(event).await.is_err() {
                         break;
                     }
@@ -284,5 +286,9 @@ async fn handle_request(app: &App, who: &StreamAuth, id: u64, text: &str) -> Res
 
 /// Mastodon's WebSocket message: the stream, the event, and the payload as a string.
 fn frame(m: &Message) -> String {
+    // An event without a payload (`filters_changed`) has none, as Mastodon sends it.
+    if m.payload.is_empty() {
+        return json!({ "stream": m.stream, "event": m.event }).to_string();
+    }
     json!({ "stream": m.stream, "event": m.event, "payload": m.payload.as_ref() }).to_string()
 }

@@ -139,10 +139,31 @@ async fn dispatch(app: &App, conn: &mut Conn, batch: &[Recorded]) -> Result<(), 
             Event::AccountSuspended(e) | Event::AccountDisabled(e) => {
                 app.streaming.hub.disconnect_account(e.account_id)
             }
+            Event::FilterSaved(e) => filters_changed(app, &listeners, e.account_id),
+            Event::FilterDeleted(e) => filters_changed(app, &listeners, e.account_id),
             _ => {}
         }
     }
     notifications(app, conn, &ctx, &listeners, batch).await
+}
+
+/// The account's filters changed: its `user` streams are told, so clients reload them.
+fn filters_changed(app: &App, listeners: &[Listener], account_id: i64) {
+    for l in listeners
+        .iter()
+        .filter(|l| l.account_id == Some(account_id))
+    {
+        if l.streams.contains(&Stream::User) {
+            app.streaming.hub.send(
+                l.id,
+                Message {
+                    stream: Stream::User.names(),
+                    event: "filters_changed",
+                    payload: Arc::from(""),
+                },
+            );
+        }
+    }
 }
 
 fn connected_accounts(listeners: &[Listener]) -> Vec<i64> {

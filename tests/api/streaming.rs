@@ -51,7 +51,8 @@ async fn next_event(ws: &mut Socket) -> (Value, String, String) {
             return (
                 v["stream"].clone(),
                 v["event"].as_str().unwrap().to_string(),
-                v["payload"].as_str().unwrap().to_string(),
+                // `filters_changed` comes without one.
+                v["payload"].as_str().unwrap_or_default().to_string(),
             );
         }
     }
@@ -436,6 +437,33 @@ async fn a_muted_authors_posts_are_not_streamed() {
     assert_eq!(
         status["id"], carols["id"],
         "the muted author's post came first"
+    );
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn a_changed_filter_is_announced_on_the_user_stream() {
+    let server = TestServer::start().await;
+    let alice = server.user("alice").await;
+    let mut ws = socket(
+        &server,
+        &format!("?stream=user&access_token={}", alice.token),
+        None,
+    )
+    .await;
+    let (status, filter) = server
+        .post(
+            "/api/v2/filters",
+            Some(&alice.token),
+            json!({"title": "spoilers", "context": ["home"], "keywords_attributes": [{"keyword": "ending"}]}),
+        )
+        .await;
+    assert_eq!(status, 200, "{filter}");
+    let (stream, event, payload) = next_event(&mut ws).await;
+    assert_eq!(
+        (stream, event.as_str(), payload.as_str()),
+        (json!(["user"]), "filters_changed", ""),
+        "no payload, as Mastodon sends it"
     );
     server.stop().await;
 }
