@@ -85,6 +85,8 @@ pub enum Event {
     FeaturedTagAdded(FeaturedTag),
     FeaturedTagRemoved(FeaturedTag),
     SuggestionDismissed(AccountPair),
+    ConversationMuted(ThreadMute),
+    ConversationUnmuted(ThreadMute),
 }
 
 /// A status to be posted later: what was asked, kept until it is due.
@@ -492,6 +494,14 @@ pub struct FeaturedTag {
     pub at: i64,
 }
 
+/// A user muting (or unmuting) the notifications of one thread, named by its first status.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ThreadMute {
+    pub account_id: i64,
+    pub thread_id: i64,
+    pub at: i64,
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct NotificationDismissed {
     pub account_id: i64,
@@ -755,6 +765,8 @@ impl Event {
             Event::FeaturedTagAdded(_) => "FeaturedTagAdded",
             Event::FeaturedTagRemoved(_) => "FeaturedTagRemoved",
             Event::SuggestionDismissed(_) => "SuggestionDismissed",
+            Event::ConversationMuted(_) => "ConversationMuted",
+            Event::ConversationUnmuted(_) => "ConversationUnmuted",
         }
     }
 

@@ -173,7 +173,7 @@ pub fn status_to_api(s: &StatusView, ctx: &Ctx) -> Value {
     if s.has_viewer {
         v["favourited"] = json!(s.favourited);
         v["reblogged"] = json!(s.reblogged);
-        v["muted"] = json!(false);
+        v["muted"] = json!(s.muted);
         v["bookmarked"] = json!(s.bookmarked);
         v["pinned"] = json!(s.pinned);
     }

@@ -5,7 +5,7 @@ use crate::domain::follow::{self, Follow};
 use crate::domain::toggle::{self, Toggle};
 use crate::error::Error;
 use crate::eventlog::local_actor;
-use crate::events::{AccountNote, AccountPair, Event, UserDomainBlock};
+use crate::events::{AccountNote, AccountPair, Event, ThreadMute, UserDomainBlock};
 use crate::time;
 
 use super::App;
@@ -73,6 +73,36 @@ impl App {
         )
         .await?;
         Ok(())
+    }
+
+    /// Mute (or unmute) the notifications of the conversation `status_id` is in; the
+    /// status's id (the original of a boost).
+    pub async fn mute_thread(&self, me: i64, status_id: i64, on: bool) -> Result<i64, Error> {
+        let target = self.target_status(me, status_id).await?;
+        let thread_id: Option<i64> =
+            sqlx::query_scalar("SELECT thread_id FROM statuses WHERE id = $1")
+                .bind(target.id)
+                .fetch_optional(&self.db.pool)
+                .await?
+                .flatten();
+        let mute = ThreadMute {
+            account_id: me,
+            thread_id: thread_id.unwrap_or(target.id),
+            at: time::now_ms(),
+        };
+        let command = if on {
+            toggle::Command::On(Event::ConversationMuted(mute.clone()))
+        } else {
+            toggle::Command::Off(Event::ConversationUnmuted(mute.clone()))
+        };
+        self.execute::<Toggle>(
+            &toggle::thread_mute_stream(me, mute.thread_id),
+            &local_actor(me),
+            None,
+            command,
+        )
+        .await?;
+        Ok(target.id)
     }
 
     /// Stop suggesting `target` to `me`.

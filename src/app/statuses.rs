@@ -213,7 +213,11 @@ impl App {
     }
 
     /// The status an action applies to: a reblog's original, if the viewer may see it.
-    async fn target_status(&self, viewer: i64, status_id: i64) -> Result<StatusRow, Error> {
+    pub(super) async fn target_status(
+        &self,
+        viewer: i64,
+        status_id: i64,
+    ) -> Result<StatusRow, Error> {
         let mut conn = self.db.pool.acquire().await?;
         let row = q::visible_row(&mut conn, Some(viewer), status_id)
             .await?

@@ -1,8 +1,9 @@
 //! Small per-user relations with no rule beyond "once": a note on an account
 //! (`note:<account>:<target>`), an endorsement (`endorse:<account>:<target>`), a
 //! user-level domain block (`user_domain_block:<account>:<domain>`), a followed hashtag
-//! (`tag_follow:<account>:<tag>`), a featured one (`featured_tag:<account>:<tag>`) and a
-//! dismissed follow suggestion (`suggestion_dismissal:<account>:<target>`).
+//! (`tag_follow:<account>:<tag>`), a featured one (`featured_tag:<account>:<tag>`), a
+//! dismissed follow suggestion (`suggestion_dismissal:<account>:<target>`) and a muted
+//! conversation (`thread_mute:<account>:<thread>`).
 
 use super::{Aggregate, Rejection, validate};
 use crate::events::{AccountNote, Event};
@@ -24,6 +25,10 @@ pub fn tag_follow_stream(account_id: i64, tag: &str) -> String {
 
 pub fn featured_tag_stream(account_id: i64, tag: &str) -> String {
     format!("featured_tag:{account_id}:{tag}")
+}
+
+pub fn thread_mute_stream(account_id: i64, thread_id: i64) -> String {
+    format!("thread_mute:{account_id}:{thread_id}")
 }
 
 pub fn dismissal_stream(account_id: i64, target: i64) -> String {
@@ -58,11 +63,13 @@ impl Aggregate for Toggle {
             | Event::UserDomainBlocked(_)
             | Event::TagFollowed(_)
             | Event::FeaturedTagAdded(_)
-            | Event::SuggestionDismissed(_) => self.on = true,
+            | Event::SuggestionDismissed(_)
+            | Event::ConversationMuted(_) => self.on = true,
             Event::AccountUnendorsed(_)
             | Event::UserDomainUnblocked(_)
             | Event::TagUnfollowed(_)
-            | Event::FeaturedTagRemoved(_) => self.on = false,
+            | Event::FeaturedTagRemoved(_)
+            | Event::ConversationUnmuted(_) => self.on = false,
             Event::AccountNoteSet(n) => self.note = n.note.clone(),
             _ => {}
         }

@@ -55,7 +55,9 @@ pub async fn step(app: &App) -> Result<usize, FedError> {
     sql.ints(&ids).push(
         ") AND (p.policy = 'all' \
          OR (p.policy = 'followed' AND EXISTS (SELECT 1 FROM follows f WHERE f.account_id = n.account_id AND f.target_account_id = n.from_account_id)) \
-         OR (p.policy = 'follower' AND EXISTS (SELECT 1 FROM follows f WHERE f.account_id = n.from_account_id AND f.target_account_id = n.account_id)))",
+         OR (p.policy = 'follower' AND EXISTS (SELECT 1 FROM follows f WHERE f.account_id = n.from_account_id AND f.target_account_id = n.account_id))) \
+         AND NOT EXISTS (SELECT 1 FROM statuses ns JOIN muted_threads mt ON mt.thread_id = ns.thread_id \
+         WHERE ns.id = n.status_id AND mt.account_id = n.account_id)",
     );
     let rows: Vec<(i64, i64, String, i64, String, String)> = sql.fetch_all(&mut conn).await?;
     let jobs: Vec<PushJob> = rows

@@ -75,6 +75,8 @@ pub async fn apply(conn: &mut Conn, rec: &Recorded) -> Result<(), sqlx::Error> {
         Event::FeaturedTagAdded(e) => relations::tag_featured(conn, e, true).await,
         Event::FeaturedTagRemoved(e) => relations::tag_featured(conn, e, false).await,
         Event::SuggestionDismissed(e) => relations::suggestion_dismissed(conn, e).await,
+        Event::ConversationMuted(e) => relations::thread_muted(conn, e, true).await,
+        Event::ConversationUnmuted(e) => relations::thread_muted(conn, e, false).await,
         // Deleted at once so the client sees it gone; the notifications projector agrees.
         Event::NotificationDismissed(e) => super::notifications::dismiss(conn, e).await,
         Event::NotificationsCleared(e) => {
@@ -268,8 +270,9 @@ async fn status_posted(conn: &mut Conn, e: &StatusPosted) -> Result<(), sqlx::Er
     sqlx::query(
         "INSERT INTO statuses (id, account_id, uri, url, text, content, spoiler_text, visibility, sensitive, \
          language, in_reply_to_id, in_reply_to_account_id, reblog_of_id, application_name, application_website, \
-         local, created_at, replies_count, reblogs_count, favourites_count) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, NULL, $13, $14, $16, $15, 0, 0, 0)",
+         local, created_at, replies_count, reblogs_count, favourites_count, thread_id) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, NULL, $13, $14, $16, $15, 0, 0, 0, \
+         COALESCE((SELECT p.thread_id FROM statuses p WHERE p.id = $11), $1))",
     )
     .bind(e.status_id)
     .bind(e.account_id)

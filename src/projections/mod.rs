@@ -62,6 +62,7 @@ pub const READ_MODELS: &[&str] = &[
     "followed_tags",
     "featured_tags",
     "suggestion_dismissals",
+    "muted_threads",
 ];
 
 /// Apply one event to every projection, inline first: replay's order, and live's at zero lag.

@@ -153,3 +153,25 @@ pub async fn suggestion_dismissed(conn: &mut Conn, e: &AccountPair) -> Result<()
     .await?;
     Ok(())
 }
+
+pub async fn thread_muted(
+    conn: &mut Conn,
+    e: &crate::events::ThreadMute,
+    on: bool,
+) -> Result<(), sqlx::Error> {
+    let query = if on {
+        sqlx::query(
+            "INSERT INTO muted_threads (account_id, thread_id, created_at) VALUES ($1, $2, $3) \
+             ON CONFLICT DO NOTHING",
+        )
+        .bind(e.account_id)
+        .bind(e.thread_id)
+        .bind(e.at)
+    } else {
+        sqlx::query("DELETE FROM muted_threads WHERE account_id = $1 AND thread_id = $2")
+            .bind(e.account_id)
+            .bind(e.thread_id)
+    };
+    query.execute(&mut *conn).await?;
+    Ok(())
+}

@@ -80,6 +80,13 @@ fn push_filter(sql: &mut Sql, account_id: i64, filter: &Filter) {
     if let Some(from) = filter.from_account_id {
         sql.push(" AND n.from_account_id = ").int(from);
     }
+    // So are the conversations the user muted.
+    sql.push(
+        " AND NOT EXISTS (SELECT 1 FROM statuses ns JOIN muted_threads mt ON mt.thread_id = ns.thread_id \
+         WHERE ns.id = n.status_id AND mt.account_id = ",
+    )
+    .int(account_id)
+    .push(")");
     // So are accounts of the domains the user hides.
     sql.push(
         " AND NOT EXISTS (SELECT 1 FROM user_domain_blocks udb JOIN accounts fa ON fa.domain = udb.domain \

@@ -50,6 +50,8 @@ pub struct StatusView {
     pub reblogged: bool,
     pub pinned: bool,
     pub bookmarked: bool,
+    /// The viewer muted the status's conversation.
+    pub muted: bool,
     /// Attachments, in order.
     pub media: Vec<super::media::MediaRow>,
     pub poll: Option<super::polls::PollView>,
@@ -460,15 +462,16 @@ pub async fn hydrate(
     account_ids.dedup();
     let accounts = accounts::by_ids(conn, &account_ids).await?;
 
-    let (mut favourited, mut reblogged, mut pinned, mut bookmarked) = (
+    let (mut favourited, mut reblogged, mut pinned, mut bookmarked, mut muted) = (
+        HashSet::new(),
         HashSet::new(),
         HashSet::new(),
         HashSet::new(),
         HashSet::new(),
     );
     if let Some(v) = viewer.filter(|_| !status_ids.is_empty()) {
-        // The viewer's favourites (1), reblogs (2), pins (3) and bookmarks (4) of these
-        // statuses, in one round trip.
+        // The viewer's favourites (1), reblogs (2), pins (3), bookmarks (4) and muted
+        // threads (5) of these statuses, in one round trip.
         let mut sql = Sql::new("SELECT status_id, 1 AS flag FROM favourites WHERE account_id = ");
         sql.int(v).push(" AND status_id IN (").ints(&status_ids);
         sql.push(") UNION ALL SELECT reblog_of_id, 2 FROM statuses WHERE account_id = ")
@@ -483,13 +486,18 @@ pub async fn hydrate(
             .int(v)
             .push(" AND status_id IN (")
             .ints(&status_ids)
+            .push(") UNION ALL SELECT s.id, 5 FROM statuses s JOIN muted_threads mt ON mt.thread_id = s.thread_id WHERE mt.account_id = ")
+            .int(v)
+            .push(" AND s.id IN (")
+            .ints(&status_ids)
             .push(")");
         for (id, flag) in sql.fetch_all::<(i64, i64)>(conn).await? {
             match flag {
                 1 => favourited.insert(id),
                 2 => reblogged.insert(id),
                 3 => pinned.insert(id),
-                _ => bookmarked.insert(id),
+                4 => bookmarked.insert(id),
+                _ => muted.insert(id),
             };
         }
     }
@@ -519,6 +527,7 @@ pub async fn hydrate(
             reblogged: reblogged.contains(&row.id),
             pinned: pinned.contains(&row.id),
             bookmarked: bookmarked.contains(&row.id),
+            muted: muted.contains(&row.id),
             has_viewer: viewer.is_some(),
             row,
         })

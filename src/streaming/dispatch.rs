@@ -461,7 +461,10 @@ async fn notifications(
              AND (m.expires_at IS NULL OR m.expires_at > ",
         )
         .int(crate::time::now_ms())
-        .push("))");
+        .push(
+            ")) AND NOT EXISTS (SELECT 1 FROM statuses ns JOIN muted_threads mt ON mt.thread_id = ns.thread_id \
+             WHERE ns.id = n.status_id AND mt.account_id = n.account_id)",
+        );
     let found: Vec<(i64, i64)> = sql.fetch_all(&mut *conn).await?;
     for (id, account_id) in found {
         let Some(view) = nq::get(conn, account_id, id).await? else {

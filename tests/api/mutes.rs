@@ -1,5 +1,6 @@
 //! Mutes: a muted account's posts and boosts leave the home timeline, its notifications
-//! too unless asked otherwise; mutes are listed, can run out, and are undone.
+//! too unless asked otherwise; mutes are listed, can run out, and are undone. A muted
+//! conversation notifies no more.
 
 use std::time::Duration;
 
@@ -217,5 +218,94 @@ async fn blocked_accounts_are_listed_newest_first_with_link_paging() {
     // Someone else's blocks are their own.
     let (_, theirs) = server.get("/api/v1/blocks", Some(&others[0].token)).await;
     assert_eq!(theirs, json!([]));
+    server.stop().await;
+}
+
+/// The statuses `user` has mention notifications about.
+async fn mentioned_in(server: &TestServer, user: &User) -> Vec<String> {
+    let (_, list) = server
+        .get("/api/v1/notifications?types[]=mention", Some(&user.token))
+        .await;
+    list.as_array()
+        .unwrap()
+        .iter()
+        .map(|n| n["status"]["id"].as_str().unwrap().to_string())
+        .collect()
+}
+
+#[tokio::test]
+async fn a_muted_conversation_notifies_no_more() {
+    let server = TestServer::start().await;
+    let alice = server.user("alice").await;
+    let bob = server.user("bob").await;
+    let (_, root) = server
+        .post(
+            "/api/v1/statuses",
+            Some(&alice.token),
+            json!({"status": "a thread"}),
+        )
+        .await;
+    let root_id = root["id"].as_str().unwrap();
+    let reply = |text: &str, to: &str| {
+        let body = json!({"status": format!("@alice {text}"), "in_reply_to_id": to});
+        let server = &server;
+        let token = bob.token.clone();
+        async move {
+            let (status, posted) = server.post("/api/v1/statuses", Some(&token), body).await;
+            assert_eq!(status, 200, "{posted}");
+            posted["id"].as_str().unwrap().to_string()
+        }
+    };
+    let first = reply("first reply", root_id).await;
+    let (status, muted) = server
+        .post(
+            &format!("/api/v1/statuses/{first}/mute"),
+            Some(&alice.token),
+            json!({}),
+        )
+        .await;
+    assert_eq!(status, 200, "{muted}");
+    assert_eq!(
+        muted["muted"], true,
+        "muting a reply mutes its whole thread"
+    );
+    let (_, root_seen) = server
+        .get(&format!("/api/v1/statuses/{root_id}"), Some(&alice.token))
+        .await;
+    assert_eq!(root_seen["muted"], true);
+    let deeper = reply("deeper", &first).await;
+    let (_, elsewhere) = server
+        .post(
+            "/api/v1/statuses",
+            Some(&bob.token),
+            json!({"status": "@alice elsewhere"}),
+        )
+        .await;
+    server
+        .eventually("the other mention", || async {
+            mentioned_in(&server, &alice)
+                .await
+                .contains(&elsewhere["id"].as_str().unwrap().to_string())
+        })
+        .await;
+    let seen = mentioned_in(&server, &alice).await;
+    assert!(
+        !seen.contains(&deeper) && !seen.contains(&first),
+        "{seen:?}"
+    );
+
+    server
+        .post(
+            &format!("/api/v1/statuses/{root_id}/unmute"),
+            Some(&alice.token),
+            json!({}),
+        )
+        .await;
+    assert!(
+        mentioned_in(&server, &alice).await.contains(&deeper),
+        "back when unmuted"
+    );
+    let (same, diff) = server.replay(false).await;
+    assert!(same, "replay differs: {diff}");
     server.stop().await;
 }

@@ -32,6 +32,8 @@ pub fn router() -> Router<App> {
         .route("/api/v1/statuses/{id}/favourite", post(favourite))
         .route("/api/v1/statuses/{id}/unfavourite", post(unfavourite))
         .route("/api/v1/statuses/{id}/bookmark", post(bookmark))
+        .route("/api/v1/statuses/{id}/mute", post(mute))
+        .route("/api/v1/statuses/{id}/unmute", post(unmute))
         .route("/api/v1/statuses/{id}/unbookmark", post(unbookmark))
         .route("/api/v1/bookmarks", get(bookmarks))
         .route("/api/v1/favourites", get(favourites))
@@ -293,6 +295,27 @@ async fn unbookmark(
 ) -> Result<Json<Value>, Error> {
     let me = auth.require("write:bookmarks")?;
     let target = app.bookmark(me.id(), id(&raw)?, false).await?;
+    Ok(Json(view(&app, Some(me.id()), target).await?))
+}
+
+/// Mute the notifications of the status's conversation.
+async fn mute(
+    State(app): State<App>,
+    auth: Auth,
+    Path(raw): Path<String>,
+) -> Result<Json<Value>, Error> {
+    let me = auth.require("write:mutes")?;
+    let target = app.mute_thread(me.id(), id(&raw)?, true).await?;
+    Ok(Json(view(&app, Some(me.id()), target).await?))
+}
+
+async fn unmute(
+    State(app): State<App>,
+    auth: Auth,
+    Path(raw): Path<String>,
+) -> Result<Json<Value>, Error> {
+    let me = auth.require("write:mutes")?;
+    let target = app.mute_thread(me.id(), id(&raw)?, false).await?;
     Ok(Json(view(&app, Some(me.id()), target).await?))
 }
 
