@@ -204,6 +204,30 @@ async fn v1_filters_are_single_keywords() {
     // It is a v2 filter too.
     let (_, v2) = server.get("/api/v2/filters", Some(&alice.token)).await;
     assert_eq!(v2[0]["filter_action"], "hide");
+    let (status, changed) = server
+        .call(
+            Method::PUT,
+            &format!("/api/v1/filters/{}", f["id"].as_str().unwrap()),
+            Some(&alice.token),
+            Some(json!({"phrase": "bitcoin", "context": ["home"], "irreversible": false})),
+        )
+        .await;
+    assert_eq!(status, 200, "{changed}");
+    assert_schema("V1Filter", &changed);
+    assert_eq!(
+        (
+            &changed["id"],
+            &changed["phrase"],
+            &changed["context"],
+            &changed["irreversible"]
+        ),
+        (&f["id"], &json!("bitcoin"), &json!(["home"]), &json!(false))
+    );
+    let (_, v2) = server.get("/api/v2/filters", Some(&alice.token)).await;
+    assert_eq!(
+        v2[0]["title"], "bitcoin",
+        "the v2 filter follows its only keyword"
+    );
     let (status, _) = server
         .call(
             Method::DELETE,

@@ -39,7 +39,10 @@ pub fn router() -> Router<App> {
             get(status).delete(delete_status),
         )
         .route("/api/v1/filters", get(v1_index).post(v1_create))
-        .route("/api/v1/filters/{id}", get(v1_show).delete(v1_delete))
+        .route(
+            "/api/v1/filters/{id}",
+            get(v1_show).put(v1_update).delete(v1_delete),
+        )
 }
 
 #[derive(Deserialize)]
@@ -451,6 +454,43 @@ async fn v1_show(
     let kid = id(&raw)?;
     let f = app.filter_holding(me.id(), kid).await?;
     Ok(Json(v1_to_api(&f, &find_keyword(&f, kid)?)))
+}
+
+/// Changes the keyword and, as Mastodon does, the context, action and expiry of the filter
+/// holding it; what is not sent stays.
+async fn v1_update(
+    State(app): State<App>,
+    auth: Auth,
+    Path(raw): Path<String>,
+    Params(p): Params<V1Params>,
+) -> Result<Json<Value>, Error> {
+    let me = auth.require("write:filters")?;
+    let kid = id(&raw)?;
+    let row = app.filter_holding(me.id(), kid).await?;
+    let mut f = saved(&row);
+    let alone = f.keywords.len() == 1;
+    for k in f.keywords.iter_mut().filter(|k| k.id == kid) {
+        if let Some(phrase) = &p.phrase {
+            k.keyword = phrase.clone();
+        }
+        if let Some(whole_word) = p.whole_word {
+            k.whole_word = whole_word;
+        }
+    }
+    if let Some(phrase) = p.phrase.filter(|_| alone) {
+        f.title = phrase;
+    }
+    if !p.context.is_empty() {
+        f.context = p.context;
+    }
+    if let Some(irreversible) = p.irreversible {
+        f.action = if irreversible { "hide" } else { "warn" }.into();
+    }
+    if p.expires_in.is_some() {
+        f.expires_at = expires(p.expires_in)?;
+    }
+    let row = app.save_filter(f, false).await?;
+    Ok(Json(v1_to_api(&row, &find_keyword(&row, kid)?)))
 }
 
 /// Removes the keyword, and its filter when it was the last of it.
