@@ -49,6 +49,32 @@ pub struct Filter {
     pub from_account_id: Option<i64>,
 }
 
+impl Filter {
+    /// The filter a client asked for. Types we never produce match nothing, as on
+    /// Mastodon: `None` when the client asked only for such types.
+    pub fn asked(
+        types: Vec<String>,
+        exclude: Vec<String>,
+        account: Option<&str>,
+    ) -> Option<Filter> {
+        let known = |list: Vec<String>| {
+            list.into_iter()
+                .filter(|t| TYPES.contains(&t.as_str()))
+                .collect::<Vec<_>>()
+        };
+        let asked = !types.is_empty();
+        let types = known(types);
+        if asked && types.is_empty() {
+            return None;
+        }
+        Some(Filter {
+            types,
+            exclude_types: known(exclude),
+            from_account_id: account.and_then(crate::ids::parse),
+        })
+    }
+}
+
 pub async fn list(
     conn: &mut Conn,
     account_id: i64,

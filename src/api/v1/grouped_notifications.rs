@@ -19,7 +19,7 @@ use crate::domain::account::{self, Account};
 use crate::error::Error;
 use crate::eventlog::local_actor;
 use crate::queries::filters::{Filters, active};
-use crate::queries::notifications::{self as q, Filter, Group, NotificationView, TYPES};
+use crate::queries::notifications::{self as q, Filter, Group, NotificationView};
 use crate::time::iso;
 
 pub fn router() -> Router<App> {
@@ -49,26 +49,6 @@ struct IndexParams {
     account_id: Option<String>,
 }
 
-/// Types we never produce match nothing, as on Mastodon; `None` when the client asked
-/// only for such types.
-fn filter_of(types: Vec<String>, exclude: Vec<String>, account: Option<&str>) -> Option<Filter> {
-    let known = |list: Vec<String>| {
-        list.into_iter()
-            .filter(|t| TYPES.contains(&t.as_str()))
-            .collect::<Vec<_>>()
-    };
-    let asked = !types.is_empty();
-    let types = known(types);
-    if asked && types.is_empty() {
-        return None;
-    }
-    Some(Filter {
-        types,
-        exclude_types: known(exclude),
-        from_account_id: account.and_then(crate::ids::parse),
-    })
-}
-
 async fn index(
     State(app): State<App>,
     auth: Auth,
@@ -81,7 +61,7 @@ async fn index(
     } else {
         p.grouped_types
     };
-    let Some(filter) = filter_of(p.types, p.exclude_types, p.account_id.as_deref()) else {
+    let Some(filter) = Filter::asked(p.types, p.exclude_types, p.account_id.as_deref()) else {
         let empty = json!({"accounts": [], "statuses": [], "notification_groups": []});
         return Ok(Paged::of(empty, &app.config.base_url(), &uri, None));
     };

@@ -15,7 +15,7 @@ use crate::app::App;
 use crate::domain::account::{self, Account};
 use crate::error::Error;
 use crate::eventlog::local_actor;
-use crate::queries::notifications::{self as q, Filter, TYPES};
+use crate::queries::notifications::{self as q, Filter};
 
 pub fn router() -> Router<App> {
     Router::new()
@@ -44,21 +44,8 @@ async fn list(
     Query(p): Query<ListParams>,
 ) -> Result<Paged, Error> {
     let me = auth.require("read:notifications")?;
-    // Types we never produce simply match nothing, as on Mastodon.
-    let known = |list: Vec<String>| {
-        list.into_iter()
-            .filter(|t| TYPES.contains(&t.as_str()))
-            .collect::<Vec<_>>()
-    };
-    let asked_types = !p.types.is_empty();
-    let types = known(p.types);
-    if asked_types && types.is_empty() {
+    let Some(filter) = Filter::asked(p.types, p.exclude_types, p.account_id.as_deref()) else {
         return Ok(Paged::new(vec![], &app.config.base_url(), &uri, None));
-    }
-    let filter = Filter {
-        types,
-        exclude_types: known(p.exclude_types),
-        from_account_id: p.account_id.as_deref().and_then(crate::ids::parse),
     };
     let mut conn = app.db.pool.acquire().await?;
     let rows = q::list(&mut conn, me.id(), &filter, &p.page.page(40, 80)).await?;
