@@ -396,9 +396,11 @@ async fn a_suspended_domain_is_cut_off_both_ways_until_unblocked() {
         json!({"status": "after the block"}),
     )
     .await;
+    // Up to a minute, here and below: under load a first delivery attempt can time out,
+    // and its retry waits at least 16 s.
     wait_until(
         "bob's post arrives at a",
-        Duration::from_secs(30),
+        Duration::from_secs(60),
         || async {
             texts_of(&a, &alice.token)
                 .await
@@ -415,7 +417,7 @@ async fn a_suspended_domain_is_cut_off_both_ways_until_unblocked() {
     .await;
     wait_until(
         "alice's post arrives at b",
-        Duration::from_secs(30),
+        Duration::from_secs(60),
         || async {
             texts_of(&b, &bob.token)
                 .await
