@@ -126,6 +126,16 @@ enum AdminCommand {
         #[command(subcommand)]
         command: AccountsCommand,
     },
+    /// Announcements shown to every user in their apps.
+    Announcements {
+        #[command(subcommand)]
+        command: AnnouncementsCommand,
+    },
+    /// Custom emoji, used as :shortcode: in posts and reactions.
+    Emoji {
+        #[command(subcommand)]
+        command: EmojiCommand,
+    },
     /// Each queue's depth, running, failed and oldest job; failed jobs listed and retried.
     Queues {
         #[command(subcommand)]
@@ -147,6 +157,58 @@ enum QueuesCommand {
         #[arg(long)]
         id: Option<String>,
     },
+}
+
+#[derive(Subcommand)]
+enum AnnouncementsCommand {
+    /// Make an announcement; published at once unless --draft. Prints its id.
+    Create {
+        /// The text, as a post's: links and hashtags are linked.
+        text: String,
+        /// When what it announces starts (RFC 3339, e.g. 2026-12-24T18:00:00Z).
+        #[arg(long)]
+        starts_at: Option<String>,
+        /// When it ends (RFC 3339).
+        #[arg(long)]
+        ends_at: Option<String>,
+        /// It is about whole days (needs --starts-at and --ends-at).
+        #[arg(long)]
+        all_day: bool,
+        /// Keep it unpublished for now.
+        #[arg(long)]
+        draft: bool,
+    },
+    /// List every announcement: id, published or draft, text.
+    List,
+    /// Publish a draft (or one taken down).
+    Publish {
+        id: String,
+    },
+    /// Take it down without deleting it.
+    Unpublish {
+        id: String,
+    },
+    Delete {
+        id: String,
+    },
+}
+
+#[derive(Subcommand)]
+enum EmojiCommand {
+    /// Add an image (PNG, GIF, WebP or JPEG, at most 256 KB) as :shortcode:.
+    Add {
+        shortcode: String,
+        file: std::path::PathBuf,
+        #[arg(long)]
+        category: Option<String>,
+        /// Usable in posts but not offered in apps' pickers.
+        #[arg(long)]
+        hidden: bool,
+    },
+    /// List the custom emoji: shortcode, category, image.
+    List,
+    /// Remove one; posts that used it keep showing it.
+    Remove { shortcode: String },
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -407,7 +469,106 @@ async fn run(command: Command, config: Config) -> anyhow::Result<ExitCode> {
         Command::Admin {
             command: AdminCommand::Queues { command },
         } => queues(command, config).await,
+        Command::Admin {
+            command: AdminCommand::Announcements { command },
+        } => announcements(command, config).await,
+        Command::Admin {
+            command: AdminCommand::Emoji { command },
+        } => emoji(command, config).await,
     }
+}
+
+/// An RFC 3339 time as ms since the epoch, or a message naming the option.
+fn parse_time(option: &str, value: Option<String>) -> anyhow::Result<Option<i64>> {
+    value
+        .map(|v| {
+            chrono::DateTime::parse_from_rfc3339(&v)
+                .map(|t| t.timestamp_millis())
+                .map_err(|e| anyhow::anyhow!("{option} {v:?} is not an RFC 3339 time: {e}"))
+        })
+        .transpose()
+}
+
+async fn announcements(command: AnnouncementsCommand, config: Config) -> anyhow::Result<ExitCode> {
+    use crate::app::announcements::Draft;
+    let db = crate::server::open(&config).await?;
+    let app = App::new(db, config)?;
+    let parse_id =
+        |raw: &str| crate::ids::parse(raw).ok_or_else(|| anyhow::anyhow!("no announcement {raw}"));
+    match command {
+        AnnouncementsCommand::Create {
+            text,
+            starts_at,
+            ends_at,
+            all_day,
+            draft,
+        } => {
+            let draft = Draft {
+                text,
+                starts_at: parse_time("--starts-at", starts_at)?,
+                ends_at: parse_time("--ends-at", ends_at)?,
+                all_day,
+                published: !draft,
+            };
+            let id = app.create_announcement(draft).await?;
+            println!("{id}");
+        }
+        AnnouncementsCommand::List => {
+            let rows: Vec<(i64, i64, String)> =
+                sqlx::query_as("SELECT id, published, text FROM announcements ORDER BY id")
+                    .fetch_all(&app.db.pool)
+                    .await?;
+            for (id, published, text) in rows {
+                let state = if published != 0 { "published" } else { "draft" };
+                println!("{id}\t{state}\t{}", text.replace('\n', " "));
+            }
+        }
+        AnnouncementsCommand::Publish { id } => {
+            app.publish_announcement(parse_id(&id)?, true).await?;
+        }
+        AnnouncementsCommand::Unpublish { id } => {
+            app.publish_announcement(parse_id(&id)?, false).await?;
+        }
+        AnnouncementsCommand::Delete { id } => {
+            app.delete_announcement(parse_id(&id)?).await?;
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+async fn emoji(command: EmojiCommand, config: Config) -> anyhow::Result<ExitCode> {
+    let db = crate::server::open(&config).await?;
+    let app = App::new(db, config)?;
+    match command {
+        EmojiCommand::Add {
+            shortcode,
+            file,
+            category,
+            hidden,
+        } => {
+            let bytes = std::fs::read(&file)
+                .map_err(|e| anyhow::anyhow!("cannot read {}: {e}", file.display()))?;
+            app.add_custom_emoji(&shortcode, bytes, category, !hidden)
+                .await?;
+            println!(":{shortcode}: added");
+        }
+        EmojiCommand::List => {
+            let mut conn = app.db.pool.acquire().await?;
+            for e in crate::queries::emojis::all(&mut conn).await? {
+                println!(
+                    "{}\t{}\t{}",
+                    e.shortcode,
+                    e.category.as_deref().unwrap_or("-"),
+                    e.image_key
+                );
+            }
+        }
+        EmojiCommand::Remove { shortcode } => {
+            app.remove_custom_emoji(&shortcode).await?;
+            println!(":{shortcode}: removed");
+        }
+    }
+    Ok(ExitCode::SUCCESS)
 }
 
 async fn queues(command: Option<QueuesCommand>, config: Config) -> anyhow::Result<ExitCode> {

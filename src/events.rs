@@ -87,6 +87,13 @@ pub enum Event {
     SuggestionDismissed(AccountPair),
     ConversationMuted(ThreadMute),
     ConversationUnmuted(ThreadMute),
+    AnnouncementSaved(Announcement),
+    AnnouncementDeleted(AnnouncementRef),
+    AnnouncementDismissed(AnnouncementRead),
+    AnnouncementReactionAdded(AnnouncementReaction),
+    AnnouncementReactionRemoved(AnnouncementReaction),
+    CustomEmojiAdded(CustomEmoji),
+    CustomEmojiRemoved(CustomEmojiRef),
 }
 
 /// A status to be posted later: what was asked, kept until it is due.
@@ -354,6 +361,8 @@ pub struct StatusEdited {
     pub mentions: Vec<i64>,
     pub tags: Vec<String>,
     pub edited_at: i64,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub emojis: Vec<StatusEmoji>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -502,6 +511,45 @@ pub struct ThreadMute {
     pub at: i64,
 }
 
+/// An operator's announcement as created or last changed, whole. Times are ms since the
+/// epoch; `starts_at`/`ends_at` are the period it is about, shown by clients.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Announcement {
+    pub announcement_id: i64,
+    pub text: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub starts_at: Option<i64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ends_at: Option<i64>,
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub all_day: bool,
+    pub published: bool,
+    pub at: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AnnouncementRef {
+    pub announcement_id: i64,
+    pub at: i64,
+}
+
+/// A user marking an announcement read.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AnnouncementRead {
+    pub announcement_id: i64,
+    pub account_id: i64,
+    pub at: i64,
+}
+
+/// A user's reaction to an announcement: a Unicode emoji or a local custom emoji's shortcode.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AnnouncementReaction {
+    pub announcement_id: i64,
+    pub account_id: i64,
+    pub name: String,
+    pub at: i64,
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct NotificationDismissed {
     pub account_id: i64,
@@ -596,6 +644,34 @@ pub struct StatusPosted {
     pub media: Vec<AttachedMedia>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub poll: Option<PollSpec>,
+    /// Custom emoji the text and content warning use, as they were when it was posted.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub emojis: Vec<StatusEmoji>,
+}
+
+/// A custom emoji a status uses: ours or its server's, with where its image is.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct StatusEmoji {
+    pub shortcode: String,
+    pub url: String,
+    pub static_url: String,
+}
+
+/// An operator's custom emoji, its image stored under `image_key` (a PNG).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CustomEmoji {
+    pub shortcode: String,
+    pub image_key: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub category: Option<String>,
+    pub visible_in_picker: bool,
+    pub at: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CustomEmojiRef {
+    pub shortcode: String,
+    pub at: i64,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -767,6 +843,13 @@ impl Event {
             Event::SuggestionDismissed(_) => "SuggestionDismissed",
             Event::ConversationMuted(_) => "ConversationMuted",
             Event::ConversationUnmuted(_) => "ConversationUnmuted",
+            Event::AnnouncementSaved(_) => "AnnouncementSaved",
+            Event::AnnouncementDeleted(_) => "AnnouncementDeleted",
+            Event::AnnouncementDismissed(_) => "AnnouncementDismissed",
+            Event::AnnouncementReactionAdded(_) => "AnnouncementReactionAdded",
+            Event::AnnouncementReactionRemoved(_) => "AnnouncementReactionRemoved",
+            Event::CustomEmojiAdded(_) => "CustomEmojiAdded",
+            Event::CustomEmojiRemoved(_) => "CustomEmojiRemoved",
         }
     }
 

@@ -39,6 +39,7 @@ pub fn note() -> Value {
             "sensitive": "as:sensitive",
             "toot": "http://joinmastodon.org/ns#",
             "Hashtag": "as:Hashtag",
+            "Emoji": "toot:Emoji",
             "blurhash": "toot:blurhash",
             "focalPoint": { "@container": "@list", "@id": "toot:focalPoint" }
         }

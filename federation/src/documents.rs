@@ -115,9 +115,19 @@ pub struct NoteInput<'a> {
     pub mentions: &'a [(String, String)],
     /// (tag URL, name) of each hashtag.
     pub hashtags: &'a [(String, String)],
+    /// Custom emoji the content uses.
+    pub emojis: &'a [EmojiInput<'a>],
     pub attachments: &'a [AttachmentInput<'a>],
     /// Makes the note a `Question`.
     pub poll: Option<PollInput<'a>>,
+}
+
+/// A custom emoji, as Mastodon publishes it: an `Emoji` tag named `:shortcode:`.
+pub struct EmojiInput<'a> {
+    pub id: &'a str,
+    pub shortcode: &'a str,
+    pub url: &'a str,
+    pub media_type: &'a str,
 }
 
 /// A poll, as Mastodon publishes it: `oneOf`/`anyOf` choices with their counts.
@@ -164,6 +174,14 @@ pub fn note(n: &NoteInput) -> Value {
             |(url, name)| json!({ "type": "Hashtag", "href": url, "name": format!("#{name}") }),
         ),
     );
+    tags.extend(n.emojis.iter().map(|e| {
+        json!({
+            "id": e.id,
+            "type": "Emoji",
+            "name": format!(":{}:", e.shortcode),
+            "icon": { "type": "Image", "mediaType": e.media_type, "url": e.url },
+        })
+    }));
     let mut note = json!({
         "@context": context::note(),
         "id": n.id,
@@ -323,6 +341,7 @@ mod tests {
             in_reply_to: None,
             mentions: &mentions,
             hashtags: &hashtags,
+            emojis: &[],
             attachments: &[],
             poll: None,
         });

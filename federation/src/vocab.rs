@@ -301,11 +301,23 @@ pub struct Note {
     pub cc: Vec<String>,
     pub mentions: Vec<String>,
     pub hashtags: Vec<String>,
+    /// Custom emoji the content uses (`Emoji` tags).
+    pub emojis: Vec<Emoji>,
     pub language: Option<String>,
     pub attachments: Vec<Attachment>,
     pub poll: Option<Poll>,
     pub conversation: Option<String>,
 }
+
+/// A custom emoji: `:shortcode:` in the content shows the image at `url`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Emoji {
+    pub shortcode: String,
+    pub url: String,
+}
+
+/// No note needs more; a flood of tags is not shown.
+const MAX_EMOJIS: usize = 50;
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct Attachment {
@@ -366,6 +378,12 @@ pub fn note(v: &Value) -> Result<Note, VocabError> {
         .map(|n| n.trim_start_matches('#').to_string())
         .filter(|n| !n.is_empty())
         .collect();
+    let emojis = tags
+        .iter()
+        .filter(|t| type_of(t) == Some("Emoji"))
+        .filter_map(emoji)
+        .take(MAX_EMOJIS)
+        .collect();
     let attachments = match v.get("attachment") {
         Some(Value::Array(items)) => items.iter().filter_map(attachment).collect(),
         Some(single @ Value::Object(_)) => attachment(single).into_iter().collect(),
@@ -394,6 +412,7 @@ pub fn note(v: &Value) -> Result<Note, VocabError> {
         cc: ids_of(v.get("cc")),
         mentions,
         hashtags,
+        emojis,
         language,
         attachments,
         poll: (kind == "Question").then(|| poll(v)),
@@ -401,6 +420,23 @@ pub fn note(v: &Value) -> Result<Note, VocabError> {
             .or_else(|| str_field(v, "context"))
             .map(str::to_string),
         id,
+    })
+}
+
+/// An `Emoji` tag: its name (`:shortcode:`, colons optional) and its icon's http(s) URL.
+fn emoji(t: &Value) -> Option<Emoji> {
+    let name = str_field(t, "name")?.trim_matches(':');
+    let valid = (2..=64).contains(&name.len())
+        && name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_');
+    let icon = t.get("icon")?;
+    let url = match icon.get("url") {
+        Some(u) => id_of(u)?,
+        None => id_of(icon)?,
+    };
+    let url = http_url("icon.url", url).ok()?;
+    valid.then(|| Emoji {
+        shortcode: name.to_string(),
+        url: url.to_string(),
     })
 }
 

@@ -5,7 +5,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use serde_json::Value;
-use tessera_federation::documents::{self, ActorInput, AttachmentInput, NoteInput};
+use tessera_federation::documents::{self, ActorInput, AttachmentInput, EmojiInput, NoteInput};
 use tessera_federation::sanitize;
 use tessera_federation::vocab::{self, parse_document};
 
@@ -219,6 +219,12 @@ fn what_tessera_publishes_parses_back_to_what_it_said() {
         in_reply_to: Some("https://b.example/notes/9"),
         mentions: &mentions,
         hashtags: &tags,
+        emojis: &[EmojiInput {
+            id: "https://tessera.example/emojis/blobcat",
+            shortcode: "blobcat",
+            url: "https://tessera.example/system/emojis/4/original.png",
+            media_type: "image/png",
+        }],
         attachments: &[AttachmentInput {
             url: "https://tessera.example/system/media/3/original.jpg",
             media_type: "image/jpeg",
@@ -241,6 +247,13 @@ fn what_tessera_publishes_parses_back_to_what_it_said() {
     );
     assert_eq!(n.mentions, vec!["https://b.example/users/y"]);
     assert_eq!(n.hashtags, vec!["Rust"]);
+    assert_eq!(
+        n.emojis,
+        vec![vocab::Emoji {
+            shortcode: "blobcat".into(),
+            url: "https://tessera.example/system/emojis/4/original.png".into(),
+        }]
+    );
     assert_eq!(n.summary.as_deref(), Some("cw"));
     assert_eq!(n.in_reply_to.as_deref(), Some("https://b.example/notes/9"));
     assert_eq!(n.language.as_deref(), Some("en"));
@@ -275,6 +288,7 @@ fn a_published_question_reads_back_as_a_poll() {
         in_reply_to: None,
         mentions: &[],
         hashtags: &[],
+        emojis: &[],
         attachments: &[],
         poll: Some(documents::PollInput {
             multiple: false,

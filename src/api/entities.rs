@@ -7,6 +7,7 @@ use crate::config::Config;
 use crate::oauth::store::AppRow;
 use crate::queries::accounts::{AccountRow, Relationship, UserRow};
 use crate::queries::conversations::ConversationView;
+use crate::queries::emojis::EmojiView;
 use crate::queries::filters::{FilterMatch, FilterRow};
 use crate::queries::media::MediaRow;
 use crate::queries::notifications::NotificationView;
@@ -165,7 +166,7 @@ pub fn status_to_api(s: &StatusView, ctx: &Ctx) -> Value {
         "tags": s.tags.iter().map(|t| json!({
             "name": t.to_lowercase(), "url": format!("{}/tags/{}", ctx.base_url, t.to_lowercase()),
         })).collect::<Vec<_>>(),
-        "emojis": [],
+        "emojis": s.emojis.iter().map(emoji_to_api).collect::<Vec<_>>(),
         "card": null,
         "poll": s.poll.as_ref().map(|p| poll_to_api(p, s.has_viewer)),
         "filtered": s.filtered.iter().map(filter_result_to_api).collect::<Vec<_>>(),
@@ -345,5 +346,50 @@ pub fn token_to_api(token: &crate::oauth::store::IssuedToken) -> Value {
         "token_type": "Bearer",
         "scope": token.scopes,
         "created_at": token.created_at / 1000,
+    })
+}
+
+/// An announcement as the signed-in user sees it. Its text is rendered as a status's is,
+/// links and hashtags linked; mentions stay text (announcements name no accounts).
+pub fn announcement_to_api(
+    a: &crate::queries::announcements::AnnouncementView,
+    emojis: &[EmojiView],
+    ctx: &Ctx,
+) -> Value {
+    use crate::domain::text;
+    let tag_url = |name: &str| format!("{}/tags/{}", ctx.base_url, name.to_lowercase());
+    let content = text::render(&a.text, &|_| None, &tag_url);
+    json!({
+        "id": a.id.to_string(),
+        "content": content,
+        "starts_at": a.starts_at.map(iso),
+        "ends_at": a.ends_at.map(iso),
+        "all_day": a.all_day,
+        "published": true,
+        "published_at": iso(a.published_at),
+        "updated_at": iso(a.updated_at),
+        "read": a.read,
+        "mentions": [],
+        "statuses": [],
+        "tags": text::hashtags(&a.text).iter().map(|t| json!({"name": t.to_lowercase(), "url": tag_url(t)})).collect::<Vec<_>>(),
+        "emojis": emojis.iter().map(emoji_to_api).collect::<Vec<_>>(),
+        "reactions": a.reactions.iter().map(|r| {
+            let mut v = json!({"name": r.name, "count": r.count, "me": r.me});
+            if let Some(key) = &r.emoji_key {
+                v["url"] = json!(file_url(ctx, key));
+                v["static_url"] = json!(file_url(ctx, key));
+            }
+            v
+        }).collect::<Vec<_>>(),
+    })
+}
+
+pub fn emoji_to_api(e: &EmojiView) -> Value {
+    json!({
+        "shortcode": e.shortcode,
+        "url": e.url,
+        "static_url": e.static_url,
+        "visible_in_picker": e.visible_in_picker,
+        "category": e.category,
     })
 }

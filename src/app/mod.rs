@@ -3,7 +3,9 @@
 //! applies the inline projections in one transaction.
 
 pub mod accounts;
+pub mod announcements;
 pub mod email;
+pub mod emoji;
 pub mod filters;
 pub mod instance_actor;
 pub mod lists;

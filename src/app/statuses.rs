@@ -82,6 +82,7 @@ impl App {
             None => None,
         };
         let (content, mentioned) = self.render_text(&new.text).await?;
+        let emojis = self.status_emojis(&[&new.spoiler_text, &new.text]).await?;
         let status_id = ids::next_id();
         let base = self.config.base_url();
         let posted = StatusPosted {
@@ -103,6 +104,7 @@ impl App {
             created_at: now,
             remote: false,
             poll,
+            emojis,
             media: media
                 .into_iter()
                 .map(|media_id| events::AttachedMedia {
@@ -186,7 +188,11 @@ impl App {
             return Err(Error::Forbidden("This action is not allowed".into()));
         }
         let (content, mentioned) = self.render_text(&edit.text).await?;
+        let emojis = self
+            .status_emojis(&[&edit.spoiler_text, &edit.text])
+            .await?;
         let edited = events::StatusEdited {
+            emojis,
             status_id,
             account_id: author.id,
             content,

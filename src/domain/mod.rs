@@ -3,10 +3,12 @@
 //! first and put what they found into the command.
 
 pub mod account;
+pub mod announcement;
 pub mod block;
 pub mod bookmark;
 pub mod conversation;
 pub mod domain_block;
+pub mod emoji;
 pub mod favourite;
 pub mod filter;
 pub mod follow;

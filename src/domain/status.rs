@@ -149,6 +149,7 @@ mod tests {
             remote: false,
             media: vec![],
             poll: None,
+            emojis: vec![],
         }
     }
 

@@ -3,7 +3,8 @@
 //! user-level domain block (`user_domain_block:<account>:<domain>`), a followed hashtag
 //! (`tag_follow:<account>:<tag>`), a featured one (`featured_tag:<account>:<tag>`), a
 //! dismissed follow suggestion (`suggestion_dismissal:<account>:<target>`) and a muted
-//! conversation (`thread_mute:<account>:<thread>`).
+//! conversation (`thread_mute:<account>:<thread>`); an announcement read or reacted to
+//! (see [`super::announcement`]).
 
 use super::{Aggregate, Rejection, validate};
 use crate::events::{AccountNote, Event};
@@ -64,12 +65,17 @@ impl Aggregate for Toggle {
             | Event::TagFollowed(_)
             | Event::FeaturedTagAdded(_)
             | Event::SuggestionDismissed(_)
-            | Event::ConversationMuted(_) => self.on = true,
+            | Event::ConversationMuted(_)
+            | Event::AnnouncementDismissed(_)
+            | Event::AnnouncementReactionAdded(_)
+            | Event::CustomEmojiAdded(_) => self.on = true,
             Event::AccountUnendorsed(_)
             | Event::UserDomainUnblocked(_)
             | Event::TagUnfollowed(_)
             | Event::FeaturedTagRemoved(_)
-            | Event::ConversationUnmuted(_) => self.on = false,
+            | Event::ConversationUnmuted(_)
+            | Event::AnnouncementReactionRemoved(_)
+            | Event::CustomEmojiRemoved(_) => self.on = false,
             Event::AccountNoteSet(n) => self.note = n.note.clone(),
             _ => {}
         }

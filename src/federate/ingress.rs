@@ -477,6 +477,7 @@ impl Ctx<'_> {
             language: note.language.clone(),
             mentions: mentioned_accounts(self.app, &note).await?,
             tags: note.hashtags.clone(),
+            emojis: remote_emojis(&note),
             edited_at: note
                 .updated_ms
                 .unwrap_or_else(time::now_ms)
@@ -864,6 +865,18 @@ fn remote_media(note: &Note) -> Vec<events::AttachedMedia> {
         .collect()
 }
 
+/// The custom emoji a remote note uses, shown from its server (not cached here).
+fn remote_emojis(note: &Note) -> Vec<crate::events::StatusEmoji> {
+    note.emojis
+        .iter()
+        .map(|e| crate::events::StatusEmoji {
+            shortcode: e.shortcode.clone(),
+            url: e.url.clone(),
+            static_url: e.url.clone(),
+        })
+        .collect()
+}
+
 async fn mentioned_accounts(app: &App, note: &Note) -> Result<Vec<i64>, FedError> {
     let mut ids = Vec::new();
     for href in note.mentions.iter().take(50) {
@@ -916,6 +929,7 @@ pub async fn create_status(
         remote: true,
         media: remote_media(note),
         poll: remote_poll(note),
+        emojis: remote_emojis(note),
     };
     let status_id = posted.status_id;
     let result = app

@@ -4,7 +4,9 @@
 use std::collections::HashMap;
 
 use serde_json::Value;
-use tessera_federation::documents::{self, ActorInput, AttachmentInput, NoteInput, PollInput};
+use tessera_federation::documents::{
+    self, ActorInput, AttachmentInput, EmojiInput, NoteInput, PollInput,
+};
 
 use crate::api::entities::{Ctx, file_url};
 use crate::media::storage::content_type;
@@ -110,6 +112,22 @@ pub fn note_document(app: &App, v: &StatusView, parents: &HashMap<i64, String>) 
         closed: p.expires_at.is_some_and(|at| at <= crate::time::now_ms()),
         voters_count: p.voters_count,
     });
+    let emoji_ids: Vec<String> = v
+        .emojis
+        .iter()
+        .map(|e| format!("{base}/emojis/{}", e.shortcode))
+        .collect();
+    let emojis: Vec<EmojiInput> = v
+        .emojis
+        .iter()
+        .zip(&emoji_ids)
+        .map(|(e, id)| EmojiInput {
+            id,
+            shortcode: &e.shortcode,
+            url: &e.url,
+            media_type: content_type(&e.url).unwrap_or("image/png"),
+        })
+        .collect();
     documents::note(&NoteInput {
         id: &v.row.uri,
         url: v.row.url.as_deref().unwrap_or(&v.row.uri),
@@ -128,6 +146,7 @@ pub fn note_document(app: &App, v: &StatusView, parents: &HashMap<i64, String>) 
             .map(String::as_str),
         mentions: &mentions,
         hashtags: &hashtags,
+        emojis: &emojis,
         attachments: &attachments,
         poll,
     })

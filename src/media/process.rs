@@ -17,6 +17,10 @@ const MAX_SIDE: u32 = 16_384;
 /// The preview fits in this many pixels, as Mastodon's `small` (640×360).
 const PREVIEW_PIXELS: u32 = 640 * 360;
 const JPEG_QUALITY: u8 = 85;
+/// Custom emoji are kept at most this wide and high (Mastodon shows them at 16–32 px).
+pub const EMOJI_SIDE: u32 = 128;
+/// As Mastodon's limit on custom emoji files.
+pub const MAX_EMOJI_BYTES: usize = 256 * 1024;
 
 #[derive(Debug, thiserror::Error, PartialEq)]
 pub enum MediaError {
@@ -209,6 +213,17 @@ pub fn cropped(accepted: &Accepted, width: u32, height: u32) -> Result<Encoded, 
         &image.resize_to_fill(w, h, FilterType::Triangle),
         accepted.lossy,
     )
+}
+
+/// A custom emoji: lossless, fitted within [`EMOJI_SIDE`] on its longer side.
+pub fn emoji(accepted: &Accepted) -> Result<Encoded, MediaError> {
+    let image = &accepted.image;
+    let fitted = if image.width() <= EMOJI_SIDE && image.height() <= EMOJI_SIDE {
+        image.clone()
+    } else {
+        image.resize(EMOJI_SIDE, EMOJI_SIDE, FilterType::Triangle)
+    };
+    encode(&fitted, false)
 }
 
 fn encode(image: &DynamicImage, lossy: bool) -> Result<Encoded, MediaError> {

@@ -122,6 +122,9 @@ pub fn is_public_key(key: &str) -> bool {
                 id.bytes().all(|b| b.is_ascii_digit())
                     && (file.starts_with("original.") || file.starts_with("small."))
             }
+            ["emojis", id, file] => {
+                id.bytes().all(|b| b.is_ascii_digit()) && file.starts_with("original.")
+            }
             ["accounts", id, file] => {
                 id.bytes().all(|b| b.is_ascii_digit())
                     && (file.starts_with("avatar-") || file.starts_with("header-"))
@@ -147,6 +150,8 @@ mod tests {
     fn only_generated_keys_pass() {
         assert!(is_public_key("media/123/original.jpg"));
         assert!(is_public_key("accounts/7/avatar-99.png"));
+        assert!(is_public_key("emojis/42/original.png"));
+        assert!(!is_public_key("emojis/x/original.png"));
         assert!(!is_public_key("media/123/upload"));
         assert!(!is_public_key("media/../secret"));
         assert!(!is_public_key("media/123/../../etc/passwd"));

@@ -37,10 +37,12 @@ pub async fn apply(conn: &mut Conn, rec: &Recorded) -> Result<(), sqlx::Error> {
         }
         Event::StatusPosted(e) => {
             status_posted(conn, e).await?;
+            super::emojis::of_status(conn, e.status_id, &e.emojis).await?;
             super::search::posted(conn, e).await
         }
         Event::StatusDeleted(e) => {
             status_deleted(conn, e).await?;
+            super::emojis::of_status(conn, e.status_id, &[]).await?;
             super::search::deleted(conn, e.status_id).await
         }
         Event::StatusFavourited(e) => favourited(conn, e).await,
@@ -77,6 +79,15 @@ pub async fn apply(conn: &mut Conn, rec: &Recorded) -> Result<(), sqlx::Error> {
         Event::SuggestionDismissed(e) => relations::suggestion_dismissed(conn, e).await,
         Event::ConversationMuted(e) => relations::thread_muted(conn, e, true).await,
         Event::ConversationUnmuted(e) => relations::thread_muted(conn, e, false).await,
+        Event::CustomEmojiAdded(e) => super::emojis::added(conn, e).await,
+        Event::CustomEmojiRemoved(e) => super::emojis::removed(conn, &e.shortcode).await,
+        Event::AnnouncementSaved(e) => super::announcements::saved(conn, e).await,
+        Event::AnnouncementDeleted(e) => super::announcements::deleted(conn, e).await,
+        Event::AnnouncementDismissed(e) => super::announcements::read(conn, e).await,
+        Event::AnnouncementReactionAdded(e) => super::announcements::reacted(conn, e, true).await,
+        Event::AnnouncementReactionRemoved(e) => {
+            super::announcements::reacted(conn, e, false).await
+        }
         // Deleted at once so the client sees it gone; the notifications projector agrees.
         Event::NotificationDismissed(e) => super::notifications::dismiss(conn, e).await,
         Event::NotificationsCleared(e) => {
@@ -89,6 +100,7 @@ pub async fn apply(conn: &mut Conn, rec: &Recorded) -> Result<(), sqlx::Error> {
         Event::AccountMoved(e) => federated::moved(conn, e).await,
         Event::StatusEdited(e) => {
             federated::status_edited(conn, e).await?;
+            super::emojis::of_status(conn, e.status_id, &e.emojis).await?;
             super::search::edited(conn, e).await
         }
         Event::Blocked(e) => federated::blocked(conn, e).await,

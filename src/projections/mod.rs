@@ -4,7 +4,9 @@
 //! Every projector is idempotent and convergent: applying the log in order, at any lag,
 //! ends in the same state, which is what `tessera replay` checks.
 
+pub mod announcements;
 pub mod conversations;
+pub mod emojis;
 pub mod federated;
 pub mod filters;
 pub mod home;
@@ -63,6 +65,11 @@ pub const READ_MODELS: &[&str] = &[
     "featured_tags",
     "suggestion_dismissals",
     "muted_threads",
+    "announcements",
+    "announcement_reads",
+    "announcement_reactions",
+    "custom_emojis",
+    "status_emojis",
 ];
 
 /// Apply one event to every projection, inline first: replay's order, and live's at zero lag.

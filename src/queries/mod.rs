@@ -5,9 +5,11 @@
 pub mod accounts;
 pub mod activitypub;
 pub mod admin;
+pub mod announcements;
 pub mod conversations;
 pub mod discovery;
 pub mod domain_blocks;
+pub mod emojis;
 pub mod filters;
 pub mod lists;
 pub mod media;

@@ -55,6 +55,8 @@ pub struct StatusView {
     /// Attachments, in order.
     pub media: Vec<super::media::MediaRow>,
     pub poll: Option<super::polls::PollView>,
+    /// Custom emoji its text uses.
+    pub emojis: Vec<super::emojis::EmojiView>,
     /// The viewer's filters this status matched (set where filters apply).
     pub filtered: Vec<super::filters::FilterMatch>,
     /// Whether a viewer was asking: viewer flags are shown only then.
@@ -456,6 +458,7 @@ pub async fn hydrate(
     }
     let media = super::media::of_statuses(conn, &status_ids).await?;
     let polls = super::polls::of_statuses(conn, &status_ids, viewer).await?;
+    let emojis = super::emojis::of_statuses(conn, &status_ids).await?;
     let mut account_ids: Vec<i64> = all.iter().map(|r| r.account_id).collect();
     account_ids.extend(mention_rows.iter().map(|(_, a)| *a));
     account_ids.sort_unstable();
@@ -518,6 +521,7 @@ pub async fn hydrate(
             // A status shown twice on a page (itself and reblogged) needs its files twice.
             media: media.get(&row.id).cloned().unwrap_or_default(),
             poll: polls.get(&row.id).cloned(),
+            emojis: emojis.get(&row.id).cloned().unwrap_or_default(),
             filtered: Vec::new(),
             account,
             reblog,

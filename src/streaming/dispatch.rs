@@ -141,6 +141,42 @@ async fn dispatch(app: &App, conn: &mut Conn, batch: &[Recorded]) -> Result<(), 
             }
             Event::FilterSaved(e) => filters_changed(app, &listeners, e.account_id),
             Event::FilterDeleted(e) => filters_changed(app, &listeners, e.account_id),
+            Event::AnnouncementSaved(e) => {
+                let payload = if e.published {
+                    crate::api::v1::announcements::render(app, 0, Some(e.announcement_id))
+                        .await?
+                        .pop()
+                        .map(|a| ("announcement", a.to_string()))
+                } else {
+                    // Withdrawn: clients take it down as if deleted.
+                    Some(("announcement.delete", e.announcement_id.to_string()))
+                };
+                if let Some((event, payload)) = payload {
+                    to_every_user(app, &listeners, event, payload);
+                }
+            }
+            Event::AnnouncementDeleted(e) => to_every_user(
+                app,
+                &listeners,
+                "announcement.delete",
+                e.announcement_id.to_string(),
+            ),
+            Event::AnnouncementReactionAdded(e) | Event::AnnouncementReactionRemoved(e) => {
+                let count =
+                    crate::queries::announcements::reaction_count(conn, e.announcement_id, &e.name)
+                        .await?;
+                let payload = serde_json::json!({
+                    "name": e.name,
+                    "count": count,
+                    "announcement_id": e.announcement_id.to_string(),
+                });
+                to_every_user(
+                    app,
+                    &listeners,
+                    "announcement.reaction",
+                    payload.to_string(),
+                );
+            }
             _ => {}
         }
     }
@@ -160,6 +196,23 @@ fn filters_changed(app: &App, listeners: &[Listener], account_id: i64) {
                     stream: Stream::User.names(),
                     event: "filters_changed",
                     payload: Arc::from(""),
+                },
+            );
+        }
+    }
+}
+
+/// An instance-wide event (announcements) to every signed-in `user` stream.
+fn to_every_user(app: &App, listeners: &[Listener], event: &'static str, payload: String) {
+    let payload: Arc<str> = Arc::from(payload);
+    for l in listeners.iter().filter(|l| l.account_id.is_some()) {
+        if l.streams.contains(&Stream::User) {
+            app.streaming.hub.send(
+                l.id,
+                Message {
+                    stream: Stream::User.names(),
+                    event,
+                    payload: payload.clone(),
                 },
             );
         }

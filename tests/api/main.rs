@@ -3,6 +3,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod admin;
+mod announcements;
 mod bad_input;
 mod bookmarks;
 mod cli;
@@ -11,6 +12,7 @@ mod conversations;
 mod delivery;
 mod discovery;
 mod discovery_lists;
+mod emoji;
 mod federation;
 mod fedify;
 mod filters;

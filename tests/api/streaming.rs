@@ -467,3 +467,45 @@ async fn a_changed_filter_is_announced_on_the_user_stream() {
     );
     server.stop().await;
 }
+
+#[tokio::test]
+async fn announcements_and_their_reactions_are_streamed_to_every_user() {
+    let server = TestServer::start().await;
+    let alice = server.user("alice").await;
+    let bob = server.user("bob").await;
+    let mut ws = socket(
+        &server,
+        &format!("?stream=user&access_token={}", alice.token),
+        None,
+    )
+    .await;
+    let id = server
+        .tessera(&["admin", "announcements", "create", "Welcome!"])
+        .await
+        .trim()
+        .to_string();
+    let (stream, event, payload) = next_event(&mut ws).await;
+    assert_eq!((stream, event.as_str()), (json!(["user"]), "announcement"));
+    let announcement: Value = serde_json::from_str(&payload).unwrap();
+    assert_schema("Announcement", &announcement);
+    assert_eq!(announcement["id"], id.as_str());
+
+    let (status, _) = crate::announcements::react(&server, &bob, &id, "👍", Method::PUT).await;
+    assert_eq!(status, 200);
+    let (_, event, payload) = next_event(&mut ws).await;
+    assert_eq!(event, "announcement.reaction");
+    assert_eq!(
+        serde_json::from_str::<Value>(&payload).unwrap(),
+        json!({"name": "👍", "count": 1, "announcement_id": id})
+    );
+
+    server
+        .tessera(&["admin", "announcements", "delete", &id])
+        .await;
+    let (_, event, payload) = next_event(&mut ws).await;
+    assert_eq!(
+        (event.as_str(), payload.as_str()),
+        ("announcement.delete", id.as_str())
+    );
+    server.stop().await;
+}

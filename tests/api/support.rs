@@ -113,6 +113,29 @@ impl TestServer {
         ]
     }
 
+    /// Run the `tessera` binary against this server's database (as an operator would,
+    /// beside the running server); fails the test unless it succeeds. Returns its output.
+    pub async fn tessera(&self, args: &[&str]) -> String {
+        let out = self.tessera_output(args).await;
+        let text = String::from_utf8_lossy(&out.stdout).to_string();
+        assert!(
+            out.status.success(),
+            "tessera {args:?}: {text}{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        text
+    }
+
+    /// As [`TestServer::tessera`], whatever the outcome.
+    pub async fn tessera_output(&self, args: &[&str]) -> std::process::Output {
+        let mut cmd = tokio::process::Command::new(env!("CARGO_BIN_EXE_tessera"));
+        cmd.args(args).env_remove("DATABASE_URL");
+        for (k, v) in self.env() {
+            cmd.env(k, v);
+        }
+        cmd.output().await.unwrap()
+    }
+
     /// Stop serving (the database stays), as if the machine went down.
     pub async fn halt(&mut self) {
         if let Some(r) = self.running.take() {

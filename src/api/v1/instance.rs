@@ -1,5 +1,5 @@
 //! `GET /api/v1/instance` and `/api/v2/instance` (with and without a trailing slash),
-//! `/api/v1/instance/peers` and `/api/v1/instance/activity`.
+//! `/api/v1/instance/peers` and `/api/v1/instance/activity`, `/api/v1/custom_emojis`.
 
 use axum::extract::State;
 use axum::routing::get;
@@ -32,6 +32,23 @@ pub fn router() -> Router<App> {
             get(extended_description),
         )
         .route("/api/v1/instance/domain_blocks", get(domain_blocks))
+        .route("/api/v1/custom_emojis", get(custom_emojis))
+}
+
+/// The operator's custom emoji, for the composer's picker; public, as Mastodon.
+async fn custom_emojis(State(app): State<App>) -> Result<Json<Value>, Error> {
+    let rows = {
+        let mut conn = app.db.pool.acquire().await?;
+        crate::queries::emojis::all(&mut conn).await?
+    };
+    let ctx = crate::api::entities::Ctx::new(&app.config);
+    Ok(Json(json!(
+        rows.iter()
+            .map(|r| crate::api::entities::emoji_to_api(
+                &r.view(crate::api::entities::file_url(&ctx, &r.image_key))
+            ))
+            .collect::<Vec<_>>()
+    )))
 }
 
 fn statuses_config(app: &App) -> Value {

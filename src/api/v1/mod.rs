@@ -2,6 +2,7 @@
 
 pub mod accounts;
 pub mod admin;
+pub mod announcements;
 pub mod apps;
 pub mod conversations;
 pub mod discovery;
@@ -51,6 +52,7 @@ pub fn router() -> Router<App> {
         .merge(push::router())
         .merge(tags::router())
         .merge(discovery::router())
+        .merge(announcements::router())
 }
 
 /// Routes that take files, each under the media body limit instead of the usual one.
