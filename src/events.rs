@@ -94,6 +94,9 @@ pub enum Event {
     AnnouncementReactionRemoved(AnnouncementReaction),
     CustomEmojiAdded(CustomEmoji),
     CustomEmojiRemoved(CustomEmojiRef),
+    NotificationPolicySaved(NotificationPolicy),
+    NotificationRequestAccepted(NotificationRequestRef),
+    NotificationRequestDismissed(NotificationRequestRef),
 }
 
 /// A status to be posted later: what was asked, kept until it is due.
@@ -550,6 +553,27 @@ pub struct AnnouncementReaction {
     pub at: i64,
 }
 
+/// A user's notification policy, whole: for each kind of sender, `accept`, `filter` (into
+/// a notification request) or `drop`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct NotificationPolicy {
+    pub account_id: i64,
+    pub for_not_following: String,
+    pub for_not_followers: String,
+    pub for_new_accounts: String,
+    pub for_private_mentions: String,
+    pub for_limited_accounts: String,
+    pub at: i64,
+}
+
+/// A user accepting (from now on) or dismissing the filtered notifications of one sender.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct NotificationRequestRef {
+    pub account_id: i64,
+    pub from_account_id: i64,
+    pub at: i64,
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct NotificationDismissed {
     pub account_id: i64,
@@ -850,6 +874,9 @@ impl Event {
             Event::AnnouncementReactionRemoved(_) => "AnnouncementReactionRemoved",
             Event::CustomEmojiAdded(_) => "CustomEmojiAdded",
             Event::CustomEmojiRemoved(_) => "CustomEmojiRemoved",
+            Event::NotificationPolicySaved(_) => "NotificationPolicySaved",
+            Event::NotificationRequestAccepted(_) => "NotificationRequestAccepted",
+            Event::NotificationRequestDismissed(_) => "NotificationRequestDismissed",
         }
     }
 

@@ -310,14 +310,18 @@ pub fn relationship_to_api(r: &Relationship) -> Value {
 }
 
 pub fn notification_to_api(n: &NotificationView, ctx: &Ctx) -> Value {
-    json!({
+    let mut v = json!({
         "id": n.row.id.to_string(),
         "type": n.row.kind,
         "group_key": n.row.group(&crate::queries::notifications::default_grouped()),
         "created_at": iso(n.row.created_at),
         "account": account_to_api(&n.from, ctx),
         "status": n.status.as_ref().map(|s| status_to_api(s, ctx)),
-    })
+    });
+    if n.row.filtered != 0 {
+        v["filtered"] = json!(true);
+    }
+    v
 }
 
 /// An app; with `secret` when it was just created (the only time it is shown).

@@ -11,6 +11,7 @@ pub mod instance_actor;
 pub mod lists;
 pub mod media;
 pub mod moderation;
+pub mod notification_policy;
 pub mod polls;
 pub mod push;
 pub mod relations;
@@ -46,6 +47,8 @@ pub struct App {
     pub federation: crate::federate::Shared,
     pub storage: crate::media::storage::Storage,
     pub streaming: Arc<crate::streaming::Streaming>,
+    /// The Web Push VAPID key, once loaded (see [`App::vapid_key`]).
+    vapid: Arc<tokio::sync::OnceCell<Arc<tessera_federation::webpush::VapidKey>>>,
 }
 
 /// What executing a command did.
@@ -62,6 +65,7 @@ impl App {
         Ok(App {
             storage,
             streaming: Arc::default(),
+            vapid: Arc::default(),
             db,
             config: Arc::new(config),
             projector_wake: Arc::new(Notify::new()),

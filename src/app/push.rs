@@ -1,5 +1,7 @@
 //! Web Push subscriptions (one per access token) and the server's VAPID key.
 
+use std::sync::Arc;
+
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 use tessera_federation::webpush::{SubscriptionKeys, VapidKey};
@@ -20,9 +22,17 @@ pub struct NewSubscription {
 }
 
 impl App {
-    /// The VAPID key, made and kept on first use. Two first uses may race: the first
-    /// insert wins and both read it back.
-    pub async fn vapid_key(&self) -> Result<VapidKey, Error> {
+    /// The VAPID key, made and kept on first use, then held by this process (clients ask for
+    /// it with every `/api/v2/instance`).
+    pub async fn vapid_key(&self) -> Result<Arc<VapidKey>, Error> {
+        self.vapid
+            .get_or_try_init(|| async { self.load_vapid_key().await.map(Arc::new) })
+            .await
+            .cloned()
+    }
+
+    /// Two processes' first uses may race: the first insert wins and both read it back.
+    async fn load_vapid_key(&self) -> Result<VapidKey, Error> {
         let stored: Option<String> =
             sqlx::query_scalar("SELECT private_pkcs8 FROM vapid_key WHERE id = 1")
                 .fetch_optional(&self.db.pool)

@@ -16,6 +16,7 @@ pub mod list;
 pub mod marker;
 pub mod media;
 pub mod mute;
+pub mod notification_policy;
 pub mod once;
 pub mod password;
 pub mod pin;

@@ -50,7 +50,7 @@ pub async fn step(app: &App) -> Result<usize, FedError> {
         "SELECT n.id, n.account_id, n.type, p.token_id, p.endpoint, p.alerts FROM notifications n \
          JOIN push_subscriptions p ON p.account_id = n.account_id \
          JOIN oauth_tokens t ON t.id = p.token_id AND t.revoked_at IS NULL \
-         WHERE p.policy <> 'none' AND n.id IN (",
+         WHERE p.policy <> 'none' AND n.filtered = 0 AND n.id IN (",
     );
     sql.ints(&ids).push(
         ") AND (p.policy = 'all' \

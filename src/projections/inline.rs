@@ -88,6 +88,10 @@ pub async fn apply(conn: &mut Conn, rec: &Recorded) -> Result<(), sqlx::Error> {
         Event::AnnouncementReactionRemoved(e) => {
             super::announcements::reacted(conn, e, false).await
         }
+        // Judged and applied in order by the notifications projector, with the notifications.
+        Event::NotificationPolicySaved(_)
+        | Event::NotificationRequestAccepted(_)
+        | Event::NotificationRequestDismissed(_) => Ok(()),
         // Deleted at once so the client sees it gone; the notifications projector agrees.
         Event::NotificationDismissed(e) => super::notifications::dismiss(conn, e).await,
         Event::NotificationsCleared(e) => {

@@ -70,6 +70,8 @@ pub const READ_MODELS: &[&str] = &[
     "announcement_reactions",
     "custom_emojis",
     "status_emojis",
+    "notification_policies",
+    "notification_permissions",
 ];
 
 /// Apply one event to every projection, inline first: replay's order, and live's at zero lag.

@@ -15,6 +15,8 @@ pub struct NotificationRow {
     pub status_id: Option<i64>,
     pub created_at: i64,
     pub group_key: Option<String>,
+    /// Filtered into a notification request by the recipient's policy.
+    pub filtered: i64,
 }
 
 impl NotificationRow {
@@ -47,6 +49,8 @@ pub struct Filter {
     pub types: Vec<String>,
     pub exclude_types: Vec<String>,
     pub from_account_id: Option<i64>,
+    /// Also those filtered into notification requests (`include_filtered`).
+    pub include_filtered: bool,
 }
 
 impl Filter {
@@ -71,6 +75,7 @@ impl Filter {
             types,
             exclude_types: known(exclude),
             from_account_id: account.and_then(crate::ids::parse),
+            include_filtered: false,
         })
     }
 }
@@ -88,8 +93,7 @@ pub async fn list(
     hydrate(conn, account_id, rows).await
 }
 
-const COLUMNS: &str =
-    "n.id, n.account_id, n.from_account_id, n.type, n.status_id, n.created_at, n.group_key";
+const COLUMNS: &str = "n.id, n.account_id, n.from_account_id, n.type, n.status_id, n.created_at, n.group_key, n.filtered";
 
 /// The account's notifications that `filter` lets through, less those of accounts muted
 /// with their notifications.
@@ -105,6 +109,9 @@ fn push_filter(sql: &mut Sql, account_id: i64, filter: &Filter) {
     }
     if let Some(from) = filter.from_account_id {
         sql.push(" AND n.from_account_id = ").int(from);
+    }
+    if !filter.include_filtered {
+        sql.push(" AND n.filtered = 0");
     }
     // So are the conversations the user muted.
     sql.push(
@@ -299,10 +306,11 @@ async fn hydrate(
     };
     let mut out = Vec::with_capacity(rows.len());
     for row in rows {
+        // A filtered notification was judged by the policy already, limited senders included.
         let Some(from) = accounts
             .get(&row.from_account_id)
             .filter(|a| a.suspended == 0)
-            .filter(|a| a.silenced == 0 || followed.contains(&a.id))
+            .filter(|a| a.silenced == 0 || followed.contains(&a.id) || row.filtered != 0)
             .cloned()
         else {
             continue;
@@ -318,4 +326,111 @@ async fn hydrate(
         out.push(NotificationView { row, from, status });
     }
     Ok(out)
+}
+
+/// One notification request: a sender whose notifications the policy filtered. It is
+/// named by the first of them, which stays until the request is accepted or dismissed.
+#[derive(Debug, Clone)]
+pub struct RequestRow {
+    pub id: i64,
+    pub from_account_id: i64,
+    pub count: i64,
+    pub created_at: i64,
+    pub updated_at: i64,
+    /// The latest status among them (a mention's), if any.
+    pub last_status_id: Option<i64>,
+}
+
+type RequestTuple = (i64, i64, i64, i64, i64, Option<i64>);
+
+fn push_request_select(sql: &mut Sql, account_id: i64) {
+    sql.push(
+        "SELECT MIN(n.id), n.from_account_id, COUNT(*), MIN(n.created_at), MAX(n.created_at), MAX(n.status_id) \
+         FROM notifications n JOIN accounts a ON a.id = n.from_account_id \
+         WHERE a.suspended = 0 AND n.filtered = 1 AND n.account_id = ",
+    )
+    .int(account_id);
+}
+
+fn request_row(t: RequestTuple) -> RequestRow {
+    let (id, from_account_id, count, created_at, updated_at, last_status_id) = t;
+    RequestRow {
+        id,
+        from_account_id,
+        count,
+        created_at,
+        updated_at,
+        last_status_id,
+    }
+}
+
+/// The account's notification requests, newest first, paged by their ids.
+pub async fn requests(
+    conn: &mut Conn,
+    account_id: i64,
+    page: &Page,
+) -> Result<Vec<RequestRow>, sqlx::Error> {
+    let mut sql = Sql::new("");
+    push_request_select(&mut sql, account_id);
+    sql.push(" GROUP BY n.from_account_id HAVING 1 = 1");
+    if let Some(max) = page.max_id {
+        sql.push(" AND MIN(n.id) < ").int(max);
+    }
+    if let Some(since) = page.since_id.or(page.min_id) {
+        sql.push(" AND MIN(n.id) > ").int(since);
+    }
+    let ascending = page.min_id.is_some();
+    sql.push(if ascending {
+        " ORDER BY MIN(n.id) ASC LIMIT "
+    } else {
+        " ORDER BY MIN(n.id) DESC LIMIT "
+    })
+    .int(page.limit);
+    let mut rows: Vec<RequestRow> = sql
+        .fetch_all::<RequestTuple>(conn)
+        .await?
+        .into_iter()
+        .map(request_row)
+        .collect();
+    if ascending {
+        rows.reverse();
+    }
+    Ok(rows)
+}
+
+/// The request named `id` (any of its notifications' ids will do).
+pub async fn request(
+    conn: &mut Conn,
+    account_id: i64,
+    id: i64,
+) -> Result<Option<RequestRow>, sqlx::Error> {
+    let mut sql = Sql::new("");
+    push_request_select(&mut sql, account_id);
+    sql.push(
+        " AND n.from_account_id = (SELECT r.from_account_id FROM notifications r WHERE r.filtered = 1 AND r.account_id = ",
+    )
+    .int(account_id)
+    .push(" AND r.id = ")
+    .int(id)
+    .push(") GROUP BY n.from_account_id");
+    Ok(sql
+        .fetch_all::<RequestTuple>(conn)
+        .await?
+        .pop()
+        .map(request_row))
+}
+
+/// Pending requests (capped at 100, as Mastodon) and filtered notifications in them.
+pub async fn pending(conn: &mut Conn, account_id: i64) -> Result<(i64, i64), sqlx::Error> {
+    let mut sql = Sql::new(
+        "SELECT COUNT(*), CAST(COALESCE(SUM(c), 0) AS BIGINT) FROM (SELECT COUNT(*) AS c FROM notifications n \
+         JOIN accounts a ON a.id = n.from_account_id WHERE a.suspended = 0 AND n.filtered = 1 AND n.account_id = ",
+    );
+    sql.int(account_id)
+        .push(" GROUP BY n.from_account_id LIMIT 100) r");
+    Ok(sql
+        .fetch_all::<(i64, i64)>(conn)
+        .await?
+        .pop()
+        .unwrap_or((0, 0)))
 }

@@ -16,9 +16,9 @@ use crate::db::Conn;
 use crate::error::Error;
 use crate::eventlog::{self, Recorded};
 use crate::events::Event;
-use crate::queries::Sql;
 use crate::queries::notifications as nq;
 use crate::queries::statuses::{self as sq, StatusView};
+use crate::queries::{Sql, filters};
 
 const BATCH: i64 = 500;
 /// Without a wake-up (another process committed, and no Redis), look this often.
@@ -329,6 +329,12 @@ async fn status(
     let lists = lists_showing(conn, listeners, &view).await?;
     let payload: Arc<str> = Arc::from(status_to_api(&view, ctx).to_string());
     let on_public = public_streams(&view);
+    let filtering = with_filters(conn, &accounts).await?;
+    let mut personal = Personal {
+        view: &view,
+        shared: payload.clone(),
+        done: HashMap::new(),
+    };
     for l in listeners {
         if l.account_id.is_some_and(|a| excluded.contains(&a)) {
             continue;
@@ -342,19 +348,78 @@ async fn status(
                 Stream::UserNotification | Stream::Direct => false,
                 other => to_public && on_public(other),
             };
-            if wanted {
-                app.streaming.hub.send(
-                    l.id,
-                    Message {
-                        stream: s.names(),
-                        event,
-                        payload: payload.clone(),
-                    },
-                );
+            if !wanted {
+                continue;
             }
+            let payload = match l.account_id.filter(|a| filtering.contains(a)) {
+                None => payload.clone(),
+                Some(account) => {
+                    let context = match s {
+                        Stream::User | Stream::List(_) => "home",
+                        _ => "public",
+                    };
+                    match personal.payload(conn, ctx, account, context).await? {
+                        Some(p) => p,
+                        // A `hide` filter matched: not sent, as not listed.
+                        None => continue,
+                    }
+                }
+            };
+            app.streaming.hub.send(
+                l.id,
+                Message {
+                    stream: s.names(),
+                    event,
+                    payload,
+                },
+            );
         }
     }
     Ok(())
+}
+
+/// Among `accounts`, those with filters: only they need a status judged for them.
+async fn with_filters(conn: &mut Conn, accounts: &[i64]) -> Result<HashSet<i64>, sqlx::Error> {
+    if accounts.is_empty() {
+        return Ok(HashSet::new());
+    }
+    let mut sql = Sql::new("SELECT DISTINCT account_id FROM filters WHERE account_id IN (");
+    sql.ints(accounts).push(")");
+    let rows: Vec<(i64,)> = sql.fetch_all(conn).await?;
+    Ok(rows.into_iter().map(|(a,)| a).collect())
+}
+
+/// A status as one account's filters make it, per context: hidden, the shared rendering,
+/// or one of its own carrying `filtered`, as the timelines show it.
+struct Personal<'a> {
+    view: &'a StatusView,
+    shared: Arc<str>,
+    done: HashMap<(i64, &'static str), Option<Arc<str>>>,
+}
+
+impl Personal<'_> {
+    async fn payload(
+        &mut self,
+        conn: &mut Conn,
+        ctx: &Ctx<'_>,
+        account: i64,
+        context: &'static str,
+    ) -> Result<Option<Arc<str>>, sqlx::Error> {
+        if let Some(done) = self.done.get(&(account, context)) {
+            return Ok(done.clone());
+        }
+        let filters = filters::Filters::new(filters::active(conn, account, context).await?);
+        let mut view = self.view.clone();
+        let result = if !filters.keep(&mut view) {
+            None
+        } else if view.filtered.is_empty() {
+            Some(self.shared.clone())
+        } else {
+            Some(Arc::from(status_to_api(&view, ctx).to_string()))
+        };
+        self.done.insert((account, context), result.clone());
+        Ok(result)
+    }
 }
 
 /// A direct status, as the conversation it updates, to each participant's `direct` stream.
@@ -504,7 +569,10 @@ async fn notifications(
         return Ok(());
     }
     let ids: Vec<i64> = batch.iter().map(|r| r.id).collect();
-    let mut sql = Sql::new("SELECT n.id, n.account_id FROM notifications n WHERE n.id IN (");
+    // Notifications filtered into requests are not streamed, as Mastodon.
+    let mut sql = Sql::new(
+        "SELECT n.id, n.account_id FROM notifications n WHERE n.filtered = 0 AND n.id IN (",
+    );
     sql.ints(&ids)
         .push(") AND n.account_id IN (")
         .ints(&accounts)

@@ -24,6 +24,7 @@ mod mail;
 mod mastodon_py;
 mod media;
 mod mutes;
+mod notification_requests;
 mod oauth;
 mod peer;
 mod pins;

@@ -509,3 +509,60 @@ async fn announcements_and_their_reactions_are_streamed_to_every_user() {
     );
     server.stop().await;
 }
+
+#[tokio::test]
+async fn streamed_posts_obey_the_listeners_filters() {
+    let server = TestServer::start().await;
+    let alice = server.user("alice").await;
+    let bob = server.user("bob").await;
+    let (status, _) = server
+        .post(
+            &format!("/api/v1/accounts/{}/follow", bob.id),
+            Some(&alice.token),
+            json!({}),
+        )
+        .await;
+    assert_eq!(status, 200);
+    for (title, keyword, action) in [("secrets", "secret", "hide"), ("endings", "ending", "warn")] {
+        let (status, filter) = server
+            .post(
+                "/api/v2/filters",
+                Some(&alice.token),
+                json!({"title": title, "context": ["home"], "filter_action": action, "keywords_attributes": [{"keyword": keyword}]}),
+            )
+            .await;
+        assert_eq!(status, 200, "{filter}");
+    }
+    let mut ws = socket(
+        &server,
+        &format!("?stream=user&access_token={}", alice.token),
+        None,
+    )
+    .await;
+    let mut public = socket(&server, "?stream=public", None).await;
+    post(&server, &bob, json!({"status": "a secret plan"})).await;
+    post(&server, &bob, json!({"status": "the ending is sad"})).await;
+
+    // The hidden post never comes; the warned one carries the match. (The filters' own
+    // `filters_changed` may come first: the socket opened before they were dispatched.)
+    let (event, payload) = loop {
+        let (_, event, payload) = next_event(&mut ws).await;
+        if event != "filters_changed" {
+            break (event, payload);
+        }
+    };
+    assert_eq!(event, "update");
+    let status: Value = serde_json::from_str(&payload).unwrap();
+    assert_schema("Status", &status);
+    assert_eq!(status["content"], "<p>the ending is sad</p>");
+    assert_eq!(status["filtered"][0]["filter"]["title"], "endings");
+    assert_eq!(status["filtered"][0]["keyword_matches"], json!(["ending"]));
+    // Someone without filters (here, signed out) gets both, unmarked.
+    for expected in ["<p>a secret plan</p>", "<p>the ending is sad</p>"] {
+        let (_, _, payload) = next_event(&mut public).await;
+        let status: Value = serde_json::from_str(&payload).unwrap();
+        assert_eq!(status["content"], expected);
+        assert_eq!(status["filtered"], json!([]));
+    }
+    server.stop().await;
+}

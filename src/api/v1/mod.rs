@@ -13,6 +13,7 @@ pub mod instance;
 pub mod lists;
 pub mod markers;
 pub mod media;
+pub mod notification_requests;
 pub mod notifications;
 pub mod polls;
 pub mod push;
@@ -53,6 +54,7 @@ pub fn router() -> Router<App> {
         .merge(tags::router())
         .merge(discovery::router())
         .merge(announcements::router())
+        .merge(notification_requests::router())
 }
 
 /// Routes that take files, each under the media body limit instead of the usual one.

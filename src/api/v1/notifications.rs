@@ -35,6 +35,10 @@ struct ListParams {
     exclude_types: Vec<String>,
     #[serde(default, deserialize_with = "de::opt_string")]
     account_id: Option<String>,
+    /// Also the notifications filtered into requests (a client shows one request's with
+    /// `account_id` and this).
+    #[serde(default, deserialize_with = "de::opt_bool")]
+    include_filtered: Option<bool>,
 }
 
 async fn list(
@@ -44,9 +48,10 @@ async fn list(
     Query(p): Query<ListParams>,
 ) -> Result<Paged, Error> {
     let me = auth.require("read:notifications")?;
-    let Some(filter) = Filter::asked(p.types, p.exclude_types, p.account_id.as_deref()) else {
+    let Some(mut filter) = Filter::asked(p.types, p.exclude_types, p.account_id.as_deref()) else {
         return Ok(Paged::new(vec![], &app.config.base_url(), &uri, None));
     };
+    filter.include_filtered = p.include_filtered.unwrap_or(false);
     let mut conn = app.db.pool.acquire().await?;
     let rows = q::list(&mut conn, me.id(), &filter, &p.page.page(40, 80)).await?;
     let ctx = Ctx::new(&app.config);
