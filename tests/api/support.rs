@@ -489,6 +489,22 @@ pub async fn follow_across(from: &TestServer, follower: &User, to: &TestServer, 
         },
     )
     .await;
+    // And the Accept has come back: until then the follower's server holds a request, and
+    // the followed account's posts do not reach its home timeline.
+    wait_until(
+        "the follow is accepted on the follower's server",
+        Duration::from_secs(30),
+        || async {
+            let (_, rel) = from
+                .get(
+                    &format!("/api/v1/accounts/relationships?id[]={id}"),
+                    Some(&follower.token),
+                )
+                .await;
+            rel[0]["following"] == true
+        },
+    )
+    .await;
 }
 
 impl TestServer {
