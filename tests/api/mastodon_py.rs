@@ -42,6 +42,19 @@ fn venv() -> PathBuf {
 async fn mastodon_py_registers_logs_in_posts_follows_and_reads() {
     let python = tokio::task::spawn_blocking(venv).await.unwrap();
     let s = TestServer::start().await;
+    // What only an operator makes, from the command line.
+    s.tessera(&["admin", "announcements", "create", "Welcome to Tessera"])
+        .await;
+    let emoji = s.data_dir.path().join("tessera.png");
+    std::fs::write(&emoji, crate::media::png(32, 32)).unwrap();
+    s.tessera(&[
+        "admin",
+        "emoji",
+        "add",
+        "tessera",
+        &emoji.display().to_string(),
+    ])
+    .await;
     let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/clients/mastodon_py_flow.py");
     let base = s.base.clone();
     let out = tokio::task::spawn_blocking(move || {

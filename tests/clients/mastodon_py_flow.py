@@ -401,6 +401,44 @@ def report(bob, alice_id):
     check(filed.target_account.id == alice_id and filed.comment == "testing reports", f"report: {filed}")
 
 
+@step("a stranger's private mention waits in a notification request until accepted")
+def notification_requests(app, alice):
+    check(alice.notifications_policy().for_private_mentions == "filter", "the default policy")
+    client = api(client_id=app[0], client_secret=app[1])
+    client.create_account("carol", PASSWORD, "carol@example.com", agreement=True, locale="en")
+    carol = api(access_token=client.log_in("carol@example.com", PASSWORD, scopes=SCOPES, allow_http=True))
+    carol_id = carol.account_verify_credentials().id
+    carol.status_post("@alice a private word", visibility="direct")
+    requests = eventually(
+        "carol's request",
+        lambda: [r for r in alice.notification_requests() if r.account.id == carol_id],
+    )
+    check(all(n.account.id != carol_id for n in alice.notifications()),
+          "the mention is not among the notifications yet")
+    alice.accept_notification_request(requests[0].id)
+    eventually(
+        "the mention, accepted",
+        lambda: [n for n in alice.notifications(types=["mention"]) if n.account.id == carol_id],
+    )
+    check(alice.notification_requests() == [], "no request left")
+
+
+@step("read the announcement, react to it and use the custom emoji")
+def announcements(alice):
+    found = alice.announcements()
+    check(len(found) == 1 and not found[0].read, f"one unread announcement: {found}")
+    alice.announcement_reaction_create(found[0].id, "tessera")
+    alice.announcement_reaction_create(found[0].id, "👍")
+    alice.announcement_dismiss(found[0].id)
+    again = alice.announcements()[0]
+    check(again.read, "read")
+    check(sorted(r.name for r in again.reactions) == ["tessera", "👍"], f"reactions: {again.reactions}")
+    emojis = alice.custom_emojis()
+    check([e.shortcode for e in emojis] == ["tessera"], f"emoji: {emojis}")
+    posted = alice.status_post("made with :tessera:")
+    check([e.shortcode for e in posted.emojis] == ["tessera"], f"status emoji: {posted.emojis}")
+
+
 def main():
     app = register_app()
     alice_me = create_account(app, "alice")
@@ -426,6 +464,8 @@ def main():
     lists(alice, bob_me.id)
     filters(alice, bob)
     conversations(alice, bob)
+    notification_requests(app, alice)
+    announcements(alice)
     grouped(alice, bob)
     scheduled(alice)
     report(bob, alice_me.id)
