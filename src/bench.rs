@@ -33,6 +33,12 @@ pub struct Report {
     pub reads_per_second: f64,
     pub p50: Duration,
     pub p99: Duration,
+    /// Searches of each kind measured.
+    pub searches: usize,
+    /// p50 and p99 of a search for a word one status has.
+    pub search_one: (Duration, Duration),
+    /// p50 and p99 of a search for words every status has (the newest 20).
+    pub search_common: (Duration, Duration),
 }
 
 pub async fn run(opts: Options) -> anyhow::Result<Report> {
@@ -44,6 +50,8 @@ pub async fn run(opts: Options) -> anyhow::Result<Report> {
         ("TESSERA_DOMAIN", format!("127.0.0.1:{port}")),
         ("TESSERA_DATA_DIR", scratch.path().display().to_string()),
         ("DATABASE_URL", database_url),
+        // One reader's thousands of requests would be a client over Mastodon's limits.
+        ("TESSERA_RATE_LIMITS", "false".into()),
     ]);
     let config = Config::load_from(None, |k| env.get(k).cloned())?;
     let running = crate::server::start(config, listener, std::future::pending()).await?;
@@ -197,45 +205,35 @@ async fn measure(
             .token
     };
     let http = reqwest::Client::new();
-    let url = format!("http://127.0.0.1:{port}/api/v1/timelines/home?limit=20");
-    // Warm up caches and connections before measuring.
-    for _ in 0..50 {
-        http.get(&url)
-            .bearer_auth(&token)
-            .send()
-            .await?
-            .bytes()
-            .await?;
-    }
-    let started = Instant::now();
-    let latencies: Vec<Vec<Duration>> = futures::future::try_join_all((0..workers).map(|w| {
-        let (http, url, token) = (&http, &url, &token);
-        async move {
-            let mut mine = Vec::new();
-            let mut i = w;
-            while i < opts.reads {
-                let t = Instant::now();
-                let resp = http.get(url).bearer_auth(token).send().await?;
-                let ok = resp.status().is_success();
-                let body: serde_json::Value = resp.json().await?;
-                mine.push(t.elapsed());
-                if !ok || body.as_array().map(Vec::len) != Some(20) {
-                    anyhow::bail!("home timeline did not return 20 statuses: {body}");
-                }
-                i += workers;
-            }
-            Ok(mine)
-        }
-    }))
-    .await?;
-    let reading = started.elapsed();
-    let mut all: Vec<Duration> = latencies.into_iter().flatten().collect();
-    all.sort();
-    let pick = |q: f64| {
-        all.get(((all.len() as f64 * q).ceil() as usize).saturating_sub(1))
-            .copied()
-            .unwrap_or_default()
+    let base = format!("http://127.0.0.1:{port}");
+    let home = format!("{base}/api/v1/timelines/home?limit=20");
+    let reads = Gets {
+        http: &http,
+        token: &token,
+        workers,
     };
+    // Warm up caches and connections before measuring.
+    reads.run(50, |_| home.clone(), 20).await?;
+    let started = Instant::now();
+    let mut all = reads.run(opts.reads, |_| home.clone(), 20).await?;
+    let reading = started.elapsed();
+    let pick = percentiles(&mut all);
+
+    // Full-text search of statuses: a word one status has (its number), and words every
+    // status has (the newest 20 of all of them).
+    let searches = opts.reads / 10;
+    let statuses = opts.statuses.max(1);
+    let one = |i: usize| {
+        format!(
+            "{base}/api/v2/search?type=statuses&limit=20&q={}",
+            (i * 7919) % statuses
+        )
+    };
+    let mut rare = reads.run(searches, one, 1).await?;
+    let every = |_| format!("{base}/api/v2/search?type=statuses&limit=20&q=about+bench");
+    let mut common = reads.run(searches, every, 20.min(opts.statuses)).await?;
+    let rare = percentiles(&mut rare);
+    let common = percentiles(&mut common);
     Ok(Report {
         database,
         statuses: opts.statuses,
@@ -243,7 +241,67 @@ async fn measure(
         fan_out_catch_up,
         reads: all.len(),
         reads_per_second: all.len() as f64 / reading.as_secs_f64(),
-        p50: pick(0.50),
-        p99: pick(0.99),
+        p50: pick.0,
+        p99: pick.1,
+        searches,
+        search_one: rare,
+        search_common: common,
     })
+}
+
+/// GETs timed over HTTP from a few tasks, as a client would send them.
+struct Gets<'a> {
+    http: &'a reqwest::Client,
+    token: &'a str,
+    workers: usize,
+}
+
+impl Gets<'_> {
+    /// `n` requests to `url(i)`, each answer checked to hold `expect` items (a list, or
+    /// search's `statuses`); their latencies.
+    async fn run(
+        &self,
+        n: usize,
+        url: impl Fn(usize) -> String + Sync,
+        expect: usize,
+    ) -> anyhow::Result<Vec<Duration>> {
+        let url = &url;
+        let lists: Vec<Vec<Duration>> =
+            futures::future::try_join_all((0..self.workers).map(|w| async move {
+                let mut mine = Vec::new();
+                let mut i = w;
+                while i < n {
+                    let target = url(i);
+                    let t = Instant::now();
+                    let resp = self
+                        .http
+                        .get(&target)
+                        .bearer_auth(self.token)
+                        .send()
+                        .await?;
+                    let ok = resp.status().is_success();
+                    let body: serde_json::Value = resp.json().await?;
+                    mine.push(t.elapsed());
+                    let items = body.get("statuses").unwrap_or(&body);
+                    if !ok || items.as_array().map(Vec::len) != Some(expect) {
+                        anyhow::bail!("{target} did not answer {expect} statuses: {body}");
+                    }
+                    i += self.workers;
+                }
+                Ok(mine)
+            }))
+            .await?;
+        Ok(lists.into_iter().flatten().collect())
+    }
+}
+
+/// p50 and p99 of `all`.
+fn percentiles(all: &mut [Duration]) -> (Duration, Duration) {
+    all.sort();
+    let pick = |q: f64| {
+        all.get(((all.len() as f64 * q).ceil() as usize).saturating_sub(1))
+            .copied()
+            .unwrap_or_default()
+    };
+    (pick(0.50), pick(0.99))
 }

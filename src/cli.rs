@@ -57,7 +57,7 @@ enum Command {
         /// Statuses to post (and measure).
         #[arg(long, default_value_t = 100_000)]
         statuses: usize,
-        /// Home-timeline requests to measure.
+        /// Home-timeline requests to measure (and a tenth as many of each kind of status search).
         #[arg(long, default_value_t = 20_000)]
         reads: usize,
         /// Concurrent posters and readers.
@@ -360,6 +360,15 @@ async fn run(command: Command, config: Config) -> anyhow::Result<ExitCode> {
                 r.reads_per_second,
                 r.p50.as_secs_f64() * 1000.0,
                 r.p99.as_secs_f64() * 1000.0
+            );
+            let ms = |d: std::time::Duration| d.as_secs_f64() * 1000.0;
+            println!(
+                "status search, {} of each: a word one status has p50 {:.2} ms, p99 {:.2} ms; words all have (newest 20) p50 {:.2} ms, p99 {:.2} ms",
+                r.searches,
+                ms(r.search_one.0),
+                ms(r.search_one.1),
+                ms(r.search_common.0),
+                ms(r.search_common.1)
             );
             Ok(ExitCode::SUCCESS)
         }
