@@ -58,27 +58,12 @@ pub async fn by_shortcodes(
     let mut sql = Sql::new(&format!(
         "SELECT {COLUMNS} FROM custom_emojis WHERE shortcode IN ("
     ));
-    for (i, c) in codes.iter().enumerate() {
-        if i > 0 {
-            sql.push(", ");
-        }
-        sql.text(c);
-    }
-    sql.push(")");
-    let rows: Vec<(String, String, Option<String>, i64)> = sql.fetch_all(conn).await?;
-    let mut found: HashMap<String, EmojiRow> = rows
+    sql.texts(codes).push(")");
+    let mut found: HashMap<String, EmojiRow> = sql
+        .fetch_all::<EmojiRow>(conn)
+        .await?
         .into_iter()
-        .map(|(shortcode, image_key, category, visible_in_picker)| {
-            (
-                shortcode.clone(),
-                EmojiRow {
-                    shortcode,
-                    image_key,
-                    category,
-                    visible_in_picker,
-                },
-            )
-        })
+        .map(|row| (row.shortcode.clone(), row))
         .collect();
     Ok(codes.iter().filter_map(|c| found.remove(c)).collect())
 }
