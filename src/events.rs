@@ -50,6 +50,7 @@ pub enum Event {
     MediaUploaded(MediaUploaded),
     MediaProcessed(MediaProcessed),
     MediaDescribed(MediaDescribed),
+    MediaDeleted(MediaDeleted),
     ListSaved(ListChanged),
     ListDeleted(ListDeleted),
     ListAccountsAdded(ListMembers),
@@ -288,6 +289,13 @@ pub struct MediaDescribed {
     pub media_id: i64,
     pub description: Option<String>,
     pub focus: Option<(f64, f64)>,
+}
+
+/// An upload its owner deleted before posting it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct MediaDeleted {
+    pub media_id: i64,
+    pub account_id: i64,
 }
 
 /// An attachment of a status: a local upload by id, or a remote file described whole.
@@ -830,6 +838,7 @@ impl Event {
             Event::MediaUploaded(_) => "MediaUploaded",
             Event::MediaProcessed(_) => "MediaProcessed",
             Event::MediaDescribed(_) => "MediaDescribed",
+            Event::MediaDeleted(_) => "MediaDeleted",
             Event::ListSaved(_) => "ListSaved",
             Event::ListDeleted(_) => "ListDeleted",
             Event::ListAccountsAdded(_) => "ListAccountsAdded",

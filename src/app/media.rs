@@ -208,6 +208,47 @@ impl App {
         self.own_unattached(account_id, media_id).await
     }
 
+    /// Delete one's own upload that no status carries, and its files.
+    pub async fn delete_media(&self, account_id: i64, media_id: i64) -> Result<(), Error> {
+        #[derive(sqlx::FromRow)]
+        struct Found {
+            status_id: Option<i64>,
+            upload_key: Option<String>,
+            file_key: Option<String>,
+            preview_key: Option<String>,
+        }
+        let found: Found = sqlx::query_as(
+            "SELECT status_id, upload_key, file_key, preview_key FROM media_attachments \
+             WHERE id = $1 AND account_id = $2",
+        )
+        .bind(media_id)
+        .bind(account_id)
+        .fetch_optional(&self.db.pool)
+        .await?
+        .ok_or(Error::NotFound)?;
+        self.execute::<Media>(
+            &media::stream(media_id),
+            &local_actor(account_id),
+            None,
+            media::Command::Delete {
+                media_id,
+                by: account_id,
+                attached: found.status_id.is_some(),
+            },
+        )
+        .await?;
+        // The log no longer points at the files; one left behind by a failure is unused.
+        for key in [found.upload_key, found.file_key, found.preview_key]
+            .into_iter()
+            .flatten()
+        {
+            if let Err(e) = self.storage.delete(&key).await {
+                tracing::warn!(key, error = %e, "file of a deleted upload not removed");
+            }
+        }
+        Ok(())
+    }
+
     /// One's own upload, before it is posted (Mastodon shows no one else's, nor posted ones).
     pub async fn own_unattached(&self, account_id: i64, media_id: i64) -> Result<MediaRow, Error> {
         let mut conn = self.db.pool.acquire().await?;

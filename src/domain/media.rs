@@ -1,8 +1,8 @@
 //! One uploaded attachment. Stream `media:<id>`: uploaded (with its files, or processed
-//! later, once), and described until it is posted.
+//! later, once), and described or deleted until it is posted.
 
 use super::{Aggregate, Rejection, invalid};
-use crate::events::{Event, MediaDescribed, MediaProcessed, MediaUploaded};
+use crate::events::{Event, MediaDeleted, MediaDescribed, MediaProcessed, MediaUploaded};
 
 /// Mastodon's limit on an attachment's description.
 pub const MAX_DESCRIPTION_CHARS: usize = 1500;
@@ -17,13 +17,23 @@ pub fn stream(media_id: i64) -> String {
 pub struct Media {
     pub owner: Option<i64>,
     pub processed: bool,
+    pub deleted: bool,
 }
 
 #[derive(Debug, Clone)]
 pub enum Command {
     Upload(Box<MediaUploaded>),
     Process(Box<MediaProcessed>),
-    Describe { by: i64, described: MediaDescribed },
+    Describe {
+        by: i64,
+        described: MediaDescribed,
+    },
+    /// `attached`: a status carries it (looked up by the caller).
+    Delete {
+        media_id: i64,
+        by: i64,
+        attached: bool,
+    },
 }
 
 impl Aggregate for Media {
@@ -36,6 +46,7 @@ impl Aggregate for Media {
                 self.processed = u.files.is_some();
             }
             Event::MediaProcessed(_) => self.processed = true,
+            Event::MediaDeleted(_) => self.deleted = true,
             _ => {}
         }
         self
@@ -52,16 +63,33 @@ impl Aggregate for Media {
             }
             Command::Process(p) => match self.owner {
                 None => Err(Rejection::NotFound),
-                // Processing twice (two processes resuming the same upload) changes nothing.
-                Some(_) if self.processed => Ok(vec![]),
+                // Processing twice (two processes resuming the same upload), or an upload
+                // deleted while it was processed, changes nothing.
+                Some(_) if self.processed || self.deleted => Ok(vec![]),
                 Some(_) => Ok(vec![Event::MediaProcessed(*p)]),
             },
             Command::Describe { by, described } => {
-                if self.owner != Some(by) {
+                if self.owner != Some(by) || self.deleted {
                     return Err(Rejection::NotFound);
                 }
                 check(described.description.as_deref(), described.focus)?;
                 Ok(vec![Event::MediaDescribed(described)])
+            }
+            Command::Delete {
+                media_id,
+                by,
+                attached,
+            } => {
+                if self.owner != Some(by) || self.deleted {
+                    return Err(Rejection::NotFound);
+                }
+                if attached {
+                    return Err(invalid("Media attachment is currently used by a status"));
+                }
+                Ok(vec![Event::MediaDeleted(MediaDeleted {
+                    media_id,
+                    account_id: by,
+                })])
             }
         }
     }
@@ -201,5 +229,41 @@ mod tests {
         assert_eq!(parse_focus("0.5,-0.25"), Ok((0.5, -0.25)));
         assert!(parse_focus("nan,1").is_err());
         assert!(parse_focus("1").is_err());
+    }
+
+    #[test]
+    fn only_the_owner_deletes_an_upload_and_never_a_posted_one() {
+        let given = [Event::MediaUploaded(uploaded(true))];
+        let delete = |by, attached| Command::Delete {
+            media_id: 1,
+            by,
+            attached,
+        };
+        assert_eq!(
+            given_when::<Media>(&given, delete(2, false)),
+            Ok(vec![Event::MediaDeleted(MediaDeleted {
+                media_id: 1,
+                account_id: 2
+            })])
+        );
+        assert_eq!(
+            given_when::<Media>(&given, delete(9, false)),
+            Err(Rejection::NotFound)
+        );
+        assert!(matches!(
+            given_when::<Media>(&given, delete(2, true)),
+            Err(Rejection::Invalid(_))
+        ));
+        let gone = [
+            given[0].clone(),
+            Event::MediaDeleted(MediaDeleted {
+                media_id: 1,
+                account_id: 2,
+            }),
+        ];
+        assert_eq!(
+            given_when::<Media>(&gone, delete(2, false)),
+            Err(Rejection::NotFound)
+        );
     }
 }

@@ -128,6 +128,7 @@ pub async fn apply(conn: &mut Conn, rec: &Recorded) -> Result<(), sqlx::Error> {
         Event::MediaUploaded(e) => super::media::uploaded(conn, e).await,
         Event::MediaProcessed(e) => super::media::processed(conn, e).await,
         Event::MediaDescribed(e) => super::media::described(conn, e).await,
+        Event::MediaDeleted(e) => super::media::deleted(conn, e.media_id).await,
         Event::StatusPinned(e) => {
             sqlx::query(
                 "INSERT INTO status_pins (account_id, status_id, created_at) VALUES ($1, $2, $3) \

@@ -64,6 +64,15 @@ pub async fn described(conn: &mut Conn, e: &MediaDescribed) -> Result<(), sqlx::
     Ok(())
 }
 
+/// Only an upload not yet posted can be deleted.
+pub async fn deleted(conn: &mut Conn, media_id: i64) -> Result<(), sqlx::Error> {
+    sqlx::query("DELETE FROM media_attachments WHERE id = $1 AND status_id IS NULL")
+        .bind(media_id)
+        .execute(&mut *conn)
+        .await?;
+    Ok(())
+}
+
 /// Local uploads join the status in the order given; remote files are recorded whole.
 pub async fn attach(conn: &mut Conn, e: &StatusPosted) -> Result<(), sqlx::Error> {
     for (position, m) in e.media.iter().enumerate() {

@@ -458,6 +458,78 @@ async fn bad_files_get_a_clear_error_and_nothing_is_kept() {
     server.stop().await;
 }
 
+#[tokio::test]
+async fn an_upload_not_yet_posted_can_be_deleted_with_its_files() {
+    let server = TestServer::start().await;
+    let alice = server.user("alice").await;
+    let bob = server.user("bob").await;
+    let (_, media) = upload(&server, &alice, "/api/v1/media", "a.jpg", jpeg(40, 40), &[]).await;
+    let id = media["id"].as_str().unwrap().to_string();
+    let url = media["url"].as_str().unwrap().to_string();
+    assert!(!walk(&server.data_dir.path().join("media")).is_empty());
+
+    // Not someone else's.
+    let path = format!("/api/v1/media/{id}");
+    let (status, body) = server
+        .call(Method::DELETE, &path, Some(&bob.token), None)
+        .await;
+    assert_eq!(status, 404, "{body}");
+
+    let (status, body) = server
+        .call(Method::DELETE, &path, Some(&alice.token), None)
+        .await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body, json!({}));
+    assert_eq!(server.get(&path, Some(&alice.token)).await.0, 404);
+    assert_eq!(fetch(&server, &url).await.0, 404);
+    let stored = walk(&server.data_dir.path().join("media"));
+    assert!(stored.is_empty(), "the files went with it: {stored:?}");
+    let (status, _) = server
+        .call(Method::DELETE, &path, Some(&alice.token), None)
+        .await;
+    assert_eq!(status, 404, "already gone");
+    let (status, body) = server
+        .post(
+            "/api/v1/statuses",
+            Some(&alice.token),
+            json!({"status": "with it", "media_ids": [id]}),
+        )
+        .await;
+    assert!(
+        status.is_client_error(),
+        "a deleted upload cannot be posted: {body}"
+    );
+
+    // A posted attachment stays.
+    let (_, media) = upload(&server, &alice, "/api/v1/media", "b.jpg", jpeg(40, 40), &[]).await;
+    let posted = media["id"].as_str().unwrap().to_string();
+    let (status, body) = server
+        .post(
+            "/api/v1/statuses",
+            Some(&alice.token),
+            json!({"status": "with it", "media_ids": [posted]}),
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    let before = server.event_count().await;
+    let (status, body) = server
+        .call(
+            Method::DELETE,
+            &format!("/api/v1/media/{posted}"),
+            Some(&alice.token),
+            None,
+        )
+        .await;
+    assert_eq!(status, 422, "{body}");
+    assert!(body["error"].as_str().unwrap().contains("used by a status"));
+    assert_eq!(server.event_count().await, before);
+    assert_eq!(fetch(&server, media["url"].as_str().unwrap()).await.0, 200);
+
+    let (same, report) = server.replay(false).await;
+    assert!(same, "{report}");
+    server.stop().await;
+}
+
 fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
     let Ok(entries) = std::fs::read_dir(dir) else {
         return Vec::new();

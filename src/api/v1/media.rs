@@ -8,7 +8,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use serde::Deserialize;
-use serde_json::Value;
+use serde_json::{Value, json};
 
 use crate::api::auth::Auth;
 use crate::api::entities::{Ctx, media_to_api};
@@ -29,7 +29,7 @@ pub fn upload_router() -> Router<App> {
 
 pub fn router() -> Router<App> {
     Router::new()
-        .route("/api/v1/media/{id}", get(show).put(update))
+        .route("/api/v1/media/{id}", get(show).put(update).delete(remove))
         .route("/system/{*key}", get(file))
 }
 
@@ -126,6 +126,17 @@ async fn update(
         .describe_media(me.id(), id(&raw)?, p.description, focus)
         .await?;
     Ok(Json(media_to_api(&row, &Ctx::new(&app.config))))
+}
+
+/// Mastodon 4.4: an upload not yet posted can be deleted; a posted one is refused (422).
+async fn remove(
+    State(app): State<App>,
+    auth: Auth,
+    Path(raw): Path<String>,
+) -> Result<Json<Value>, Error> {
+    let me = auth.require("write:media")?;
+    app.delete_media(me.id(), id(&raw)?).await?;
+    Ok(Json(json!({})))
 }
 
 /// A stored file, with its own content type and nothing a browser could run: `nosniff`,
