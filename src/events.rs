@@ -98,6 +98,7 @@ pub enum Event {
     NotificationPolicySaved(NotificationPolicy),
     NotificationRequestAccepted(NotificationRequestRef),
     NotificationRequestDismissed(NotificationRequestRef),
+    StatusCardUpdated(StatusCard),
 }
 
 /// A status to be posted later: what was asked, kept until it is due.
@@ -582,6 +583,41 @@ pub struct NotificationRequestRef {
     pub at: i64,
 }
 
+/// The preview card of the first link in a status, as fetched; `None` when an edit took
+/// the link away.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct StatusCard {
+    pub status_id: i64,
+    pub card: Option<PreviewCard>,
+}
+
+/// A linked page's preview, from its OpenGraph and HTML metadata. The image, when there
+/// is one, was fetched, checked and kept by us (`image_key`) so that readers never load
+/// it from the linked site.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PreviewCard {
+    pub url: String,
+    pub title: String,
+    pub description: String,
+    /// `link`, `photo`, `video` or `rich`, as Mastodon's card types.
+    pub kind: String,
+    pub author_name: String,
+    pub author_url: String,
+    pub provider_name: String,
+    pub provider_url: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub image_key: Option<String>,
+    pub width: u32,
+    pub height: u32,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub blurhash: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub language: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub published_at: Option<i64>,
+    pub fetched_at: i64,
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct NotificationDismissed {
     pub account_id: i64,
@@ -886,6 +922,7 @@ impl Event {
             Event::NotificationPolicySaved(_) => "NotificationPolicySaved",
             Event::NotificationRequestAccepted(_) => "NotificationRequestAccepted",
             Event::NotificationRequestDismissed(_) => "NotificationRequestDismissed",
+            Event::StatusCardUpdated(_) => "StatusCardUpdated",
         }
     }
 

@@ -6,6 +6,7 @@ use serde_json::{Value, json};
 use crate::config::Config;
 use crate::oauth::store::AppRow;
 use crate::queries::accounts::{AccountRow, Relationship, UserRow};
+use crate::queries::cards::CardRow;
 use crate::queries::conversations::ConversationView;
 use crate::queries::emojis::EmojiView;
 use crate::queries::filters::{FilterMatch, FilterRow};
@@ -167,7 +168,7 @@ pub fn status_to_api(s: &StatusView, ctx: &Ctx) -> Value {
             "name": t.to_lowercase(), "url": format!("{}/tags/{}", ctx.base_url, t.to_lowercase()),
         })).collect::<Vec<_>>(),
         "emojis": s.emojis.iter().map(emoji_to_api).collect::<Vec<_>>(),
-        "card": null,
+        "card": s.card.as_ref().map(|c| card_to_api(c, ctx)),
         "poll": s.poll.as_ref().map(|p| poll_to_api(p, s.has_viewer)),
         "filtered": s.filtered.iter().map(filter_result_to_api).collect::<Vec<_>>(),
     });
@@ -385,6 +386,32 @@ pub fn announcement_to_api(
             }
             v
         }).collect::<Vec<_>>(),
+    })
+}
+
+/// A PreviewCard. Mastodon sends empty strings, not nulls, for what a page did not say.
+pub fn card_to_api(c: &CardRow, ctx: &Ctx) -> Value {
+    let author = (!c.author_name.is_empty() || !c.author_url.is_empty())
+        .then(|| json!({"name": c.author_name, "url": c.author_url, "account": null}));
+    json!({
+        "url": c.url,
+        "title": c.title,
+        "description": c.description,
+        "type": c.kind,
+        "author_name": c.author_name,
+        "author_url": c.author_url,
+        "authors": author.into_iter().collect::<Vec<_>>(),
+        "provider_name": c.provider_name,
+        "provider_url": c.provider_url,
+        "html": "",
+        "width": c.width,
+        "height": c.height,
+        "image": c.image_key.as_deref().map(|k| file_url(ctx, k)),
+        "image_description": "",
+        "embed_url": "",
+        "blurhash": c.blurhash,
+        "language": c.language,
+        "published_at": c.published_at.map(iso),
     })
 }
 

@@ -6,6 +6,7 @@ pub mod account;
 pub mod announcement;
 pub mod block;
 pub mod bookmark;
+pub mod card;
 pub mod conversation;
 pub mod domain_block;
 pub mod emoji;

@@ -4,6 +4,7 @@
 //! `tessera-workers`.
 
 pub mod actors;
+pub mod cards;
 pub mod deliver;
 pub mod fetch;
 pub mod health;
@@ -28,8 +29,14 @@ use crate::error::Error;
 
 /// What federation needs beside the database: the outbound client, cached keys, and the
 /// queues (absent in commands that only read).
+/// The most read of a linked page or its image (Mastodon reads pages up to 1 MB and
+/// card images up to 8 MB; some pages carry more than a megabyte of inline script).
+pub const PAGE_MAX_BYTES: usize = 8 * 1024 * 1024;
+
 pub struct Federation {
     pub client: SafeClient,
+    /// For linked pages and their images, which may be larger than any activity.
+    pub page_client: SafeClient,
     pub keys: keys::KeyCache,
     queues: OnceLock<Queues>,
     ingress_batcher: OnceLock<inbox::IngressBatcher>,
@@ -47,9 +54,16 @@ impl Federation {
             env!("CARGO_PKG_VERSION"),
             config.base_url()
         );
-        let client = SafeClient::new(policy, Limits::default(), &agent).map_err(Error::internal)?;
+        let client =
+            SafeClient::new(policy.clone(), Limits::default(), &agent).map_err(Error::internal)?;
+        let page_limits = Limits {
+            max_body_bytes: PAGE_MAX_BYTES,
+            ..Limits::default()
+        };
+        let page_client = SafeClient::new(policy, page_limits, &agent).map_err(Error::internal)?;
         Ok(Federation {
             client,
+            page_client,
             keys: keys::KeyCache::default(),
             queues: OnceLock::new(),
             ingress_batcher: OnceLock::new(),

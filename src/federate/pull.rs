@@ -24,6 +24,9 @@ pub async fn run(app: &App, job: &PullJob) -> Result<(), FedError> {
         PullPurpose::Featured => {
             featured(app, &job.url).await?;
         }
+        PullPurpose::Card { status_id } => {
+            super::cards::fetch(app, &job.url, *status_id).await?;
+        }
     }
     Ok(())
 }

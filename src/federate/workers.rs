@@ -146,11 +146,15 @@ pub async fn run(
     let web_push = which
         .contains(&Queue::Push)
         .then(|| super::webpush::spawn(app.clone()));
+    // And preview cards by those that run the pull queue, which fetches the pages.
+    let cards = which
+        .contains(&Queue::Pull)
+        .then(|| super::cards::spawn(app.clone()));
     let result = tessera_workers::run_workers(queues, executors, &which, shutdown).await;
     if let Some(r) = reactor {
         r.abort();
     }
-    for task in [publisher, web_push].into_iter().flatten() {
+    for task in [publisher, web_push, cards].into_iter().flatten() {
         task.abort();
     }
     result.map_err(|e| FedError::Internal(format!("workers: {e}")))

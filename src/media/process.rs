@@ -179,18 +179,36 @@ fn jpeg_is_complete(bytes: &[u8]) -> bool {
 pub fn attachment(accepted: &Accepted) -> Result<Processed, MediaError> {
     let image = &accepted.image;
     let original = encode(image, accepted.lossy)?;
-    let (pw, ph) = fit_within(image.width(), image.height(), PREVIEW_PIXELS);
-    let small = if (pw, ph) == (image.width(), image.height()) {
-        image.clone()
-    } else {
-        image.resize_exact(pw, ph, FilterType::Triangle)
-    };
+    let small = shrunk(image, PREVIEW_PIXELS);
     let preview = encode(&small, accepted.lossy)?;
     Ok(Processed {
         original,
         preview,
         blurhash: blurhash_of(&small)?,
     })
+}
+
+/// A preview card's image: only the small copy is kept, with its blurhash.
+pub struct CardImage {
+    pub image: Encoded,
+    pub blurhash: String,
+}
+
+pub fn card_image(accepted: &Accepted, pixels: u32) -> Result<CardImage, MediaError> {
+    let small = shrunk(&accepted.image, pixels);
+    Ok(CardImage {
+        image: encode(&small, accepted.lossy)?,
+        blurhash: blurhash_of(&small)?,
+    })
+}
+
+fn shrunk(image: &DynamicImage, pixels: u32) -> DynamicImage {
+    let (w, h) = fit_within(image.width(), image.height(), pixels);
+    if (w, h) == (image.width(), image.height()) {
+        image.clone()
+    } else {
+        image.resize_exact(w, h, FilterType::Triangle)
+    }
 }
 
 /// An avatar or header: cropped to fill `width`×`height` (never enlarged beyond it).

@@ -122,7 +122,7 @@ pub fn is_public_key(key: &str) -> bool {
                 id.bytes().all(|b| b.is_ascii_digit())
                     && (file.starts_with("original.") || file.starts_with("small."))
             }
-            ["emojis", id, file] => {
+            ["emojis", id, file] | ["cards", id, file] => {
                 id.bytes().all(|b| b.is_ascii_digit()) && file.starts_with("original.")
             }
             ["accounts", id, file] => {

@@ -92,6 +92,7 @@ pub async fn apply(conn: &mut Conn, rec: &Recorded) -> Result<(), sqlx::Error> {
         Event::NotificationPolicySaved(_)
         | Event::NotificationRequestAccepted(_)
         | Event::NotificationRequestDismissed(_) => Ok(()),
+        Event::StatusCardUpdated(e) => super::cards::updated(conn, e).await,
         // Deleted at once so the client sees it gone; the notifications projector agrees.
         Event::NotificationDismissed(e) => super::notifications::dismiss(conn, e).await,
         Event::NotificationsCleared(e) => {

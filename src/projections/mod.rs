@@ -5,6 +5,7 @@
 //! ends in the same state, which is what `tessera replay` checks.
 
 pub mod announcements;
+pub mod cards;
 pub mod conversations;
 pub mod emojis;
 pub mod federated;
@@ -72,6 +73,7 @@ pub const READ_MODELS: &[&str] = &[
     "status_emojis",
     "notification_policies",
     "notification_permissions",
+    "preview_cards",
 ];
 
 /// Apply one event to every projection, inline first: replay's order, and live's at zero lag.

@@ -6,6 +6,7 @@ pub mod accounts;
 pub mod activitypub;
 pub mod admin;
 pub mod announcements;
+pub mod cards;
 pub mod conversations;
 pub mod discovery;
 pub mod domain_blocks;

@@ -29,11 +29,13 @@ pub struct StatusRow {
     pub reblogs_count: i64,
     pub favourites_count: i64,
     pub edited_at: Option<i64>,
+    pub card_url: Option<String>,
 }
 
 const COLUMNS: &str = "s.id, s.account_id, s.uri, s.url, s.text, s.content, s.spoiler_text, s.visibility, \
      s.sensitive, s.language, s.in_reply_to_id, s.in_reply_to_account_id, s.reblog_of_id, s.application_name, \
-     s.application_website, s.created_at, s.replies_count, s.reblogs_count, s.favourites_count, s.edited_at";
+     s.application_website, s.created_at, s.replies_count, s.reblogs_count, s.favourites_count, s.edited_at, \
+     s.card_url";
 
 /// `only_media=true`: statuses with at least one attachment.
 const WITH_MEDIA: &str = " AND EXISTS (SELECT 1 FROM media_attachments m WHERE m.status_id = s.id)";
@@ -57,6 +59,8 @@ pub struct StatusView {
     pub poll: Option<super::polls::PollView>,
     /// Custom emoji its text uses.
     pub emojis: Vec<super::emojis::EmojiView>,
+    /// The preview card of its first link, once fetched.
+    pub card: Option<super::cards::CardRow>,
     /// The viewer's filters this status matched (set where filters apply).
     pub filtered: Vec<super::filters::FilterMatch>,
     /// Whether a viewer was asking: viewer flags are shown only then.
@@ -459,6 +463,10 @@ pub async fn hydrate(
     let media = super::media::of_statuses(conn, &status_ids).await?;
     let polls = super::polls::of_statuses(conn, &status_ids, viewer).await?;
     let emojis = super::emojis::of_statuses(conn, &status_ids).await?;
+    let mut card_urls: Vec<String> = all.iter().filter_map(|r| r.card_url.clone()).collect();
+    card_urls.sort_unstable();
+    card_urls.dedup();
+    let cards = super::cards::by_urls(conn, &card_urls).await?;
     let mut account_ids: Vec<i64> = all.iter().map(|r| r.account_id).collect();
     account_ids.extend(mention_rows.iter().map(|(_, a)| *a));
     account_ids.sort_unstable();
@@ -522,6 +530,7 @@ pub async fn hydrate(
             media: media.get(&row.id).cloned().unwrap_or_default(),
             poll: polls.get(&row.id).cloned(),
             emojis: emojis.get(&row.id).cloned().unwrap_or_default(),
+            card: row.card_url.as_ref().and_then(|u| cards.get(u)).cloned(),
             filtered: Vec::new(),
             account,
             reblog,

@@ -5,7 +5,7 @@ use std::collections::HashMap;
 use super::{Page, Sql};
 use crate::db::Conn;
 
-const DAY_MS: i64 = 86_400_000;
+pub const DAY_MS: i64 = 86_400_000;
 /// Days of history a Tag entity carries, and the window trends are computed over.
 pub const HISTORY_DAYS: i64 = 7;
 
@@ -36,13 +36,23 @@ pub async fn history(
         .push(" GROUP BY t.tag, s.created_at / ")
         .push(&DAY_MS.to_string());
     let rows: Vec<(String, i64, i64, i64)> = sql.fetch_all(conn).await?;
+    Ok(by_day(&rows, tags, today))
+}
+
+/// `(key, day number, uses, accounts)` rows as each key's last [`HISTORY_DAYS`] days,
+/// newest first, with the days nobody used it as zeros.
+pub fn by_day(
+    rows: &[(String, i64, i64, i64)],
+    keys: &[String],
+    today: i64,
+) -> HashMap<String, Vec<Day>> {
     let mut out: HashMap<String, Vec<Day>> = HashMap::new();
-    for tag in tags {
+    for key in keys {
         let days = (0..HISTORY_DAYS)
             .map(|back| {
                 let day = today - back;
                 rows.iter()
-                    .filter(|(t, d, _, _)| t == tag && *d == day)
+                    .filter(|(k, d, _, _)| k == key && *d == day)
                     .fold(
                         Day {
                             day: day * DAY_MS / 1000,
@@ -56,9 +66,9 @@ pub async fn history(
                     )
             })
             .collect();
-        out.insert(tag.clone(), days);
+        out.insert(key.clone(), days);
     }
-    Ok(out)
+    out
 }
 
 /// The hashtags `account_id` follows, most recent first, paged by when they were followed.

@@ -38,7 +38,13 @@ pub enum PullPurpose {
     Object,
     Outbox,
     Featured,
-    ReplyParent { depth: u8 },
+    ReplyParent {
+        depth: u8,
+    },
+    /// The page a status links to, for its preview card.
+    Card {
+        status_id: i64,
+    },
 }
 
 /// Apply one received activity whose signature was verified as `key_owner`'s.

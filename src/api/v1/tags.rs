@@ -8,7 +8,7 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 
 use crate::api::auth::{Auth, MaybeAuth};
-use crate::api::entities::{Ctx, status_to_api};
+use crate::api::entities::{Ctx, card_to_api, status_to_api};
 use crate::api::id;
 use crate::api::pagination::{PageParams, Paged};
 use crate::api::params::{Params, Query, de};
@@ -16,6 +16,7 @@ use crate::app::App;
 use crate::app::tags::normalise_tag;
 use crate::db::Conn;
 use crate::error::Error;
+use crate::queries::cards as cq;
 use crate::queries::statuses as sq;
 use crate::queries::tags::{self as q, FeaturedRow};
 use crate::time::{self, iso};
@@ -57,7 +58,7 @@ async fn tags_to_api(
                 .get(name)
                 .into_iter()
                 .flatten()
-                .map(|d| json!({"day": d.day.to_string(), "uses": d.uses.to_string(), "accounts": d.accounts.to_string()}))
+                .map(day_to_api)
                 .collect();
             let mut tag = json!({
                 "id": name,
@@ -254,9 +255,38 @@ async fn trending_statuses(
     )))
 }
 
-/// Links trend from their preview cards, and Tessera does not fetch preview cards yet: an
-/// empty list, truthfully.
-async fn trending_links(auth: MaybeAuth) -> Result<Json<Value>, Error> {
+/// Links shared in the week's public posts, as preview cards with their history.
+async fn trending_links(
+    State(app): State<App>,
+    auth: MaybeAuth,
+    Query(p): Query<TrendParams>,
+) -> Result<Json<Value>, Error> {
     auth.viewer("read")?;
-    Ok(Json(json!([])))
+    let (limit, offset) = p.bounds(10, 20);
+    let now = time::now_ms();
+    let mut conn = app.db.pool.acquire().await?;
+    let urls = cq::trending(&mut conn, now, limit, offset).await?;
+    let cards = cq::by_urls(&mut conn, &urls).await?;
+    let history = cq::history(&mut conn, &urls, now).await?;
+    let ctx = Ctx::new(&app.config);
+    Ok(Json(json!(
+        urls.iter()
+            .filter_map(|url| {
+                let mut link = card_to_api(cards.get(url)?, &ctx);
+                link["history"] = json!(
+                    history
+                        .get(url)
+                        .into_iter()
+                        .flatten()
+                        .map(day_to_api)
+                        .collect::<Vec<_>>()
+                );
+                Some(link)
+            })
+            .collect::<Vec<_>>()
+    )))
+}
+
+fn day_to_api(d: &q::Day) -> Value {
+    json!({"day": d.day.to_string(), "uses": d.uses.to_string(), "accounts": d.accounts.to_string()})
 }
