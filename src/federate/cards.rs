@@ -17,7 +17,7 @@ use crate::eventlog::{self, SYSTEM_ACTOR};
 use crate::events::{Event, PreviewCard};
 use crate::ids;
 use crate::media::process;
-use crate::projections::runner::{checkpoint, set_checkpoint};
+use crate::projections::runner::{checkpoint, position, set_checkpoint};
 use crate::queries::cards as cq;
 use crate::time;
 
@@ -34,7 +34,7 @@ const IMAGE_PIXELS: u32 = 230_400;
 /// Queue the page fetches for one batch of events; the number of events read.
 pub async fn step(app: &App) -> Result<usize, FedError> {
     let mut conn = app.db.pool.acquire().await?;
-    let from = checkpoint(&mut conn, CHECKPOINT).await?;
+    let from = position(&mut conn, CHECKPOINT).await?;
     let batch = eventlog::read_after(&mut conn, from, BATCH)
         .await
         .map_err(|e| FedError::Internal(e.to_string()))?;

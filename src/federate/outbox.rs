@@ -20,7 +20,7 @@ use super::publish::{actor_document, note_document};
 use crate::app::App;
 use crate::eventlog::{self, Recorded};
 use crate::events::*;
-use crate::projections::runner::{checkpoint, set_checkpoint};
+use crate::projections::runner::{checkpoint, position, set_checkpoint};
 use crate::queries::activitypub as q;
 use crate::queries::statuses as sq;
 use crate::time::iso;
@@ -41,7 +41,7 @@ pub struct Outgoing {
 pub async fn step(app: &App) -> Result<usize, FedError> {
     let (from, batch) = {
         let mut conn = app.db.pool.acquire().await?;
-        let from = checkpoint(&mut conn, CHECKPOINT).await?;
+        let from = position(&mut conn, CHECKPOINT).await?;
         let batch = eventlog::read_after(&mut conn, from, BATCH)
             .await
             .map_err(|e| FedError::Internal(e.to_string()))?;

@@ -16,7 +16,7 @@ use crate::api::entities::{Ctx, profile_images};
 use crate::app::App;
 use crate::domain::push::Command;
 use crate::eventlog;
-use crate::projections::runner::{Checkpointed, checkpoint, set_checkpoint};
+use crate::projections::runner::{Checkpointed, checkpoint, position, set_checkpoint};
 use crate::queries::Sql;
 use crate::queries::notifications::{self as nq, NotificationView};
 
@@ -28,9 +28,9 @@ const TTL_SECS: &str = "172800";
 /// Queue the pushes for one batch of events; the number of events read.
 pub async fn step(app: &App) -> Result<usize, FedError> {
     let mut conn = app.db.pool.acquire().await?;
-    let from = checkpoint(&mut conn, CHECKPOINT).await?;
+    let from = position(&mut conn, CHECKPOINT).await?;
     // Notifications exist once their projector has passed the event.
-    let until = checkpoint(&mut conn, Checkpointed::Notifications.name()).await?;
+    let until = position(&mut conn, Checkpointed::Notifications.name()).await?;
     if until <= from {
         return Ok(0);
     }

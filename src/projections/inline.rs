@@ -37,7 +37,10 @@ pub async fn apply(conn: &mut Conn, rec: &Recorded) -> Result<(), sqlx::Error> {
         }
         Event::StatusPosted(e) => {
             status_posted(conn, e).await?;
-            super::emojis::of_status(conn, e.status_id, &e.emojis).await?;
+            // A new status has no emoji rows to replace: no statement for most posts.
+            if !e.emojis.is_empty() {
+                super::emojis::of_status(conn, e.status_id, &e.emojis).await?;
+            }
             super::search::posted(conn, e).await
         }
         Event::StatusDeleted(e) => {

@@ -50,6 +50,18 @@ pub async fn checkpoint(conn: &mut Conn, name: &str) -> Result<i64, sqlx::Error>
         .await
 }
 
+/// Where a projector or reactor stands (0 before its first run), read without writing:
+/// for the look before taking the write turn. On SQLite, a write outside the turn would
+/// hold the file's write lock while posts wait in SQLite's busy handler.
+pub async fn position(conn: &mut Conn, name: &str) -> Result<i64, sqlx::Error> {
+    let seq: Option<i64> =
+        sqlx::query_scalar("SELECT seq FROM projector_checkpoints WHERE name = $1")
+            .bind(name)
+            .fetch_optional(&mut *conn)
+            .await?;
+    Ok(seq.unwrap_or(0))
+}
+
 pub async fn set_checkpoint(conn: &mut Conn, name: &str, seq: i64) -> Result<(), sqlx::Error> {
     sqlx::query("UPDATE projector_checkpoints SET seq = $2 WHERE name = $1")
         .bind(name)
@@ -61,6 +73,13 @@ pub async fn set_checkpoint(conn: &mut Conn, name: &str, seq: i64) -> Result<(),
 
 /// Apply one batch; the number of events applied (0 when caught up).
 async fn step(db: &Db, projector: Checkpointed) -> Result<usize, AppendError> {
+    // Caught up? Seen without the write turn, which posts are waiting for.
+    {
+        let mut conn = db.pool.acquire().await?;
+        if position(&mut conn, projector.name()).await? >= eventlog::head(&mut conn).await? {
+            return Ok(0);
+        }
+    }
     let (_turn, mut tx) = db.begin_write().await?;
     let from = checkpoint(&mut tx, projector.name()).await?;
     let batch = eventlog::read_after(&mut tx, from, BATCH).await?;
