@@ -4,8 +4,6 @@
 //! image, and records the card on the status. A card fetched in the last two weeks is
 //! reused for other statuses linking to the same page, as Mastodon does.
 
-use std::time::Duration;
-
 use scraper::{Html, Selector};
 use tessera_workers::{PullJob, PullPurpose};
 use url::Url;
@@ -17,7 +15,7 @@ use crate::eventlog::{self, SYSTEM_ACTOR};
 use crate::events::{Event, PreviewCard};
 use crate::ids;
 use crate::media::process;
-use crate::projections::runner::{checkpoint, position, set_checkpoint};
+use crate::projections::runner::position;
 use crate::queries::cards as cq;
 use crate::time;
 
@@ -72,43 +70,25 @@ pub async fn step(app: &App) -> Result<usize, FedError> {
             .await
             .map_err(|e| FedError::Internal(e.to_string()))?;
     }
-    let (_turn, mut tx) = app.db.begin_write().await?;
-    // Only forward: another process may have moved it meanwhile.
-    if checkpoint(&mut tx, CHECKPOINT).await? == from {
-        set_checkpoint(&mut tx, CHECKPOINT, last).await?;
-    }
-    tx.commit().await?;
+    super::reactor::advance(app, CHECKPOINT, from, last).await?;
     Ok(batch.len())
 }
 
-/// On its first run the reactor starts from the end of the log: statuses posted before
-/// preview cards existed are not crawled.
-async fn start(app: &App) -> Result<(), FedError> {
-    let (_turn, mut tx) = app.db.begin_write().await?;
-    if checkpoint(&mut tx, CHECKPOINT).await? == 0 {
-        let head = eventlog::head(&mut tx).await?;
-        set_checkpoint(&mut tx, CHECKPOINT, head).await?;
-    }
-    tx.commit().await?;
-    Ok(())
-}
-
-/// Follow the log in the background, every second.
+/// Follow the log in the background. On its first run the reactor starts from the end of
+/// the log: statuses posted before preview cards existed are not crawled.
 pub fn spawn(app: App) -> tokio::task::JoinHandle<()> {
-    tokio::spawn(async move {
-        if let Err(e) = start(&app).await {
-            tracing::error!(error = %e, "preview card reactor could not start");
-        }
-        loop {
-            match step(&app).await {
-                Ok(0) => {}
-                Ok(_) => continue,
-                Err(FedError::Db(sqlx::Error::PoolClosed)) => return,
-                Err(e) => tracing::error!(error = %e, "preview card reactor failed; will retry"),
-            }
-            tokio::time::sleep(Duration::from_secs(1)).await;
-        }
-    })
+    super::reactor::spawn(
+        app,
+        "preview cards",
+        |app| async move {
+            let head = {
+                let mut conn = app.db.pool.acquire().await?;
+                eventlog::head(&mut conn).await?
+            };
+            super::reactor::start_at(&app, CHECKPOINT, head).await
+        },
+        |app| async move { step(&app).await },
+    )
 }
 
 /// The pull job: the card of `url` for `status_id`, if the status still links there.

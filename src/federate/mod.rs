@@ -14,6 +14,7 @@ pub mod keys;
 pub mod outbox;
 pub mod publish;
 pub mod pull;
+pub mod reactor;
 pub mod webpush;
 pub mod workers;
 

@@ -3,8 +3,6 @@
 //! worker encrypts the notification for the subscription (RFC 8291), signs for it with the
 //! VAPID key (RFC 8292) and POSTs it to the endpoint through the safe client.
 
-use std::time::Duration;
-
 use http::{HeaderMap, HeaderValue, Method};
 use serde_json::json;
 use tessera_federation::sanitize;
@@ -16,7 +14,7 @@ use crate::api::entities::{Ctx, profile_images};
 use crate::app::App;
 use crate::domain::push::Command;
 use crate::eventlog;
-use crate::projections::runner::{Checkpointed, checkpoint, position, set_checkpoint};
+use crate::projections::runner::{Checkpointed, position};
 use crate::queries::Sql;
 use crate::queries::notifications::{self as nq, NotificationView};
 
@@ -85,43 +83,25 @@ pub async fn step(app: &App) -> Result<usize, FedError> {
             .await
             .map_err(|e| FedError::Internal(e.to_string()))?;
     }
-    let (_turn, mut tx) = app.db.begin_write().await?;
-    // Only forward: another process may have moved it meanwhile.
-    if checkpoint(&mut tx, CHECKPOINT).await? == from {
-        set_checkpoint(&mut tx, CHECKPOINT, last).await?;
-    }
-    tx.commit().await?;
+    super::reactor::advance(app, CHECKPOINT, from, last).await?;
     Ok(batch.len())
 }
 
-/// On its first run the reactor starts from now: notifications older than Web Push
-/// support are not pushed.
-async fn start(app: &App) -> Result<(), FedError> {
-    let (_turn, mut tx) = app.db.begin_write().await?;
-    if checkpoint(&mut tx, CHECKPOINT).await? == 0 {
-        let now = checkpoint(&mut tx, Checkpointed::Notifications.name()).await?;
-        set_checkpoint(&mut tx, CHECKPOINT, now).await?;
-    }
-    tx.commit().await?;
-    Ok(())
-}
-
-/// Follow the log in the background, every second.
+/// Follow the log in the background, every second. On its first run the reactor starts
+/// from now: notifications older than Web Push support are not pushed.
 pub fn spawn(app: App) -> tokio::task::JoinHandle<()> {
-    tokio::spawn(async move {
-        if let Err(e) = start(&app).await {
-            tracing::error!(error = %e, "web push reactor could not start");
-        }
-        loop {
-            match step(&app).await {
-                Ok(0) => {}
-                Ok(_) => continue,
-                Err(FedError::Db(sqlx::Error::PoolClosed)) => return,
-                Err(e) => tracing::error!(error = %e, "web push reactor failed; will retry"),
-            }
-            tokio::time::sleep(Duration::from_secs(1)).await;
-        }
-    })
+    super::reactor::spawn(
+        app,
+        "web push",
+        |app| async move {
+            let now = {
+                let mut conn = app.db.pool.acquire().await?;
+                position(&mut conn, Checkpointed::Notifications.name()).await?
+            };
+            super::reactor::start_at(&app, CHECKPOINT, now).await
+        },
+        |app| async move { step(&app).await },
+    )
 }
 
 /// Deliver one notification to one subscription.
