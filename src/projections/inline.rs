@@ -397,6 +397,10 @@ async fn status_deleted(conn: &mut Conn, e: &StatusDeleted) -> Result<(), sqlx::
         "DELETE FROM favourites WHERE status_id = $1",
         "DELETE FROM status_pins WHERE status_id = $1",
         "DELETE FROM bookmarks WHERE status_id = $1",
+        // Our own uploads become uploads again, to be posted anew ("delete and redraft")
+        // or deleted; a remote status's attachments go with it.
+        "UPDATE media_attachments SET status_id = NULL, position = 0 \
+         WHERE status_id = $1 AND remote_url IS NULL",
         "DELETE FROM media_attachments WHERE status_id = $1",
     ] {
         sqlx::query(sql)

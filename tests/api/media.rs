@@ -530,6 +530,70 @@ async fn an_upload_not_yet_posted_can_be_deleted_with_its_files() {
     server.stop().await;
 }
 
+#[tokio::test]
+async fn delete_and_redraft_posts_the_same_attachment_again() {
+    let server = TestServer::start().await;
+    let alice = server.user("alice").await;
+    let (_, media) = upload(
+        &server,
+        &alice,
+        "/api/v1/media",
+        "a.jpg",
+        jpeg(40, 40),
+        &[("description", "kept")],
+    )
+    .await;
+    let media_id = media["id"].as_str().unwrap().to_string();
+    let post = |text: &'static str, ids: Vec<String>| {
+        let (server, token) = (&server, alice.token.clone());
+        async move {
+            server
+                .post(
+                    "/api/v1/statuses",
+                    Some(&token),
+                    json!({"status": text, "media_ids": ids}),
+                )
+                .await
+        }
+    };
+    let (status, first) = post("draft one", vec![media_id.clone()]).await;
+    assert_eq!(status, 200, "{first}");
+
+    // Deleting answers with the attachments, which can then be posted again.
+    let path = format!("/api/v1/statuses/{}", first["id"].as_str().unwrap());
+    let (status, deleted) = server
+        .call(Method::DELETE, &path, Some(&alice.token), None)
+        .await;
+    assert_eq!(status, 200, "{deleted}");
+    assert_eq!(deleted["media_attachments"][0]["id"], media_id.as_str());
+    let (status, second) = post("draft two", vec![media_id.clone()]).await;
+    assert_eq!(status, 200, "{second}");
+    assert_eq!(second["media_attachments"][0]["id"], media_id.as_str());
+    assert_eq!(second["media_attachments"][0]["description"], "kept");
+    let url = second["media_attachments"][0]["url"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert_eq!(fetch(&server, &url).await.0, 200);
+
+    // With delete_media=true the attachment goes too.
+    let path = format!(
+        "/api/v1/statuses/{}?delete_media=true",
+        second["id"].as_str().unwrap()
+    );
+    let (status, body) = server
+        .call(Method::DELETE, &path, Some(&alice.token), None)
+        .await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(fetch(&server, &url).await.0, 404);
+    let (status, body) = post("draft three", vec![media_id.clone()]).await;
+    assert_eq!(status, 422, "{body}");
+
+    let (same, report) = server.replay(false).await;
+    assert!(same, "{report}");
+    server.stop().await;
+}
+
 fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
     let Ok(entries) = std::fs::read_dir(dir) else {
         return Vec::new();

@@ -220,10 +220,19 @@ async fn several(
     )))
 }
 
+#[derive(Deserialize)]
+struct DeleteParams {
+    #[serde(default, deserialize_with = "de::opt_bool")]
+    delete_media: Option<bool>,
+}
+
+/// The status goes; its attachments stay as uploads that can be posted again ("delete and
+/// redraft"), unless `delete_media=true` (Mastodon 4.4) deletes them too.
 async fn delete(
     State(app): State<App>,
     auth: Auth,
     Path(raw): Path<String>,
+    Query(p): Query<DeleteParams>,
 ) -> Result<Json<Value>, Error> {
     let me = auth.require("write:statuses")?;
     let status_id = id(&raw)?;
@@ -234,6 +243,11 @@ async fn delete(
             .ok_or(Error::NotFound)?
     };
     app.delete_status(me.id(), status_id).await?;
+    if p.delete_media == Some(true) {
+        for m in &before.media {
+            app.delete_media(me.id(), m.id).await?;
+        }
+    }
     Ok(Json(deleted_status_to_api(&before, &Ctx::new(&app.config))))
 }
 
