@@ -95,10 +95,16 @@ pub fn spawn(app: App) -> tokio::task::JoinHandle<()> {
 /// A page that cannot be read or says nothing leaves the status without a card; the job
 /// is not retried, as Mastodon does not retry a link crawl.
 pub async fn fetch(app: &App, url: &str, status_id: i64) -> Result<(), FedError> {
-    let content: Option<String> = sqlx::query_scalar("SELECT content FROM statuses WHERE id = $1")
-        .bind(status_id)
-        .fetch_optional(&app.db.pool)
-        .await?;
+    // Which statuses get a card is decided here, against the status as it now is, so an
+    // edit of a post with media or a poll gets none either.
+    let content: Option<String> = sqlx::query_scalar(
+        "SELECT s.content FROM statuses s WHERE s.id = $1 AND s.visibility <> 'direct' \
+         AND NOT EXISTS (SELECT 1 FROM media_attachments m WHERE m.status_id = s.id) \
+         AND NOT EXISTS (SELECT 1 FROM polls p WHERE p.status_id = s.id)",
+    )
+    .bind(status_id)
+    .fetch_optional(&app.db.pool)
+    .await?;
     if content
         .and_then(|c| first_link(&c, &app.config.domain))
         .as_deref()

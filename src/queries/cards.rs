@@ -73,8 +73,8 @@ pub async fn by_urls(
         .collect())
 }
 
-/// The card of a page fetched since `since`, for a status linking to it (by the address
-/// linked or the one the page gave as its own).
+/// The card of a page fetched since `since`, for a status linking to it. Cards are kept
+/// under the address the page answered at, so a link that redirects is fetched again.
 pub async fn fetched_since(
     conn: &mut Conn,
     url: &str,
