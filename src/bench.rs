@@ -296,7 +296,7 @@ impl Gets<'_> {
 }
 
 /// p50 and p99 of `all`.
-fn percentiles(all: &mut [Duration]) -> (Duration, Duration) {
+pub fn percentiles(all: &mut [Duration]) -> (Duration, Duration) {
     all.sort();
     let pick = |q: f64| {
         all.get(((all.len() as f64 * q).ceil() as usize).saturating_sub(1))

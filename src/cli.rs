@@ -112,6 +112,18 @@ enum Command {
         #[arg(long, default_value_t = 3024)]
         height: u32,
     },
+    /// Time the public profile and permalink pages for an account with many posts.
+    BenchWeb {
+        /// Posts of the account (its showcase is full, each with an image).
+        #[arg(long, default_value_t = 10_000)]
+        posts: usize,
+        /// Requests to time for each page.
+        #[arg(long, default_value_t = 500)]
+        requests: usize,
+        /// Benchmark PostgreSQL instead of SQLite: a server URL such as postgres://postgres@127.0.0.1/postgres.
+        #[arg(long, value_name = "URL")]
+        postgres: Option<String>,
+    },
     /// Operator commands.
     Admin {
         #[command(subcommand)]
@@ -470,6 +482,30 @@ async fn run(command: Command, config: Config) -> anyhow::Result<ExitCode> {
                 r.elapsed.as_secs_f64(),
                 r.per_second
             );
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::BenchWeb {
+            posts,
+            requests,
+            postgres,
+        } => {
+            let r = crate::bench_web::run(crate::bench_web::Options {
+                posts,
+                requests,
+                postgres,
+            })
+            .await?;
+            println!(
+                "database: {}, one account with {} posts and {} in its showcase, pages answered to a visitor",
+                r.database, r.posts, r.showcase
+            );
+            for (page, p50, p99) in r.pages {
+                println!(
+                    "{page}: p50 {:.2} ms, p99 {:.2} ms",
+                    p50.as_secs_f64() * 1000.0,
+                    p99.as_secs_f64() * 1000.0
+                );
+            }
             Ok(ExitCode::SUCCESS)
         }
         Command::Admin {

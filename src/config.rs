@@ -72,6 +72,8 @@ pub struct Config {
     pub rate_limits: bool,
     /// API requests per token (or per address) per 5 minutes.
     pub api_rate_limit: u32,
+    /// Posts an account may feature in its showcase (Mastodon's pins, where it is 5).
+    pub showcase_limit: i64,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -117,6 +119,7 @@ struct FileConfig {
     s3_secret_access_key: Option<String>,    // TESSERA_S3_SECRET_ACCESS_KEY
     rate_limits: Option<String>,             // TESSERA_RATE_LIMITS
     api_rate_limit: Option<String>,          // TESSERA_API_RATE_LIMIT
+    showcase_limit: Option<String>,          // TESSERA_SHOWCASE_LIMIT
 }
 
 impl Config {
@@ -338,7 +341,22 @@ impl Config {
                 })?,
         };
 
+        let showcase_limit = match pick("TESSERA_SHOWCASE_LIMIT", &from_file.showcase_limit) {
+            None => 12,
+            Some(v) => v
+                .parse::<i64>()
+                .ok()
+                .filter(|n| (1..=100).contains(n))
+                .ok_or_else(|| {
+                    bad(
+                        "TESSERA_SHOWCASE_LIMIT",
+                        format!("`{v}` is not a number of posts from 1 to 100"),
+                    )
+                })?,
+        };
+
         Ok(Config {
+            showcase_limit,
             media_store,
             rate_limits,
             api_rate_limit,

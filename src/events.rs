@@ -99,6 +99,7 @@ pub enum Event {
     NotificationRequestAccepted(NotificationRequestRef),
     NotificationRequestDismissed(NotificationRequestRef),
     StatusCardUpdated(StatusCard),
+    ShowcaseReordered(ShowcaseOrder),
 }
 
 /// A status to be posted later: what was asked, kept until it is due.
@@ -670,6 +671,9 @@ pub struct AccountProfileUpdated {
     pub avatar_key: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub header_key: Option<String>,
+    /// A professional line under the name ("Sound designer at X"), shown on the web profile.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub headline: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -801,6 +805,13 @@ pub struct Pin {
     pub created_at: i64,
 }
 
+/// The order its owner chose for the showcase (the pinned posts), first shown first.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ShowcaseOrder {
+    pub account_id: i64,
+    pub status_ids: Vec<i64>,
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Reblog {
     /// The reblog is a status of its own, with this id.
@@ -923,6 +934,7 @@ impl Event {
             Event::NotificationRequestAccepted(_) => "NotificationRequestAccepted",
             Event::NotificationRequestDismissed(_) => "NotificationRequestDismissed",
             Event::StatusCardUpdated(_) => "StatusCardUpdated",
+            Event::ShowcaseReordered(_) => "ShowcaseReordered",
         }
     }
 

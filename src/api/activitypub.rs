@@ -7,7 +7,7 @@ use std::collections::HashMap;
 use axum::extract::{Path, State};
 use axum::http::header::{ACCEPT, CACHE_CONTROL, CONTENT_TYPE, LOCATION, VARY};
 use axum::http::{HeaderMap, StatusCode};
-use axum::response::{Html, IntoResponse, Response};
+use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
 use serde::Deserialize;
@@ -24,6 +24,9 @@ use crate::queries::accounts::{self as aq, AccountRow};
 use crate::queries::statuses::{self as sq, StatusView};
 use crate::queries::{Page, activitypub as q};
 use crate::time::iso;
+use crate::web::page::PageError;
+use crate::web::profile::ProfileParams;
+use crate::web::session::Visit;
 
 pub fn router() -> Router<App> {
     Router::new()
@@ -444,85 +447,50 @@ fn handle_username(handle: &str) -> Result<&str, Error> {
         .ok_or(Error::NotFound)
 }
 
-/// `/@username`: the actor for servers, a page for browsers (the full profile with its
-/// showcase is the web issue's).
+/// `/@username`: the actor for servers, the profile page for browsers.
 async fn profile_page(
     State(app): State<App>,
     _signed: SignedFetch,
+    visit: Visit,
     headers: HeaderMap,
     Path(handle): Path<String>,
-) -> Result<Response, Error> {
-    let account = local_account(&app, handle_username(&handle)?).await?;
+    Query(params): Query<ProfileParams>,
+) -> Result<Response, Response> {
+    let username = handle_username(&handle).map_err(IntoResponse::into_response)?;
     if wants_json(&headers) {
-        let mut conn = app.db.pool.acquire().await?;
-        let pem = q::public_key(&mut conn, account.id)
-            .await?
-            .ok_or(Error::NotFound)?;
-        return Ok(activity_json(actor_document(&app, &account, &pem)));
+        let json = async {
+            let account = local_account(&app, username).await?;
+            let mut conn = app.db.pool.acquire().await?;
+            let pem = q::public_key(&mut conn, account.id)
+                .await?
+                .ok_or(Error::NotFound)?;
+            Ok::<_, Error>(activity_json(actor_document(&app, &account, &pem)))
+        };
+        return json.await.map_err(IntoResponse::into_response);
     }
-    let mut conn = app.db.pool.acquire().await?;
-    let filter = sq::AccountStatusesFilter {
-        exclude_replies: true,
-        exclude_reblogs: true,
-        only_media: false,
-        tagged: None,
-    };
-    let page = Page {
-        limit: 20,
-        ..Page::default()
-    };
-    let views = sq::of_account(&mut conn, None, account.id, &filter, &page).await?;
-    let posts: Vec<minijinja::Value> = views
-        .iter()
-        .filter(|v| v.row.visibility == "public")
-        .map(|v| minijinja::context! { url => v.row.url, content => minijinja::Value::from_safe_string(v.row.content.clone()), published => iso(v.row.created_at) })
-        .collect();
-    let html = crate::server::pages::render(
-        "profile.html",
-        minijinja::context! {
-            display_name => if account.display_name.is_empty() { account.username.clone() } else { account.display_name.clone() },
-            handle => format!("@{}@{}", account.username, app.config.domain),
-            note => minijinja::Value::from_safe_string(account.note_html.clone()),
-            actor => account.uri,
-            followers => account.followers_count,
-            following => account.following_count,
-            statuses => account.statuses_count,
-            posts => posts,
-        },
-    );
-    Ok((
-        [(VARY, "Accept"), (CACHE_CONTROL, "public, max-age=60")],
-        Html(html),
-    )
-        .into_response())
+    crate::web::profile::profile(&app, &visit, &headers, username, &params)
+        .await
+        .map_err(IntoResponse::into_response)
 }
 
-/// `/@username/:id`: the note for servers, a page for browsers.
+/// `/@username/:id`: the note for servers, the permalink page for browsers.
 async fn status_page(
     State(app): State<App>,
     _signed: SignedFetch,
+    visit: Visit,
     headers: HeaderMap,
     Path((handle, id)): Path<(String, String)>,
-) -> Result<Response, Error> {
-    let (view, parents) = public_status(&app, handle_username(&handle)?, &id).await?;
+) -> Result<Response, Response> {
+    let username = handle_username(&handle).map_err(IntoResponse::into_response)?;
     if wants_json(&headers) {
-        return Ok(activity_json(note_document(&app, &view, &parents)));
+        let json = async {
+            let (view, parents) = public_status(&app, username, &id).await?;
+            Ok::<_, Error>(activity_json(note_document(&app, &view, &parents)))
+        };
+        return json.await.map_err(IntoResponse::into_response);
     }
-    let html = crate::server::pages::render(
-        "status.html",
-        minijinja::context! {
-            display_name => if view.account.display_name.is_empty() { view.account.username.clone() } else { view.account.display_name.clone() },
-            handle => format!("@{}@{}", view.account.username, app.config.domain),
-            profile => view.account.url,
-            note_uri => view.row.uri,
-            spoiler => view.row.spoiler_text,
-            content => minijinja::Value::from_safe_string(view.row.content.clone()),
-            published => iso(view.row.created_at),
-        },
-    );
-    Ok((
-        [(VARY, "Accept"), (CACHE_CONTROL, "public, max-age=60")],
-        Html(html),
-    )
-        .into_response())
+    let id = super::id(&id).map_err(|e| PageError(e).into_response())?;
+    crate::web::profile::status(&app, &visit, &headers, username, id)
+        .await
+        .map_err(IntoResponse::into_response)
 }

@@ -35,6 +35,7 @@ pub fn router(app: App) -> Router {
         .merge(health::router())
         .merge(streaming::router())
         .merge(activitypub::router())
+        .merge(crate::web::router())
         .fallback(not_found)
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
         .merge(v1::upload_router().layer(DefaultBodyLimit::max(UPLOAD_BODY_LIMIT)))

@@ -105,10 +105,7 @@ pub fn page(status: StatusCode, body: String) -> Response {
         status,
         [
             (CACHE_CONTROL, "no-store"),
-            (
-                CONTENT_SECURITY_POLICY,
-                "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'",
-            ),
+            (CONTENT_SECURITY_POLICY, crate::web::page::CSP),
             (X_FRAME_OPTIONS, "DENY"),
         ],
         Html(body),
@@ -224,9 +221,9 @@ async fn authorize(
 }
 
 /// Check a log-in; the outer error is a server fault, the inner one a message for the user.
-const THROTTLED: &str = "Too many failed attempts to sign in. Please try again later.";
+pub(crate) const THROTTLED: &str = "Too many failed attempts to sign in. Please try again later.";
 
-async fn check_login(
+pub(crate) async fn check_login(
     app: &App,
     peer: SocketAddr,
     login: Option<&str>,

@@ -147,6 +147,54 @@ impl App {
         Ok(())
     }
 
+    /// Change one's password, knowing the current one.
+    pub async fn change_password(
+        &self,
+        account_id: i64,
+        current: &str,
+        new_password: &str,
+    ) -> Result<(), Error> {
+        validate::password(new_password)?;
+        let stored = {
+            let mut conn = self.db.pool.acquire().await?;
+            q::password_hash(&mut conn, account_id)
+                .await?
+                .unwrap_or_default()
+        };
+        let current = current.to_string();
+        if !blocking(move || password::verify(&current, &stored)).await? {
+            return Err(Error::Validation("The current password is wrong".into()));
+        }
+        let plain = new_password.to_string();
+        let hash = blocking(move || password::hash(&plain))
+            .await?
+            .map_err(Error::internal)?;
+        self.set_password_hash(account_id, hash).await
+    }
+
+    /// Replace a password: every app's token is revoked and every browser signed out.
+    pub async fn set_password_hash(&self, account_id: i64, hash: String) -> Result<(), Error> {
+        let mut tx = self.db.pool.begin().await?;
+        sqlx::query("UPDATE account_secrets SET password_hash = $2 WHERE account_id = $1")
+            .bind(account_id)
+            .bind(hash)
+            .execute(&mut *tx)
+            .await?;
+        sqlx::query(
+            "UPDATE oauth_tokens SET revoked_at = $2 WHERE account_id = $1 AND revoked_at IS NULL",
+        )
+        .bind(account_id)
+        .bind(time::now_ms())
+        .execute(&mut *tx)
+        .await?;
+        sqlx::query("DELETE FROM web_sessions WHERE account_id = $1")
+            .bind(account_id)
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
     pub async fn moderate(
         &self,
         account_id: i64,

@@ -145,20 +145,6 @@ impl App {
             .await?
             .map_err(Error::internal)?;
         let account_id = self.use_email_token(token, RESET).await?;
-        let mut tx = self.db.pool.begin().await?;
-        sqlx::query("UPDATE account_secrets SET password_hash = $2 WHERE account_id = $1")
-            .bind(account_id)
-            .bind(hash)
-            .execute(&mut *tx)
-            .await?;
-        sqlx::query(
-            "UPDATE oauth_tokens SET revoked_at = $2 WHERE account_id = $1 AND revoked_at IS NULL",
-        )
-        .bind(account_id)
-        .bind(time::now_ms())
-        .execute(&mut *tx)
-        .await?;
-        tx.commit().await?;
-        Ok(())
+        self.set_password_hash(account_id, hash).await
     }
 }

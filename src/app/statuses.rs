@@ -2,7 +2,7 @@
 
 use crate::domain::bookmark::{self, Bookmark};
 use crate::domain::favourite::{self, Favourite};
-use crate::domain::pin::{self, MAX_PINS, Pin};
+use crate::domain::pin::{self, Pin, Showcase};
 use crate::domain::reblog::{self, Reblog};
 use crate::domain::status::{self, Status};
 use crate::domain::text;
@@ -283,8 +283,8 @@ impl App {
         Ok(target.id)
     }
 
-    /// Feature one of one's own posts on the profile. As Mastodon: not a boost, not a
-    /// direct post, at most five.
+    /// Feature one of one's own posts on the profile (pin it to the showcase). As Mastodon:
+    /// not a boost, not a direct post; at most the configured showcase limit.
     pub async fn pin(&self, by: i64, status_id: i64, on: bool) -> Result<i64, Error> {
         let row = {
             let mut conn = self.db.pool.acquire().await?;
@@ -313,7 +313,7 @@ impl App {
             .bind(row.id)
             .fetch_one(&self.db.pool)
             .await?;
-            if others >= MAX_PINS {
+            if others >= self.config.showcase_limit {
                 return Err(Error::Validation(
                     "You have already pinned the maximum number of posts".into(),
                 ));
@@ -329,6 +329,55 @@ impl App {
         self.execute::<Pin>(&pin::stream(by, row.id), &local_actor(by), None, cmd)
             .await?;
         Ok(row.id)
+    }
+
+    /// The ids of one's showcase, in its order.
+    pub async fn showcase_ids(&self, account_id: i64) -> Result<Vec<i64>, Error> {
+        Ok(sqlx::query_scalar(
+            "SELECT status_id FROM status_pins WHERE account_id = $1 ORDER BY position, created_at DESC",
+        )
+        .bind(account_id)
+        .fetch_all(&self.db.pool)
+        .await?)
+    }
+
+    /// Put one's showcase in a new order, which must list every pinned post once.
+    pub async fn reorder_showcase(&self, by: i64, status_ids: Vec<i64>) -> Result<(), Error> {
+        let mut current = self.showcase_ids(by).await?;
+        let mut asked = status_ids.clone();
+        current.sort_unstable();
+        asked.sort_unstable();
+        if current != asked {
+            return Err(Error::Validation(
+                "The showcase order must list each featured post once".into(),
+            ));
+        }
+        self.execute::<Showcase>(
+            &pin::showcase_stream(by),
+            &local_actor(by),
+            None,
+            events::ShowcaseOrder {
+                account_id: by,
+                status_ids,
+            },
+        )
+        .await?;
+        Ok(())
+    }
+
+    /// Move one post of one's showcase a place up (towards the front) or down.
+    pub async fn move_in_showcase(&self, by: i64, status_id: i64, up: bool) -> Result<(), Error> {
+        let mut order = self.showcase_ids(by).await?;
+        let at = order
+            .iter()
+            .position(|id| *id == status_id)
+            .ok_or(Error::NotFound)?;
+        let to = if up { at.checked_sub(1) } else { Some(at + 1) };
+        match to {
+            Some(to) if to < order.len() => order.swap(at, to),
+            _ => return Ok(()),
+        }
+        self.reorder_showcase(by, order).await
     }
 
     pub async fn reblog(

@@ -1,6 +1,6 @@
 //! A local account's lifecycle and profile. Stream `account:<id>`.
 
-use super::validate::{self, DISPLAY_NAME_MAX, FIELD_MAX, FIELDS_MAX, NOTE_MAX};
+use super::validate::{self, DISPLAY_NAME_MAX, FIELD_MAX, FIELDS_MAX, HEADLINE_MAX, NOTE_MAX};
 use super::{Aggregate, Rejection, invalid};
 use crate::events::{
     AccountMoved, AccountProfileUpdated, AccountRef, AccountRegistered, Event,
@@ -15,6 +15,7 @@ pub fn stream(account_id: i64) -> String {
 pub struct Account {
     pub id: Option<i64>,
     pub display_name: String,
+    pub headline: String,
     pub note: String,
     pub fields: Vec<ProfileField>,
     pub locked: bool,
@@ -66,6 +67,7 @@ pub struct ProfileChange {
     /// New images, as storage keys; an empty key removes the image.
     pub avatar_key: Option<String>,
     pub header_key: Option<String>,
+    pub headline: Option<String>,
 }
 
 impl Aggregate for Account {
@@ -86,6 +88,9 @@ impl Aggregate for Account {
                 }
                 if let Some(v) = &e.note {
                     self.note = v.clone();
+                }
+                if let Some(v) = &e.headline {
+                    self.headline = v.clone();
                 }
                 if let Some(v) = &e.fields {
                     self.fields = v.clone();
@@ -198,6 +203,10 @@ impl Account {
         if let Some(name) = change.display_name.filter(|n| *n != self.display_name) {
             validate::max_chars("Display name", &name, DISPLAY_NAME_MAX)?;
             e.display_name = Some(name);
+        }
+        if let Some(headline) = change.headline.filter(|h| *h != self.headline) {
+            validate::max_chars("Headline", &headline, HEADLINE_MAX)?;
+            e.headline = Some(headline);
         }
         if let Some((note, html)) = change.note.filter(|(n, _)| *n != self.note) {
             validate::max_chars("Note", &note, NOTE_MAX)?;

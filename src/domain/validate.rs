@@ -5,6 +5,7 @@ use super::{Rejection, invalid};
 pub const USERNAME_MAX: usize = 30;
 pub const DISPLAY_NAME_MAX: usize = 30;
 pub const NOTE_MAX: usize = 500;
+pub const HEADLINE_MAX: usize = 100;
 pub const FIELDS_MAX: usize = 4;
 pub const FIELD_MAX: usize = 255;
 

@@ -46,8 +46,8 @@ async fn note_document(app: &App, doc: &Value) -> Result<i64, FedError> {
     ingress::create_status(app, &note, &author, 0).await
 }
 
-/// A newly seen account's pinned posts: stored, and pinned for their author when the
-/// collection is that author's `featured`.
+/// A newly seen account's pinned posts (its showcase): stored, and pinned for their author
+/// in the collection's order when the collection is that author's `featured`.
 async fn featured(app: &App, url: &str) -> Result<(), FedError> {
     let owner: Option<i64> = sqlx::query_scalar(
         "SELECT id FROM accounts WHERE featured_url = $1 AND domain IS NOT NULL",
@@ -55,7 +55,8 @@ async fn featured(app: &App, url: &str) -> Result<(), FedError> {
     .bind(url)
     .fetch_optional(&app.db.pool)
     .await?;
-    for status_id in collection(app, url).await? {
+    // Each new pin goes first, so the collection is pinned from its end to keep its order.
+    for status_id in collection(app, url).await?.into_iter().rev() {
         if let Some(owner) = owner
             && let Err(e) = ingress::record_pin(app, owner, status_id, true, None).await
         {

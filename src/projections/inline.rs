@@ -133,18 +133,8 @@ pub async fn apply(conn: &mut Conn, rec: &Recorded) -> Result<(), sqlx::Error> {
         Event::MediaProcessed(e) => super::media::processed(conn, e).await,
         Event::MediaDescribed(e) => super::media::described(conn, e).await,
         Event::MediaDeleted(e) => super::media::deleted(conn, e.media_id).await,
-        Event::StatusPinned(e) => {
-            sqlx::query(
-                "INSERT INTO status_pins (account_id, status_id, created_at) VALUES ($1, $2, $3) \
-                 ON CONFLICT (account_id, status_id) DO NOTHING",
-            )
-            .bind(e.account_id)
-            .bind(e.status_id)
-            .bind(e.created_at)
-            .execute(&mut *conn)
-            .await?;
-            Ok(())
-        }
+        Event::StatusPinned(e) => super::showcase::pinned(conn, e).await,
+        Event::ShowcaseReordered(e) => super::showcase::reordered(conn, e).await,
         Event::StatusBookmarked(e) => {
             sqlx::query(
                 "INSERT INTO bookmarks (id, account_id, status_id, created_at) VALUES ($1, $2, $3, $4) \
@@ -261,8 +251,8 @@ async fn profile_updated(conn: &mut Conn, e: &AccountProfileUpdated) -> Result<(
         "UPDATE accounts SET display_name = COALESCE($2, display_name), note = COALESCE($3, note), \
          note_html = COALESCE($4, note_html), fields = COALESCE($5, fields), locked = COALESCE($6, locked), \
          bot = COALESCE($7, bot), discoverable = COALESCE($8, discoverable), \
-         avatar_key = NULLIF(COALESCE($9, avatar_key), ''), header_key = NULLIF(COALESCE($10, header_key), '') \
-         WHERE id = $1",
+         avatar_key = NULLIF(COALESCE($9, avatar_key), ''), header_key = NULLIF(COALESCE($10, header_key), ''), \
+         headline = COALESCE($11, headline) WHERE id = $1",
     )
     .bind(e.account_id)
     .bind(e.display_name.as_deref())
@@ -274,6 +264,7 @@ async fn profile_updated(conn: &mut Conn, e: &AccountProfileUpdated) -> Result<(
     .bind(e.discoverable.map(flag))
     .bind(e.avatar_key.as_deref())
     .bind(e.header_key.as_deref())
+    .bind(e.headline.as_deref())
     .execute(&mut *conn)
     .await?;
     Ok(())

@@ -21,6 +21,7 @@ pub mod relations;
 pub mod runner;
 pub mod scheduled;
 pub mod search;
+pub mod showcase;
 
 use crate::db::Conn;
 use crate::eventlog::Recorded;

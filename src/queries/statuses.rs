@@ -213,8 +213,8 @@ pub async fn marked(
         .collect())
 }
 
-/// An account's pinned statuses the viewer may see, most recently pinned first (at most a
-/// handful, so not paged).
+/// An account's pinned statuses (its showcase) the viewer may see, in the owner's order:
+/// most recently pinned first unless reordered (at most the showcase limit, so not paged).
 pub async fn pinned_of(
     conn: &mut Conn,
     viewer: Option<i64>,
@@ -224,7 +224,9 @@ pub async fn pinned_of(
     sql.push(" AND s.account_id = ").int(account_id);
     sql.push(" AND EXISTS (SELECT 1 FROM status_pins p WHERE p.status_id = s.id AND p.account_id = ")
         .int(account_id)
-        .push(") ORDER BY (SELECT p.created_at FROM status_pins p WHERE p.status_id = s.id AND p.account_id = ")
+        .push(") ORDER BY (SELECT p.position FROM status_pins p WHERE p.status_id = s.id AND p.account_id = ")
+        .int(account_id)
+        .push("), (SELECT p.created_at FROM status_pins p WHERE p.status_id = s.id AND p.account_id = ")
         .int(account_id)
         .push(") DESC");
     let rows: Vec<StatusRow> = sql.fetch_all(&mut *conn).await?;

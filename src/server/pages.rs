@@ -6,6 +6,9 @@ use minijinja::Environment;
 
 static TEMPLATES: LazyLock<Environment<'static>> = LazyLock::new(|| {
     let mut env = Environment::new();
+    // Pages rendered without the site's context (errors, mail links) still render.
+    env.set_undefined_behavior(minijinja::UndefinedBehavior::Chainable);
+    env.add_filter("date", date);
     for (name, source) in [
         (
             "layout.html",
@@ -43,6 +46,42 @@ static TEMPLATES: LazyLock<Environment<'static>> = LazyLock::new(|| {
             "password_edit.html",
             include_str!("../../frontend/templates/password_edit.html"),
         ),
+        (
+            "macros.html",
+            include_str!("../../frontend/templates/macros.html"),
+        ),
+        (
+            "sign_in.html",
+            include_str!("../../frontend/templates/sign_in.html"),
+        ),
+        (
+            "sign_up.html",
+            include_str!("../../frontend/templates/sign_up.html"),
+        ),
+        (
+            "settings_nav.html",
+            include_str!("../../frontend/templates/settings_nav.html"),
+        ),
+        (
+            "settings_profile.html",
+            include_str!("../../frontend/templates/settings_profile.html"),
+        ),
+        (
+            "settings_showcase.html",
+            include_str!("../../frontend/templates/settings_showcase.html"),
+        ),
+        (
+            "settings_password.html",
+            include_str!("../../frontend/templates/settings_password.html"),
+        ),
+        (
+            "home.html",
+            include_str!("../../frontend/templates/home.html"),
+        ),
+        (
+            "interaction.html",
+            include_str!("../../frontend/templates/interaction.html"),
+        ),
     ] {
         if let Err(e) = env.add_template(name, source) {
             tracing::error!(template = name, error = %e, "template does not parse");
@@ -50,6 +89,13 @@ static TEMPLATES: LazyLock<Environment<'static>> = LazyLock::new(|| {
     }
     env
 });
+
+/// An ISO 8601 time as a short date ("3 Dec 2026"); anything else as it is.
+fn date(value: String) -> String {
+    chrono::DateTime::parse_from_rfc3339(&value)
+        .map(|t| t.format("%-d %b %Y").to_string())
+        .unwrap_or(value)
+}
 
 /// Render a template; a template fault is logged and shown as a plain message.
 pub fn render(name: &str, ctx: minijinja::Value) -> String {

@@ -30,7 +30,7 @@ fn link_in(dir: &std::path::Path, marker: &str) -> Option<String> {
 }
 
 /// The link starting with `marker` in a message written under the data folder.
-async fn mailed_link(s: &TestServer, marker: &str) -> String {
+pub async fn mailed_link(s: &TestServer, marker: &str) -> String {
     let dir: PathBuf = s.data_dir.path().join("mail");
     let app = &s.running.as_ref().unwrap().app;
     let failed = app

@@ -40,4 +40,5 @@ mod search;
 mod streaming;
 mod support;
 mod tags;
+mod web;
 mod web_push;

@@ -1,5 +1,5 @@
 //! Pinned posts: pin and unpin one's own posts (not a boost, not a direct post, at most
-//! five), `pinned` on the status, the profile's pinned list, the `featured` collection, and
+//! the showcase limit, set to Mastodon's five here), `pinned` on the status, the profile's pinned list, the `featured` collection, and
 //! Add/Remove federated both ways.
 
 use std::time::Duration;
@@ -39,8 +39,8 @@ async fn pinned_of(server: &TestServer, viewer: &User, account_id: &str) -> Vec<
 }
 
 #[tokio::test]
-async fn own_posts_can_be_pinned_up_to_five_and_show_on_the_profile() {
-    let server = TestServer::start().await;
+async fn own_posts_can_be_pinned_up_to_the_limit_and_show_on_the_profile() {
+    let server = TestServer::start_with(&[("TESSERA_SHOWCASE_LIMIT", "5")]).await;
     let alice = server.user("alice").await;
     let bob = server.user("bob").await;
 

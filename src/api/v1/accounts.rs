@@ -201,6 +201,7 @@ async fn update_credentials(
         discoverable: p.discoverable,
         avatar_key: None,
         header_key: None,
+        headline: None,
     };
     let note = p.note.clone();
     // Both images are checked before either is kept.

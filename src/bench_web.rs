@@ -1,0 +1,199 @@
+//! `tessera bench-web`: how long the public profile and permalink pages take, answered to
+//! a visitor over HTTP on loopback, for an account with many posts (10,000 by default), a
+//! full showcase with an image on each post, and a thread of replies.
+
+use std::collections::HashMap;
+use std::time::{Duration, Instant};
+
+use crate::app::accounts::Registration;
+use crate::app::media::{Upload, When};
+use crate::app::statuses::NewStatus;
+use crate::bench::{drop_scratch, percentiles, scratch_database};
+use crate::config::Config;
+use crate::queries::accounts as q;
+
+#[derive(Debug, Clone)]
+pub struct Options {
+    pub posts: usize,
+    pub requests: usize,
+    pub postgres: Option<String>,
+}
+
+#[derive(Debug)]
+pub struct Report {
+    pub database: &'static str,
+    pub posts: usize,
+    pub showcase: usize,
+    /// Page name, then p50 and p99 of its answers.
+    pub pages: Vec<(&'static str, Duration, Duration)>,
+}
+
+pub async fn run(opts: Options) -> anyhow::Result<Report> {
+    let scratch = tempfile::tempdir()?;
+    let (database_url, pg) = scratch_database(&opts.postgres, scratch.path()).await?;
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+    let port = listener.local_addr()?.port();
+    let env: HashMap<&str, String> = HashMap::from([
+        ("TESSERA_DOMAIN", format!("127.0.0.1:{port}")),
+        ("TESSERA_DATA_DIR", scratch.path().display().to_string()),
+        ("DATABASE_URL", database_url),
+        ("TESSERA_RATE_LIMITS", "false".into()),
+    ]);
+    let config = Config::load_from(None, |k| env.get(k).cloned())?;
+    let running = crate::server::start(config, listener, std::future::pending()).await?;
+    let result = measure(&running, &opts, port).await;
+    running.stop().await;
+    drop_scratch(pg).await;
+    result
+}
+
+fn new_status(text: String, in_reply_to_id: Option<i64>, media_ids: Vec<i64>) -> NewStatus {
+    NewStatus {
+        text,
+        spoiler_text: String::new(),
+        visibility: "public".into(),
+        sensitive: false,
+        language: Some("en".into()),
+        in_reply_to_id,
+        application: None,
+        idempotency_key: None,
+        media_ids,
+        poll: None,
+    }
+}
+
+async fn measure(
+    running: &crate::server::Running,
+    opts: &Options,
+    port: u16,
+) -> anyhow::Result<Report> {
+    let app = &running.app;
+    let database = match app.db.kind {
+        crate::db::Kind::Sqlite => "SQLite",
+        crate::db::Kind::Postgres => "PostgreSQL",
+    };
+    let id = app
+        .register(Registration {
+            username: "maya".into(),
+            email: "maya@bench.example".into(),
+            password: "bench password 1".into(),
+            display_name: "Maya Okafor".into(),
+            locale: "en".into(),
+            role: "user".into(),
+            approved: true,
+            confirmed: true,
+        })
+        .await?;
+    let replier = app
+        .register(Registration {
+            username: "sam".into(),
+            email: "sam@bench.example".into(),
+            password: "bench password 2".into(),
+            display_name: String::new(),
+            locale: "en".into(),
+            role: "user".into(),
+            approved: true,
+            confirmed: true,
+        })
+        .await?;
+    let (maya, sam) = {
+        let mut conn = app.db.pool.acquire().await?;
+        let rows = q::by_ids(&mut conn, &[id, replier]).await?;
+        (
+            rows.get(&id)
+                .cloned()
+                .ok_or_else(|| anyhow::anyhow!("no account"))?,
+            rows.get(&replier)
+                .cloned()
+                .ok_or_else(|| anyhow::anyhow!("no account"))?,
+        )
+    };
+    let picture = {
+        let img = image::RgbImage::from_fn(640, 400, |x, y| {
+            image::Rgb([(x % 256) as u8, (y % 256) as u8, 90])
+        });
+        let mut out = std::io::Cursor::new(Vec::new());
+        img.write_to(&mut out, image::ImageFormat::Png)?;
+        out.into_inner()
+    };
+
+    // The account's history, four posters at a time; the showcase posts have an image.
+    let showcase = app.config.showcase_limit as usize;
+    let mut showcased = Vec::new();
+    for i in 0..showcase {
+        let media = app
+            .upload_media(
+                id,
+                Upload {
+                    bytes: picture.clone(),
+                    description: Some(format!("Work sample {i}")),
+                    focus: None,
+                },
+                When::Now,
+            )
+            .await?;
+        let text = format!("Case study {i}: a film score, from the first sketch to the final mix");
+        showcased.push(
+            app.post_status(&maya, new_status(text, None, vec![media]))
+                .await?,
+        );
+    }
+    let rest = opts.posts.saturating_sub(showcase);
+    futures::future::try_join_all((0..4).map(|w| {
+        let maya = &maya;
+        async move {
+            let mut i = w;
+            while i < rest {
+                let text = format!(
+                    "Studio note {i}: trying a new reverb on the #sounddesign of scene {i}"
+                );
+                app.post_status(maya, new_status(text, None, vec![]))
+                    .await?;
+                i += 4;
+            }
+            Ok::<_, crate::error::Error>(())
+        }
+    }))
+    .await?;
+    for status_id in showcased.iter().rev() {
+        app.pin(id, *status_id, true).await?;
+    }
+    let thread = showcased[0];
+    for i in 0..10 {
+        let text = format!("@maya Reply {i}: how did you record the ambience?");
+        app.post_status(&sam, new_status(text, Some(thread), vec![]))
+            .await?;
+    }
+    crate::projections::catch_up(&app.db).await?;
+
+    let http = reqwest::Client::new();
+    let base = format!("http://127.0.0.1:{port}");
+    let pages: [(&str, String); 3] = [
+        ("profile, showcase tab", format!("{base}/@maya")),
+        ("profile, posts tab", format!("{base}/@maya?tab=posts")),
+        (
+            "permalink with 10 replies",
+            format!("{base}/@maya/{thread}"),
+        ),
+    ];
+    let mut report = Vec::new();
+    for (name, url) in pages {
+        let mut times = Vec::with_capacity(opts.requests);
+        for _ in 0..opts.requests.max(1) {
+            let started = Instant::now();
+            let response = http.get(&url).header("Accept", "text/html").send().await?;
+            let status = response.status();
+            response.bytes().await?;
+            times.push(started.elapsed());
+            anyhow::ensure!(status.is_success(), "{url} answered {status}");
+        }
+        let (p50, p99) = percentiles(&mut times);
+        report.push((name, p50, p99));
+    }
+    Ok(Report {
+        database,
+        posts: opts.posts,
+        showcase,
+        pages: report,
+    })
+}
