@@ -6,6 +6,7 @@ mod admin;
 mod announcements;
 mod bad_input;
 mod bookmarks;
+mod browser;
 mod cards;
 mod cli;
 mod concurrency;
