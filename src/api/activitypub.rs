@@ -457,6 +457,11 @@ async fn profile_page(
     Query(params): Query<ProfileParams>,
 ) -> Result<Response, Response> {
     let username = handle_username(&handle).map_err(IntoResponse::into_response)?;
+    if let Some((username, kind)) = crate::web::feeds::Kind::split(username) {
+        return crate::web::feeds::profile(&app, &headers, username, kind)
+            .await
+            .map_err(IntoResponse::into_response);
+    }
     if wants_json(&headers) {
         let json = async {
             let account = local_account(&app, username).await?;

@@ -82,6 +82,19 @@ static TEMPLATES: LazyLock<Environment<'static>> = LazyLock::new(|| {
             "interaction.html",
             include_str!("../../frontend/templates/interaction.html"),
         ),
+        (
+            "about.html",
+            include_str!("../../frontend/templates/about.html"),
+        ),
+        (
+            "timeline.html",
+            include_str!("../../frontend/templates/timeline.html"),
+        ),
+        ("rss.xml", include_str!("../../frontend/templates/rss.xml")),
+        (
+            "atom.xml",
+            include_str!("../../frontend/templates/atom.xml"),
+        ),
     ] {
         if let Err(e) = env.add_template(name, source) {
             tracing::error!(template = name, error = %e, "template does not parse");

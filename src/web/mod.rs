@@ -6,8 +6,10 @@
 pub mod assets;
 pub mod auth;
 pub mod client;
+pub mod feeds;
 pub mod page;
 pub mod profile;
+pub mod public;
 pub mod session;
 pub mod settings;
 
@@ -27,6 +29,7 @@ pub fn router() -> Router<App> {
         .merge(settings::router())
         .merge(client::router())
         .merge(profile::router())
+        .merge(public::router())
 }
 
 /// Render a page with what every page shows: the site, who is signed in, the form token.

@@ -46,6 +46,16 @@ pub fn public(
     if visit.session.is_some() || visit.set_cookie.is_some() {
         return private(visit, StatusCode::OK, html);
     }
+    cacheable(request, html, updated_at, "text/html; charset=utf-8")
+}
+
+/// A document the same for everyone (a page for visitors, a feed), cached for a minute.
+pub fn cacheable(
+    request: &HeaderMap,
+    html: String,
+    updated_at: Option<i64>,
+    content_type: &'static str,
+) -> Response {
     let etag = format!(
         "W/\"{}\"",
         &hex::encode(Sha256::digest(html.as_bytes()))[..32]
@@ -61,6 +71,7 @@ pub fn public(
     };
     let headers = response.headers_mut();
     base_headers(headers);
+    headers.insert(CONTENT_TYPE, HeaderValue::from_static(content_type));
     headers.insert(CACHE_CONTROL, HeaderValue::from_static(PUBLIC_MAX_AGE));
     headers.insert(VARY, HeaderValue::from_static("Accept, Cookie"));
     if let Ok(v) = HeaderValue::from_str(&etag) {

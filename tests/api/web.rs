@@ -634,3 +634,77 @@ async fn the_profile_settings_save_the_headline_and_refuse_what_is_too_long() {
     assert!(identical, "{report}");
     server.stop().await;
 }
+
+#[tokio::test]
+async fn feeds_explore_and_hashtag_pages_show_public_posts_only() {
+    let server = TestServer::start().await;
+    let alice = server.user("alice").await;
+    let bob = server.user("bob").await;
+    post_status(&server, &alice, "New reel is out #SoundDesign <3", "public").await;
+    post_status(&server, &alice, "A quiet note", "unlisted").await;
+    post_status(&server, &alice, "Followers hear it first", "private").await;
+    post_status(
+        &server,
+        &bob,
+        "Field recording at dawn #sounddesign",
+        "public",
+    )
+    .await;
+    let get = |path: &str| {
+        let request = server.http.get(server.url(path)).send();
+        async move {
+            let r = request.await.unwrap();
+            let status = r.status();
+            let kind = r
+                .headers()
+                .get("content-type")
+                .map(|v| v.to_str().unwrap().to_string())
+                .unwrap_or_default();
+            (status, kind, r.text().await.unwrap())
+        }
+    };
+
+    let (status, kind, rss) = get("/@alice.rss").await;
+    assert_eq!(status, 200);
+    assert_eq!(kind, "application/rss+xml; charset=utf-8");
+    assert!(rss.starts_with("<?xml"), "{rss}");
+    assert!(rss.contains("<title>alice (@alice@"), "{rss}");
+    // The post's HTML is escaped once, as RSS readers expect, and its hashtag is a category.
+    assert!(rss.contains("&lt;p&gt;New reel is out"), "{rss}");
+    assert!(rss.contains("&amp;lt;3"), "{rss}");
+    assert!(rss.contains("<category>sounddesign</category>"), "{rss}");
+    assert!(
+        !rss.contains("quiet note") && !rss.contains("Followers hear"),
+        "{rss}"
+    );
+    let (status, kind, atom) = get("/@alice.atom").await;
+    assert_eq!(status, 200);
+    assert_eq!(kind, "application/atom+xml; charset=utf-8");
+    assert_eq!(atom.matches("<entry>").count(), 1, "{atom}");
+    assert!(
+        atom.contains(r#"<content type="html">&lt;p&gt;New reel"#),
+        "{atom}"
+    );
+    assert_eq!(get("/@nobody.rss").await.0, 404);
+
+    let (status, _, tag) = get("/tags/SoundDesign").await;
+    assert_eq!(status, 200);
+    assert!(
+        tag.contains("New reel is out") && tag.contains("Field recording at dawn"),
+        "{tag}"
+    );
+    let (_, kind, tag_rss) = get("/tags/sounddesign.rss").await;
+    assert!(kind.starts_with("application/rss+xml"));
+    assert_eq!(tag_rss.matches("<item>").count(), 2, "{tag_rss}");
+    assert_eq!(get("/tags/not-a-tag").await.0, 404);
+
+    let (status, _, explore) = get("/explore").await;
+    assert_eq!(status, 200);
+    assert!(explore.contains("New reel is out") && explore.contains("Field recording"));
+    assert!(!explore.contains("quiet note") && !explore.contains("Followers hear"));
+    let (status, _, about) = get("/about").await;
+    assert_eq!(status, 200);
+    assert!(about.contains(&server.domain()), "{about}");
+    assert!(about.contains("<strong>2</strong> people"), "{about}");
+    server.stop().await;
+}

@@ -75,7 +75,7 @@ fn polls_config() -> Value {
     json!({ "max_options": 4, "max_characters_per_option": 50, "min_expiration": 300, "max_expiration": 2_629_746 })
 }
 
-async fn counts(app: &App) -> Result<(i64, i64), Error> {
+pub(crate) async fn counts(app: &App) -> Result<(i64, i64), Error> {
     let users: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM local_users")
         .fetch_one(&app.db.pool)
         .await?;
