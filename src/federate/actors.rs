@@ -213,8 +213,8 @@ pub async fn store(app: &App, doc: &Value) -> Result<ActorRow, FedError> {
             Command::RemoteFetched(Box::new(snapshot)),
         )
         .await?;
-    // First sight: their recent and pinned public posts are fetched in the background, as
-    // Mastodon does. (Pins are not modelled yet: pinned posts arrive as plain statuses.)
+    // First sight: their recent and pinned public posts (their showcase) are fetched in the
+    // background, as Mastodon does.
     if let (Outcome::Appended(events), None) = (&outcome, &existing)
         && !events.is_empty()
         && let Ok(queues) = app.federation.queues()

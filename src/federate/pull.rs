@@ -27,6 +27,15 @@ pub async fn run(app: &App, job: &PullJob) -> Result<(), FedError> {
         PullPurpose::Card { status_id } => {
             super::cards::fetch(app, &job.url, *status_id).await?;
         }
+        PullPurpose::FollowImport { account_id } => {
+            let handle = tessera_federation::handle::Handle::parse(&job.url)
+                .filter(|h| h.domain.is_some())
+                .ok_or_else(|| FedError::rejected(format!("{} is not an address", job.url)))?;
+            let target = actors::resolve_handle(app, &handle).await?;
+            app.follow(*account_id, target.id)
+                .await
+                .map_err(|e| FedError::rejected(format!("following {}: {e}", job.url)))?;
+        }
     }
     Ok(())
 }

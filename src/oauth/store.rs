@@ -178,3 +178,41 @@ pub async fn revoke(conn: &mut Conn, app_id: i64, token: &str) -> Result<(), sql
         .await?;
     Ok(())
 }
+
+/// One live token of an account, with its app: what "authorized apps" lists.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct GrantRow {
+    pub app_id: i64,
+    pub name: String,
+    pub website: Option<String>,
+    pub scopes: String,
+    pub created_at: i64,
+}
+
+pub async fn grants(conn: &mut Conn, account_id: i64) -> Result<Vec<GrantRow>, sqlx::Error> {
+    sqlx::query_as(
+        "SELECT a.id AS app_id, a.name, a.website, t.scopes, t.created_at FROM oauth_tokens t \
+         JOIN oauth_apps a ON a.id = t.app_id WHERE t.account_id = $1 AND t.revoked_at IS NULL \
+         ORDER BY t.created_at DESC",
+    )
+    .bind(account_id)
+    .fetch_all(&mut *conn)
+    .await
+}
+
+/// Revoke every token an app holds for an account; the revoked tokens' ids.
+pub async fn revoke_app(
+    conn: &mut Conn,
+    account_id: i64,
+    app_id: i64,
+) -> Result<Vec<i64>, sqlx::Error> {
+    sqlx::query_scalar(
+        "UPDATE oauth_tokens SET revoked_at = $3 WHERE account_id = $1 AND app_id = $2 \
+         AND revoked_at IS NULL RETURNING id",
+    )
+    .bind(account_id)
+    .bind(app_id)
+    .bind(now_ms())
+    .fetch_all(&mut *conn)
+    .await
+}

@@ -90,6 +90,14 @@ static TEMPLATES: LazyLock<Environment<'static>> = LazyLock::new(|| {
             "timeline.html",
             include_str!("../../frontend/templates/timeline.html"),
         ),
+        (
+            "settings_apps.html",
+            include_str!("../../frontend/templates/settings_apps.html"),
+        ),
+        (
+            "settings_data.html",
+            include_str!("../../frontend/templates/settings_data.html"),
+        ),
         ("rss.xml", include_str!("../../frontend/templates/rss.xml")),
         (
             "atom.xml",

@@ -3,9 +3,11 @@
 //! content negotiation); the rest are here: signing up and in, settings, and a small
 //! client. Every page works without JavaScript; every form carries the session's CSRF token.
 
+pub mod apps;
 pub mod assets;
 pub mod auth;
 pub mod client;
+pub mod data;
 pub mod feeds;
 pub mod page;
 pub mod profile;
@@ -30,6 +32,8 @@ pub fn router() -> Router<App> {
         .merge(client::router())
         .merge(profile::router())
         .merge(public::router())
+        .merge(apps::router())
+        .merge(data::router())
 }
 
 /// Render a page with what every page shows: the site, who is signed in, the form token.

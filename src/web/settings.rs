@@ -47,7 +47,7 @@ pub fn router() -> Router<App> {
 }
 
 /// One of the settings pages (`settings_<section>.html`), with its notice or error.
-fn settings_page(
+pub(super) fn settings_page(
     app: &App,
     visit: &Visit,
     section: &str,

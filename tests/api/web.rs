@@ -708,3 +708,186 @@ async fn feeds_explore_and_hashtag_pages_show_public_posts_only() {
     assert!(about.contains("<strong>2</strong> people"), "{about}");
     server.stop().await;
 }
+
+#[tokio::test]
+async fn an_authorized_app_is_listed_and_revoking_it_signs_it_out() {
+    let server = TestServer::start().await;
+    let alice = server.user("alice").await;
+    let mut web = Browser::new(&server);
+    assert_eq!(web.sign_in("alice", PASSWORD).await.status, 303);
+    let apps = web.get("/settings/apps").await;
+    assert_eq!(apps.status, 200);
+    assert!(
+        apps.body.contains("<strong>tests</strong>"),
+        "{}",
+        apps.body
+    );
+    assert!(apps.body.contains("read write follow push"));
+    let marker = "/settings/apps/";
+    let start = apps.body.find(marker).unwrap() + marker.len();
+    let app_id: String = apps.body[start..]
+        .chars()
+        .take_while(char::is_ascii_digit)
+        .collect();
+
+    assert_eq!(
+        web.post(&format!("/settings/apps/{app_id}/revoke"), &[])
+            .await
+            .status,
+        403
+    );
+    let (status, _) = server
+        .get("/api/v1/accounts/verify_credentials", Some(&alice.token))
+        .await;
+    assert_eq!(status, 200, "a refused form revokes nothing");
+    let revoked = web
+        .submit(
+            "/settings/apps",
+            &format!("/settings/apps/{app_id}/revoke"),
+            &[],
+        )
+        .await;
+    assert_eq!(revoked.status, 303);
+    let (status, _) = server
+        .get("/api/v1/accounts/verify_credentials", Some(&alice.token))
+        .await;
+    assert_eq!(status, 401);
+    let apps = web.get("/settings/apps").await;
+    assert!(apps.body.contains("No app is signed in"));
+    let again = web
+        .submit(
+            "/settings/apps",
+            &format!("/settings/apps/{app_id}/revoke"),
+            &[],
+        )
+        .await;
+    assert_eq!(again.status, 404);
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn exports_hold_ones_data_and_a_follows_csv_is_imported() {
+    let server = TestServer::start().await;
+    let alice = server.user("alice").await;
+    let bob = server.user("bob").await;
+    let carol = server.user("carol").await;
+    let dave = server.user("dave").await;
+    server.user("eve").await;
+    let domain = server.domain();
+    for (path, body) in [
+        (format!("/api/v1/accounts/{}/follow", bob.id), json!({})),
+        (format!("/api/v1/accounts/{}/block", carol.id), json!({})),
+        (
+            format!("/api/v1/accounts/{}/mute", dave.id),
+            json!({"notifications": true}),
+        ),
+    ] {
+        let (status, body) = server.post(&path, Some(&alice.token), body).await;
+        assert_eq!(status, 200, "{body}");
+    }
+    let (_, list) = server
+        .post(
+            "/api/v1/lists",
+            Some(&alice.token),
+            json!({"title": "Studio, friends"}),
+        )
+        .await;
+    let (status, _) = server
+        .post(
+            &format!("/api/v1/lists/{}/accounts", list["id"].as_str().unwrap()),
+            Some(&alice.token),
+            json!({"account_ids": [bob.id]}),
+        )
+        .await;
+    assert_eq!(status, 200);
+    post_status(&server, &alice, "A post for the archive", "private").await;
+
+    let mut web = Browser::new(&server);
+    assert_eq!(web.sign_in("alice", PASSWORD).await.status, 303);
+    let following = web.get("/settings/export/following_accounts.csv").await;
+    assert_eq!(following.status, 200);
+    assert_eq!(following.headers["content-type"], "text/csv; charset=utf-8");
+    assert!(
+        following.headers["content-disposition"]
+            .to_str()
+            .unwrap()
+            .contains("attachment")
+    );
+    assert_eq!(
+        following.body,
+        format!(
+            "Account address,Show boosts,Notify on new posts,Languages\nbob@{domain},true,false,\n"
+        )
+    );
+    assert_eq!(
+        web.get("/settings/export/blocked_accounts.csv").await.body,
+        format!("carol@{domain}\n")
+    );
+    assert_eq!(
+        web.get("/settings/export/muted_accounts.csv").await.body,
+        format!("Account address,Hide notifications\ndave@{domain},true\n")
+    );
+    assert_eq!(
+        web.get("/settings/export/lists.csv").await.body,
+        format!("\"Studio, friends\",bob@{domain}\n")
+    );
+    let archive: Value =
+        serde_json::from_str(&web.get("/settings/export/archive.json").await.body).unwrap();
+    assert_eq!(archive["account"]["username"], "alice");
+    assert_eq!(archive["statuses"].as_array().unwrap().len(), 1);
+    assert_eq!(archive["following"], json!([format!("bob@{domain}")]));
+    let kinds: Vec<&str> = archive["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["kind"].as_str().unwrap())
+        .collect();
+    for kind in ["AccountRegistered", "Followed", "StatusPosted", "ListSaved"] {
+        assert!(kinds.contains(&kind), "{kind} missing from {kinds:?}");
+    }
+    assert_eq!(web.get("/settings/export/other.csv").await.status, 404);
+    let mut visitor = Browser::new(&server);
+    assert_eq!(
+        visitor.get("/settings/export/archive.json").await.status,
+        303,
+        "visitors are sent to sign in"
+    );
+
+    // Eve imports Alice's follows: the local account is followed at once.
+    let mut eve = Browser::new(&server);
+    assert_eq!(eve.sign_in("eve", PASSWORD).await.status, 303);
+    let upload = |token: String, csv: String| {
+        reqwest::multipart::Form::new()
+            .text("authenticity_token", token)
+            .part(
+                "follows",
+                reqwest::multipart::Part::bytes(csv.into_bytes()).file_name("follows.csv"),
+            )
+    };
+    let token = eve.get("/settings/data").await.token();
+    let bad = eve
+        .post_multipart(
+            "/settings/import",
+            upload(token.clone(), "not an address\n".into()),
+        )
+        .await;
+    assert_eq!(bad.status, 422);
+    assert!(bad.body.contains("Line 1"), "{}", bad.body);
+    let imported = eve
+        .post_multipart("/settings/import", upload(token, following.body.clone()))
+        .await;
+    assert_eq!(imported.status, 303, "{}", imported.body);
+    assert_eq!(imported.location(), "/settings/data?imported=1&queued=0");
+    let (_, eve_api) = server.get("/api/v1/accounts/lookup?acct=eve", None).await;
+    let (_, following) = server
+        .get(
+            &format!(
+                "/api/v1/accounts/{}/following",
+                eve_api["id"].as_str().unwrap()
+            ),
+            None,
+        )
+        .await;
+    assert_eq!(following[0]["username"], "bob", "{following}");
+    server.stop().await;
+}

@@ -45,6 +45,11 @@ pub enum PullPurpose {
     Card {
         status_id: i64,
     },
+    /// An address (`acct:user@host`) from an imported follows list: found by WebFinger,
+    /// then followed by the importing account.
+    FollowImport {
+        account_id: i64,
+    },
 }
 
 /// Apply one received activity whose signature was verified as `key_owner`'s.
