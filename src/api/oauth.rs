@@ -22,6 +22,7 @@ use crate::domain::password;
 use crate::error::Error;
 use crate::oauth::{self, OOB, scopes, store};
 use crate::queries::accounts;
+use crate::web::session::Visit;
 
 pub fn router() -> Router<App> {
     Router::new()
@@ -54,6 +55,9 @@ struct AuthorizeParams {
     password: Option<String>,
     #[serde(default, deserialize_with = "de::opt_string")]
     decision: Option<String>,
+    /// Present when a signed-in browser approves without typing its password.
+    #[serde(default, deserialize_with = "de::opt_string")]
+    authenticity_token: Option<String>,
 }
 
 /// A request that names a real app and one of its redirect URIs, with allowed scopes.
@@ -113,9 +117,13 @@ pub fn page(status: StatusCode, body: String) -> Response {
         .into_response()
 }
 
-async fn authorize_page(State(app): State<App>, Query(p): Query<AuthorizeParams>) -> Response {
+async fn authorize_page(
+    State(app): State<App>,
+    visit: Visit,
+    Query(p): Query<AuthorizeParams>,
+) -> Response {
     match validate(&app, &p).await {
-        Ok(req) => page(StatusCode::OK, consent_form(&req, &p, None)),
+        Ok(req) => page(StatusCode::OK, consent_form(&app, &visit, &req, &p, None)),
         Err(message) => page(
             StatusCode::BAD_REQUEST,
             crate::server::pages::error_page("Authorization failed", &message),
@@ -123,11 +131,21 @@ async fn authorize_page(State(app): State<App>, Query(p): Query<AuthorizeParams>
     }
 }
 
-fn consent_form(req: &ValidRequest, p: &AuthorizeParams, error: Option<&str>) -> String {
-    crate::server::pages::render(
+/// The consent page: a signed-in browser only approves; anyone else signs in on it too.
+fn consent_form(
+    app: &App,
+    visit: &Visit,
+    req: &ValidRequest,
+    p: &AuthorizeParams,
+    error: Option<&str>,
+) -> String {
+    crate::web::render(
+        app,
+        visit,
         "authorize.html",
         minijinja::context! {
             app_name => req.app.name,
+            app_website => req.app.website.as_deref().filter(|w| w.starts_with("https://") || w.starts_with("http://")),
             scopes => req.scopes,
             error => error,
             username => p.username,
@@ -159,6 +177,7 @@ fn redirect_with(redirect_uri: &str, pairs: &[(&str, &str)]) -> Response {
 async fn authorize(
     State(app): State<App>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    visit: Visit,
     Params(p): Params<AuthorizeParams>,
 ) -> Result<Response, Error> {
     let req = match validate(&app, &p).await {
@@ -183,18 +202,32 @@ async fn authorize(
             &[("error", "access_denied"), ("state", &state)],
         ));
     }
-    let account_id =
-        match check_login(&app, peer, p.username.as_deref(), p.password.as_deref()).await? {
-            Ok(id) => id,
-            Err(message) => {
-                let status = if message == THROTTLED {
-                    StatusCode::TOO_MANY_REQUESTS
-                } else {
-                    StatusCode::UNAUTHORIZED
-                };
-                return Ok(page(status, consent_form(&req, &p, Some(message))));
+    let signed_in = match (&visit.me, p.authenticity_token.as_deref()) {
+        (Some(me), Some(token)) => {
+            visit.check_csrf(token)?;
+            Some(me.id)
+        }
+        _ => None,
+    };
+    let account_id = match signed_in {
+        Some(id) => id,
+        None => {
+            match check_login(&app, peer, p.username.as_deref(), p.password.as_deref()).await? {
+                Ok(id) => id,
+                Err(message) => {
+                    let status = if message == THROTTLED {
+                        StatusCode::TOO_MANY_REQUESTS
+                    } else {
+                        StatusCode::UNAUTHORIZED
+                    };
+                    return Ok(page(
+                        status,
+                        consent_form(&app, &Visit::default(), &req, &p, Some(message)),
+                    ));
+                }
             }
-        };
+        }
+    };
     let mut conn = app.db.pool.acquire().await?;
     let scope_text = req.scopes.join(" ");
     let code = store::create_code(

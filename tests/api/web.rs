@@ -891,3 +891,69 @@ async fn exports_hold_ones_data_and_a_follows_csv_is_imported() {
     assert_eq!(following[0]["username"], "bob", "{following}");
     server.stop().await;
 }
+
+#[tokio::test]
+async fn a_signed_in_browser_authorizes_an_app_without_its_password() {
+    let server = TestServer::start().await;
+    server.user("alice").await;
+    let (client_id, client_secret, _) = server.app().await;
+    let mut web = Browser::new(&server);
+    assert_eq!(web.sign_in("alice", PASSWORD).await.status, 303);
+    let query = format!(
+        "/oauth/authorize?response_type=code&client_id={client_id}&redirect_uri=urn:ietf:wg:oauth:2.0:oob&scope=read"
+    );
+    let consent = web.get(&query).await;
+    assert_eq!(consent.status, 200);
+    assert!(
+        consent
+            .body
+            .contains("You are signed in as <strong>@alice</strong>"),
+        "{}",
+        consent.body
+    );
+    assert!(!consent.body.contains(r#"name="password""#));
+    let fields = [
+        ("response_type", "code"),
+        ("client_id", client_id.as_str()),
+        ("redirect_uri", "urn:ietf:wg:oauth:2.0:oob"),
+        ("scope", "read"),
+        ("decision", "approve"),
+    ];
+    let mut forged = fields.to_vec();
+    forged.push(("authenticity_token", "forged"));
+    assert_eq!(web.post("/oauth/authorize", &forged).await.status, 403);
+
+    let approved = web.submit(&query, "/oauth/authorize", &fields).await;
+    assert_eq!(approved.status, 200, "{}", approved.body);
+    let marker = r#"<code id="authorization-code">"#;
+    let start = approved.body.find(marker).unwrap() + marker.len();
+    let code: String = approved.body[start..]
+        .chars()
+        .take_while(|c| *c != '<')
+        .collect();
+    let token: Value = server
+        .http
+        .post(server.url("/oauth/token"))
+        .form(&[
+            ("grant_type", "authorization_code"),
+            ("code", &code),
+            ("client_id", &client_id),
+            ("client_secret", &client_secret),
+            ("redirect_uri", "urn:ietf:wg:oauth:2.0:oob"),
+        ])
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let (status, me) = server
+        .get(
+            "/api/v1/accounts/verify_credentials",
+            Some(token["access_token"].as_str().unwrap()),
+        )
+        .await;
+    assert_eq!(status, 200, "{token}");
+    assert_eq!(me["username"], "alice");
+    server.stop().await;
+}
