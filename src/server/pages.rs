@@ -98,6 +98,22 @@ static TEMPLATES: LazyLock<Environment<'static>> = LazyLock::new(|| {
             "settings_data.html",
             include_str!("../../frontend/templates/settings_data.html"),
         ),
+        (
+            "admin_nav.html",
+            include_str!("../../frontend/templates/admin_nav.html"),
+        ),
+        (
+            "admin_reports.html",
+            include_str!("../../frontend/templates/admin_reports.html"),
+        ),
+        (
+            "admin_domain_blocks.html",
+            include_str!("../../frontend/templates/admin_domain_blocks.html"),
+        ),
+        (
+            "notifications.html",
+            include_str!("../../frontend/templates/notifications.html"),
+        ),
         ("rss.xml", include_str!("../../frontend/templates/rss.xml")),
         (
             "atom.xml",

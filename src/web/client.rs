@@ -29,6 +29,7 @@ const PAGE_SIZE: i64 = 20;
 pub fn router() -> Router<App> {
     Router::new()
         .route("/home", get(home))
+        .route("/notifications", get(notifications))
         .route(
             "/web/statuses",
             post(compose).layer(DefaultBodyLimit::max(UPLOAD_BODY_LIMIT)),
@@ -108,6 +109,74 @@ async fn home_view(
         },
     );
     Ok(page::private(visit, status, html))
+}
+
+#[derive(Deserialize, Default)]
+struct PageParams {
+    #[serde(default)]
+    max_id: Option<String>,
+}
+
+/// What each kind of notification says after its sender's name.
+fn notification_label(kind: &str) -> &'static str {
+    match kind {
+        "mention" => "mentioned you",
+        "follow" => "followed you",
+        "follow_request" => "asked to follow you",
+        "favourite" => "favourited your post",
+        "reblog" => "boosted your post",
+        "poll" => "ran a poll that has ended",
+        "status" => "posted",
+        "update" => "edited a post",
+        _ => "did something",
+    }
+}
+
+async fn notifications(
+    State(app): State<App>,
+    SignedIn(visit, me): SignedIn,
+    Query(p): Query<PageParams>,
+) -> Result<Response, PageError> {
+    let page = Page {
+        max_id: p.max_id.as_deref().and_then(|v| v.parse().ok()),
+        limit: PAGE_SIZE,
+        ..Page::default()
+    };
+    let mut conn = app.db.pool.acquire().await?;
+    let filter = crate::queries::notifications::Filter::default();
+    let views = crate::queries::notifications::list(&mut conn, me.id, &filter, &page).await?;
+    drop(conn);
+    let ctx = crate::api::entities::Ctx::new(&app.config);
+    let next_page = (views.len() as i64 == PAGE_SIZE)
+        .then(|| {
+            views
+                .last()
+                .map(|n| format!("/notifications?max_id={}", n.row.id))
+        })
+        .flatten();
+    let items: Vec<Value> = views
+        .iter()
+        .map(|n| {
+            let mut account = crate::api::entities::account_to_api(&n.from, &ctx);
+            if n.from.domain.is_none() {
+                account["acct"] =
+                    serde_json::json!(format!("{}@{}", n.from.username, app.config.domain));
+            }
+            serde_json::json!({
+                "label": notification_label(&n.row.kind),
+                "account": account,
+                "status": n.status.as_ref().map(|s| super::status_value(&app, s)),
+                "created_at": crate::time::iso(n.row.created_at),
+            })
+        })
+        .collect();
+    let html = super::render(
+        &app,
+        &visit,
+        "notifications.html",
+        minijinja::context! { notifications => items, next_page => next_page },
+    );
+    Ok(page::private(&visit, StatusCode::OK, html))
 }
 
 #[derive(Deserialize, Default)]

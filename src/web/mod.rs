@@ -9,6 +9,7 @@ pub mod auth;
 pub mod client;
 pub mod data;
 pub mod feeds;
+pub mod moderation;
 pub mod page;
 pub mod profile;
 pub mod public;
@@ -34,6 +35,7 @@ pub fn router() -> Router<App> {
         .merge(public::router())
         .merge(apps::router())
         .merge(data::router())
+        .merge(moderation::router())
 }
 
 /// Render a page with what every page shows: the site, who is signed in, the form token.
@@ -43,6 +45,7 @@ pub fn render(app: &App, visit: &Visit, name: &str, ctx: Value) -> String {
             id => a.id.to_string(),
             username => a.username,
             display_name => a.display_name,
+            staff => visit.staff,
         }
     });
     let base = minijinja::context! {

@@ -37,6 +37,8 @@ pub struct Session {
 pub struct Visit {
     pub session: Option<Session>,
     pub me: Option<AccountRow>,
+    /// The signed-in account is a moderator or an admin.
+    pub staff: bool,
     pub user_agent: String,
     /// A `Set-Cookie` to send with the response: a session just started.
     pub set_cookie: Option<String>,
@@ -104,6 +106,7 @@ impl FromRequestParts<App> for Visit {
                 && a.suspended == 0
                 && u.disabled == 0
             {
+                visit.staff = matches!(u.role.as_str(), "moderator" | "admin");
                 visit.me = Some(a);
             } else {
                 end(app, &session).await?;
@@ -249,5 +252,24 @@ impl FromRequestParts<App> for SignedIn {
             Some(me) => Ok(SignedIn(visit, me)),
             None => Err(super::page::see_other("/auth/sign_in", None)),
         }
+    }
+}
+
+/// A visit by a moderator or admin; others get a 403 page, visitors the sign-in page.
+pub struct Staff(pub Visit, pub AccountRow);
+
+impl FromRequestParts<App> for Staff {
+    type Rejection = axum::response::Response;
+
+    async fn from_request_parts(parts: &mut Parts, app: &App) -> Result<Self, Self::Rejection> {
+        use axum::response::IntoResponse;
+        let SignedIn(visit, me) = SignedIn::from_request_parts(parts, app).await?;
+        if !visit.staff {
+            return Err(PageError(Error::Forbidden(
+                "Only moderators may see this page.".into(),
+            ))
+            .into_response());
+        }
+        Ok(Staff(visit, me))
     }
 }

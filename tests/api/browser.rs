@@ -324,6 +324,8 @@ async fn a_professional_builds_a_profile_and_showcase_that_a_visitor_sees() {
         post_from_home(&driver, &server, "Harbour: the film score", Some((&still, "Mixing desk at dusk"))).await;
         post_from_home(&driver, &server, "Lisbon sound walk", None).await;
         post_from_home(&driver, &server, "Foley session for a short", None).await;
+        assert_accessible(&driver, "home").await;
+        screenshots(&driver, "home").await;
 
         // Feature all three (each goes first), then move the film score to the top.
         driver.goto(server.url("/settings/showcase")).await?;
@@ -368,6 +370,10 @@ async fn a_professional_builds_a_profile_and_showcase_that_a_visitor_sees() {
         assert_eq!(figure.attr("alt").await?.as_deref(), Some("Mixing desk at dusk"));
         assert_accessible(&driver, "permalink").await;
         screenshots(&driver, "permalink").await;
+        for page in ["/explore", "/about", "/tags/nothing"] {
+            driver.goto(server.url(page)).await?;
+            assert_accessible(&driver, page).await;
+        }
         WebDriverResult::Ok(())
     }
     .await;

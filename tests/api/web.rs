@@ -13,6 +13,7 @@ use crate::support::*;
 const PASSWORD: &str = "correct horse battery";
 
 /// A browser without JavaScript: keeps the session cookie, sends forms.
+#[derive(Clone)]
 pub struct Browser<'a> {
     server: &'a TestServer,
     cookie: Option<String>,
@@ -955,5 +956,232 @@ async fn a_signed_in_browser_authorizes_an_app_without_its_password() {
         .await;
     assert_eq!(status, 200, "{token}");
     assert_eq!(me["username"], "alice");
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn moderators_act_on_reports_and_block_servers_from_their_pages() {
+    let server = TestServer::start().await;
+    let alice = server.user("alice").await;
+    let bob = server.user("bob").await;
+    server.staff("mod", "moderator").await;
+    let spam = post_status(&server, &bob, "Buy followers now", "public").await;
+    let (status, body) = server
+        .post(
+            "/api/v1/reports",
+            Some(&alice.token),
+            json!({"account_id": bob.id, "status_ids": [spam], "comment": "Spam again", "category": "spam"}),
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    let report_id = body["id"].as_str().unwrap().to_string();
+
+    let mut alice_web = Browser::new(&server);
+    assert_eq!(alice_web.sign_in("alice", PASSWORD).await.status, 303);
+    assert_eq!(
+        alice_web.get("/admin/reports").await.status,
+        403,
+        "only moderators"
+    );
+    assert!(!alice_web.get("/home").await.body.contains("/admin/reports"));
+
+    let mut web = Browser::new(&server);
+    assert_eq!(
+        web.sign_in("mod", "correct horse battery staple")
+            .await
+            .status,
+        303
+    );
+    assert!(
+        web.get("/home")
+            .await
+            .body
+            .contains(r#"href="/admin/reports""#)
+    );
+    let open = web.get("/admin/reports").await;
+    assert_eq!(open.status, 200);
+    assert!(
+        open.body.contains("Report about") && open.body.contains("Spam again"),
+        "{}",
+        open.body
+    );
+    assert!(open.body.contains("Buy followers now"));
+
+    let suspend = format!("/admin/accounts/{}/suspend", bob.id);
+    assert_eq!(
+        web.post(&suspend, &[("report_id", &report_id)])
+            .await
+            .status,
+        403
+    );
+    let done = web
+        .submit("/admin/reports", &suspend, &[("report_id", &report_id)])
+        .await;
+    assert_eq!(done.status, 303, "{}", done.body);
+    assert_eq!(Browser::new(&server).get("/@bob").await.status, 410);
+    assert!(
+        web.get("/admin/reports")
+            .await
+            .body
+            .contains("No open reports")
+    );
+    let resolved = web.get("/admin/reports?resolved=1").await;
+    assert!(
+        resolved.body.contains("Lift the suspension"),
+        "{}",
+        resolved.body
+    );
+    let lifted = web
+        .submit(
+            "/admin/reports",
+            &format!("/admin/accounts/{}/unsuspend", bob.id),
+            &[],
+        )
+        .await;
+    assert_eq!(lifted.status, 303, "{}", lifted.body);
+    assert_eq!(Browser::new(&server).get("/@bob").await.status, 200);
+
+    let blocked = web
+        .submit(
+            "/admin/domain_blocks",
+            "/admin/domain_blocks",
+            &[
+                ("domain", "spam.example"),
+                ("severity", "suspend"),
+                ("public_comment", "Spam"),
+            ],
+        )
+        .await;
+    assert_eq!(blocked.status, 303, "{}", blocked.body);
+    let list = web.get("/admin/domain_blocks").await;
+    assert!(
+        list.body.contains("<strong>spam.example</strong>"),
+        "{}",
+        list.body
+    );
+    let bad = web
+        .submit(
+            "/admin/domain_blocks",
+            "/admin/domain_blocks",
+            &[("domain", "not a domain"), ("severity", "suspend")],
+        )
+        .await;
+    assert_eq!(bad.status, 422, "{}", bad.body);
+    let marker = "/admin/domain_blocks/";
+    let start = list.body.find(marker).unwrap() + marker.len();
+    let id: String = list.body[start..]
+        .chars()
+        .take_while(char::is_ascii_digit)
+        .collect();
+    let removed = web
+        .submit(
+            "/admin/domain_blocks",
+            &format!("/admin/domain_blocks/{id}/remove"),
+            &[],
+        )
+        .await;
+    assert_eq!(removed.status, 303);
+    assert!(
+        web.get("/admin/domain_blocks")
+            .await
+            .body
+            .contains("No server is blocked")
+    );
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn the_web_client_posts_follows_favourites_boosts_replies_and_notifies() {
+    let server = TestServer::start().await;
+    server.user("alice").await;
+    server.user("bob").await;
+    let mut alice = Browser::new(&server);
+    assert_eq!(alice.sign_in("alice", PASSWORD).await.status, 303);
+    let posted = alice
+        .submit(
+            "/home",
+            "/web/statuses",
+            &[
+                ("status", "Looking for a mixing engineer"),
+                ("visibility", "public"),
+            ],
+        )
+        .await;
+    assert_eq!(posted.status, 303, "{}", posted.body);
+    assert_eq!(posted.location(), "/home?posted=1");
+    let too_long = alice
+        .submit(
+            "/home",
+            "/web/statuses",
+            &[("status", &"x".repeat(501)), ("visibility", "public")],
+        )
+        .await;
+    assert_eq!(too_long.status, 422, "{}", too_long.body);
+
+    let mut bob = Browser::new(&server);
+    assert_eq!(bob.sign_in("bob", PASSWORD).await.status, 303);
+    let profile = bob.get("/@alice").await;
+    let marker = "/web/accounts/";
+    let start = profile.body.find(marker).expect("a follow button") + marker.len();
+    let alice_id: String = profile.body[start..]
+        .chars()
+        .take_while(char::is_ascii_digit)
+        .collect();
+    let followed = bob
+        .submit("/@alice", &format!("/web/accounts/{alice_id}/follow"), &[])
+        .await;
+    assert_eq!(followed.status, 303);
+    assert!(bob.get("/@alice").await.body.contains("Unfollow"));
+    let (_, statuses) = server
+        .get(&format!("/api/v1/accounts/{alice_id}/statuses"), None)
+        .await;
+    let post = statuses[0]["id"].as_str().unwrap().to_string();
+    for action in ["favourite", "reblog"] {
+        let done = bob
+            .submit("/@alice", &format!("/web/statuses/{post}/{action}"), &[])
+            .await;
+        assert_eq!(done.status, 303, "{action}");
+    }
+    let reply_page = bob.get(&format!("/home?in_reply_to={post}")).await;
+    assert!(
+        reply_page.body.contains("Reply to @alice</h2>"),
+        "{}",
+        reply_page.body
+    );
+    let replied = bob
+        .submit(
+            &format!("/home?in_reply_to={post}"),
+            "/web/statuses",
+            &[
+                ("status", "@alice I mix for film"),
+                ("visibility", "public"),
+                ("in_reply_to_id", &post),
+            ],
+        )
+        .await;
+    assert_eq!(replied.status, 303, "{}", replied.body);
+
+    server
+        .eventually("alice is notified", || {
+            let mut alice = alice.clone();
+            async move {
+                let page = alice.get("/notifications").await.body;
+                [
+                    "followed you",
+                    "favourited your post",
+                    "boosted your post",
+                    "mentioned you",
+                ]
+                .iter()
+                .all(|label| page.contains(label))
+            }
+        })
+        .await;
+    let permalink = alice.get(&format!("/@alice/{post}")).await;
+    assert!(
+        permalink.body.contains("I mix for film"),
+        "the reply shows in the thread"
+    );
+    assert!(permalink.body.contains("1 favourites") && permalink.body.contains("1 boosts"));
     server.stop().await;
 }
