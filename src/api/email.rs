@@ -5,7 +5,7 @@ use std::net::SocketAddr;
 
 use axum::extract::{ConnectInfo, State};
 use axum::http::StatusCode;
-use axum::response::Response;
+use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Form, Router};
 use serde::Deserialize;
@@ -14,7 +14,8 @@ use super::oauth::page;
 use super::params::Query;
 use crate::app::App;
 use crate::error::Error;
-use crate::server::pages::{error_page, message_page, render};
+use crate::server::pages::{error_page, message_page};
+use crate::web::session::Visit;
 
 pub fn router() -> Router<App> {
     Router::new()
@@ -53,24 +54,57 @@ async fn confirm(State(app): State<App>, Query(p): Query<ConfirmParams>) -> Resp
     }
 }
 
-async fn new_password() -> Response {
-    page(
+/// A page with a form: the browser gets a session (for the form's CSRF token) if it has none.
+async fn form_page(
+    app: &App,
+    mut visit: Visit,
+    status: StatusCode,
+    template: &str,
+    ctx: minijinja::Value,
+) -> Response {
+    if let Err(e) = visit.ensure_session(app).await {
+        return failure(e);
+    }
+    let html = crate::web::render(app, &visit, template, ctx);
+    crate::web::page::private(&visit, status, html)
+}
+
+/// A form sent without this browser's token is refused before anything else.
+fn refused(visit: &Visit, token: &str) -> Option<Response> {
+    visit
+        .check_csrf(token)
+        .err()
+        .map(|e| crate::web::page::PageError(e).into_response())
+}
+
+async fn new_password(State(app): State<App>, visit: Visit) -> Response {
+    form_page(
+        &app,
+        visit,
         StatusCode::OK,
-        render("password_new.html", minijinja::context! {}),
+        "password_new.html",
+        minijinja::context! {},
     )
+    .await
 }
 
 #[derive(Deserialize)]
 struct ResetRequest {
     #[serde(default)]
     email: String,
+    #[serde(default)]
+    authenticity_token: String,
 }
 
 async fn request_reset(
     State(app): State<App>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    visit: Visit,
     Form(f): Form<ResetRequest>,
 ) -> Response {
+    if let Some(refusal) = refused(&visit, &f.authenticity_token) {
+        return refusal;
+    }
     let address = format!("reset:{}", peer.ip());
     if !app.limits.login_per_address.allowed(&address) {
         return page(
@@ -100,15 +134,22 @@ struct EditParams {
     reset_password_token: String,
 }
 
-async fn edit_password(State(app): State<App>, Query(p): Query<EditParams>) -> Response {
+async fn edit_password(
+    State(app): State<App>,
+    visit: Visit,
+    Query(p): Query<EditParams>,
+) -> Response {
     match app.reset_token_is_live(&p.reset_password_token).await {
-        Ok(true) => page(
-            StatusCode::OK,
-            render(
+        Ok(true) => {
+            form_page(
+                &app,
+                visit,
+                StatusCode::OK,
                 "password_edit.html",
                 minijinja::context! { token => p.reset_password_token },
-            ),
-        ),
+            )
+            .await
+        }
         Ok(false) => invalid_reset_link(),
         Err(e) => failure(e),
     }
@@ -122,17 +163,26 @@ struct NewPassword {
     password: String,
     #[serde(default)]
     password_confirmation: String,
+    #[serde(default)]
+    authenticity_token: String,
 }
 
-async fn change_password(State(app): State<App>, Form(f): Form<NewPassword>) -> Response {
+async fn change_password(
+    State(app): State<App>,
+    visit: Visit,
+    Form(f): Form<NewPassword>,
+) -> Response {
+    if let Some(refusal) = refused(&visit, &f.authenticity_token) {
+        return refusal;
+    }
     let again = |error: &str| {
-        page(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            render(
-                "password_edit.html",
-                minijinja::context! { token => f.reset_password_token.clone(), error => error },
-            ),
-        )
+        let html = crate::web::render(
+            &app,
+            &visit,
+            "password_edit.html",
+            minijinja::context! { token => f.reset_password_token.clone(), error => error },
+        );
+        crate::web::page::private(&visit, StatusCode::UNPROCESSABLE_ENTITY, html)
     };
     if f.password != f.password_confirmation {
         return again("The two passwords are not the same.");

@@ -77,11 +77,19 @@ pub async fn profile(
         return Ok(page::private(visit, StatusCode::GONE, html));
     }
     let viewer = visit.me_id();
-    let showcase = sq::pinned_of(&mut conn, viewer, account.id).await?;
-    let tab = match params.tab.as_deref() {
-        Some(t) if TABS.iter().any(|(name, _)| *name == t) => t,
-        _ if showcase.is_empty() => "posts",
-        _ => "showcase",
+    let asked = params
+        .tab
+        .as_deref()
+        .filter(|t| TABS.iter().any(|(name, _)| name == t));
+    // The showcase is read only for its tab, which is the default when it has posts.
+    let showcase = match asked {
+        None | Some("showcase") => sq::pinned_of(&mut conn, viewer, account.id).await?,
+        Some(_) => Vec::new(),
+    };
+    let tab = match asked {
+        Some(t) => t,
+        None if showcase.is_empty() => "posts",
+        None => "showcase",
     };
     let headline: String = sqlx::query_scalar("SELECT headline FROM accounts WHERE id = $1")
         .bind(account.id)

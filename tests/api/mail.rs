@@ -8,6 +8,7 @@ use std::time::Duration;
 use serde_json::json;
 
 use crate::support::*;
+use crate::web::Browser;
 
 fn link_in(dir: &std::path::Path, marker: &str) -> Option<String> {
     for e in std::fs::read_dir(dir).ok()?.flatten() {
@@ -104,25 +105,23 @@ async fn registration_is_confirmed_by_the_mailed_link() {
 async fn a_forgotten_password_is_reset_by_mail_and_signs_every_app_out() {
     let s = TestServer::start().await;
     let ann = s.user("ann").await;
-    let form = s
-        .http
-        .get(s.url("/auth/password/new"))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(form.status(), 200);
-    assert!(form.text().await.unwrap().contains("name=\"email\""));
+    let mut browser = Browser::new(&s);
+    let form = browser.get("/auth/password/new").await;
+    assert_eq!(form.status, 200);
+    assert!(form.body.contains("name=\"email\""));
+    let unsigned = browser
+        .post("/auth/password", &[("email", "ann@example.com")])
+        .await;
+    assert_eq!(
+        unsigned.status, 403,
+        "a form without its CSRF token is refused"
+    );
     for email in ["nobody@example.com", "ann@example.com"] {
-        let r = s
-            .http
-            .post(s.url("/auth/password"))
-            .form(&[("email", email)])
-            .send()
-            .await
-            .unwrap();
+        let r = browser
+            .submit("/auth/password/new", "/auth/password", &[("email", email)])
+            .await;
         assert_eq!(
-            r.status(),
-            200,
+            r.status, 200,
             "the same answer whether or not the address is known"
         );
     }
@@ -136,32 +135,26 @@ async fn a_forgotten_password_is_reset_by_mail_and_signs_every_app_out() {
         .nth(1)
         .unwrap()
         .to_string();
-    assert_eq!(s.http.get(&link).send().await.unwrap().status(), 200);
+    let page = link.trim_start_matches(&s.base).to_string();
+    assert_eq!(browser.get(&page).await.status, 200);
 
-    let change = |password: &str, again: &str| {
-        s.http.post(s.url("/auth/password/edit")).form(&[
-            ("reset_password_token", token.as_str()),
-            ("password", password),
-            ("password_confirmation", again),
-        ])
+    let mut change = async |password: &str, again: &str| {
+        browser
+            .submit(
+                &page,
+                "/auth/password/edit",
+                &[
+                    ("reset_password_token", token.as_str()),
+                    ("password", password),
+                    ("password_confirmation", again),
+                ],
+            )
+            .await
+            .status
     };
-    assert_eq!(
-        change("new secret words", "other words")
-            .send()
-            .await
-            .unwrap()
-            .status(),
-        422
-    );
-    assert_eq!(change("short", "short").send().await.unwrap().status(), 422);
-    assert_eq!(
-        change("new secret words", "new secret words")
-            .send()
-            .await
-            .unwrap()
-            .status(),
-        200
-    );
+    assert_eq!(change("new secret words", "other words").await, 422);
+    assert_eq!(change("short", "short").await, 422);
+    assert_eq!(change("new secret words", "new secret words").await, 200);
     let (status, _) = s
         .get("/api/v1/accounts/verify_credentials", Some(&ann.token))
         .await;
@@ -172,15 +165,16 @@ async fn a_forgotten_password_is_reset_by_mail_and_signs_every_app_out() {
     assert_ne!(status, 200, "the old password no longer works");
     let (status, body) = s.password_grant("ann", "new secret words", "read").await;
     assert_eq!(status, 200, "{body}");
-    assert_eq!(
-        change("another one here", "another one here")
-            .send()
-            .await
-            .unwrap()
-            .status(),
-        404,
-        "a link works once"
-    );
+    let mut again = Browser::new(&s);
+    let form = [
+        ("reset_password_token", token.as_str()),
+        ("password", "another one here"),
+        ("password_confirmation", "another one here"),
+    ];
+    let used = again
+        .submit("/auth/password/new", "/auth/password/edit", &form)
+        .await;
+    assert_eq!(used.status, 404, "a link works once");
     s.stop().await;
 }
 
@@ -222,14 +216,14 @@ async fn with_smtp_configured_mail_is_sent_over_smtp() {
     let url = format!("smtp://127.0.0.1:{port}");
     let s = TestServer::start_with(&[("TESSERA_SMTP_URL", url.as_str())]).await;
     s.user("ann").await;
-    let r = s
-        .http
-        .post(s.url("/auth/password"))
-        .form(&[("email", "ann@example.com")])
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), 200);
+    let r = Browser::new(&s)
+        .submit(
+            "/auth/password/new",
+            "/auth/password",
+            &[("email", "ann@example.com")],
+        )
+        .await;
+    assert_eq!(r.status, 200);
     let app = &s.running.as_ref().unwrap().app;
     wait_until("the message is sent", Duration::from_secs(20), || async {
         let sent: Option<i64> = sqlx::query_scalar("SELECT sent_at FROM mail_outbox")
