@@ -42,23 +42,47 @@ pub struct Report {
 }
 
 pub async fn run(opts: Options) -> anyhow::Result<Report> {
-    let scratch = tempfile::tempdir()?;
-    let (database_url, pg) = scratch_database(&opts.postgres, scratch.path()).await?;
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
-    let port = listener.local_addr()?.port();
-    let env: HashMap<&str, String> = HashMap::from([
-        ("TESSERA_DOMAIN", format!("127.0.0.1:{port}")),
-        ("TESSERA_DATA_DIR", scratch.path().display().to_string()),
-        ("DATABASE_URL", database_url),
-        // One reader's thousands of requests would be a client over Mastodon's limits.
-        ("TESSERA_RATE_LIMITS", "false".into()),
-    ]);
-    let config = Config::load_from(None, |k| env.get(k).cloned())?;
-    let running = crate::server::start(config, listener, std::future::pending()).await?;
-    let result = measure(&running, &opts, port).await;
-    running.stop().await;
-    drop_scratch(pg).await;
+    let server = ScratchServer::start(&opts.postgres).await?;
+    let result = measure(&server.running, &opts, server.port).await;
+    server.stop().await;
     result
+}
+
+/// The real server on a loopback port and a scratch database, for one benchmark run.
+pub struct ScratchServer {
+    pub running: crate::server::Running,
+    pub port: u16,
+    pg: Option<(String, String)>,
+    _dir: tempfile::TempDir,
+}
+
+impl ScratchServer {
+    pub async fn start(postgres: &Option<String>) -> anyhow::Result<ScratchServer> {
+        let dir = tempfile::tempdir()?;
+        let (database_url, pg) = scratch_database(postgres, dir.path()).await?;
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+        let port = listener.local_addr()?.port();
+        let env: HashMap<&str, String> = HashMap::from([
+            ("TESSERA_DOMAIN", format!("127.0.0.1:{port}")),
+            ("TESSERA_DATA_DIR", dir.path().display().to_string()),
+            ("DATABASE_URL", database_url),
+            // One client's thousands of requests would be over Mastodon's limits.
+            ("TESSERA_RATE_LIMITS", "false".into()),
+        ]);
+        let config = Config::load_from(None, |k| env.get(k).cloned())?;
+        let running = crate::server::start(config, listener, std::future::pending()).await?;
+        Ok(ScratchServer {
+            running,
+            port,
+            pg,
+            _dir: dir,
+        })
+    }
+
+    pub async fn stop(self) {
+        self.running.stop().await;
+        drop_scratch(self.pg).await;
+    }
 }
 
 /// A database for one benchmark run: a fresh PostgreSQL database on `postgres` (named

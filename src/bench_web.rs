@@ -2,14 +2,12 @@
 //! a visitor over HTTP on loopback, for an account with many posts (10,000 by default), a
 //! full showcase with an image on each post, and a thread of replies.
 
-use std::collections::HashMap;
 use std::time::{Duration, Instant};
 
 use crate::app::accounts::Registration;
 use crate::app::media::{Upload, When};
 use crate::app::statuses::NewStatus;
-use crate::bench::{drop_scratch, percentiles, scratch_database};
-use crate::config::Config;
+use crate::bench::{ScratchServer, percentiles};
 use crate::queries::accounts as q;
 
 #[derive(Debug, Clone)]
@@ -29,21 +27,9 @@ pub struct Report {
 }
 
 pub async fn run(opts: Options) -> anyhow::Result<Report> {
-    let scratch = tempfile::tempdir()?;
-    let (database_url, pg) = scratch_database(&opts.postgres, scratch.path()).await?;
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
-    let port = listener.local_addr()?.port();
-    let env: HashMap<&str, String> = HashMap::from([
-        ("TESSERA_DOMAIN", format!("127.0.0.1:{port}")),
-        ("TESSERA_DATA_DIR", scratch.path().display().to_string()),
-        ("DATABASE_URL", database_url),
-        ("TESSERA_RATE_LIMITS", "false".into()),
-    ]);
-    let config = Config::load_from(None, |k| env.get(k).cloned())?;
-    let running = crate::server::start(config, listener, std::future::pending()).await?;
-    let result = measure(&running, &opts, port).await;
-    running.stop().await;
-    drop_scratch(pg).await;
+    let server = ScratchServer::start(&opts.postgres).await?;
+    let result = measure(&server.running, &opts, server.port).await;
+    server.stop().await;
     result
 }
 
@@ -165,6 +151,11 @@ async fn measure(
             .await?;
     }
     crate::projections::catch_up(&app.db).await?;
+    if app.db.kind == crate::db::Kind::Postgres {
+        // A server with an account this size has had its tables analysed by autovacuum;
+        // right after a bulk load the planner would still think them empty.
+        sqlx::query("ANALYZE").execute(&app.db.pool).await?;
+    }
 
     let http = reqwest::Client::new();
     let base = format!("http://127.0.0.1:{port}");

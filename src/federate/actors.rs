@@ -256,6 +256,24 @@ pub async fn resolve_handle(app: &App, handle: &Handle) -> Result<ActorRow, FedE
     if app.domain_suspended(domain).await? {
         return Err(FedError::rejected(format!("{domain} is blocked here")));
     }
+    let jrd = webfinger(app, handle, domain).await?;
+    let actor_url = jrd
+        .links
+        .iter()
+        .find(|l| {
+            l.rel == "self"
+                && l.kind.as_deref().is_some_and(|k| {
+                    k.starts_with("application/activity+json")
+                        || k.starts_with("application/ld+json")
+                })
+        })
+        .and_then(|l| l.href.clone())
+        .ok_or_else(|| FedError::rejected("WebFinger names no ActivityPub actor"))?;
+    resolve(app, &actor_url).await
+}
+
+/// The WebFinger document of `user@domain`, through the safe client.
+pub async fn webfinger(app: &App, handle: &Handle, domain: &str) -> Result<Jrd, FedError> {
     let scheme = if app.config.allow_private_addresses && crate::config::is_local_host(domain) {
         "http"
     } else {
@@ -276,19 +294,6 @@ pub async fn resolve_handle(app: &App, handle: &Handle) -> Result<ActorRow, FedE
             status: fetched.status,
         });
     }
-    let jrd: Jrd = serde_json::from_slice(&fetched.body)
-        .map_err(|e| FedError::rejected(format!("WebFinger answer is not a JRD: {e}")))?;
-    let actor_url = jrd
-        .links
-        .iter()
-        .find(|l| {
-            l.rel == "self"
-                && l.kind.as_deref().is_some_and(|k| {
-                    k.starts_with("application/activity+json")
-                        || k.starts_with("application/ld+json")
-                })
-        })
-        .and_then(|l| l.href.clone())
-        .ok_or_else(|| FedError::rejected("WebFinger names no ActivityPub actor"))?;
-    resolve(app, &actor_url).await
+    serde_json::from_slice(&fetched.body)
+        .map_err(|e| FedError::rejected(format!("WebFinger answer is not a JRD: {e}")))
 }

@@ -10,7 +10,6 @@ use axum::routing::get;
 use serde::Deserialize;
 use serde_json::{Value, json};
 use tessera_federation::handle::Handle;
-use tessera_federation::webfinger::Jrd;
 
 use super::page::{self, PageError};
 use super::session::{SignedIn, Visit};
@@ -263,22 +262,9 @@ async fn remote_follow(
 
 /// The visitor's server's "subscribe" link template, from WebFinger.
 async fn subscribe_template(app: &App, handle: &Handle, domain: &str) -> Option<String> {
-    let scheme = if app.config.allow_private_addresses && crate::config::is_local_host(domain) {
-        "http"
-    } else {
-        "https"
-    };
-    let url = format!(
-        "{scheme}://{domain}/.well-known/webfinger?resource=acct:{}@{domain}",
-        handle.username
-    );
-    let fetched = app
-        .federation
-        .client
-        .get(&url, "application/jrd+json, application/json")
+    let jrd = crate::federate::actors::webfinger(app, handle, domain)
         .await
         .ok()?;
-    let jrd: Jrd = serde_json::from_slice(&fetched.body).ok()?;
     jrd.links
         .into_iter()
         .find(|l| l.rel == "http://ostatus.org/schema/1.0/subscribe")
