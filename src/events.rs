@@ -100,6 +100,7 @@ pub enum Event {
     NotificationRequestDismissed(NotificationRequestRef),
     StatusCardUpdated(StatusCard),
     ShowcaseReordered(ShowcaseOrder),
+    ProfileLinkVerified(ProfileLink),
 }
 
 /// A status to be posted later: what was asked, kept until it is due.
@@ -647,6 +648,14 @@ pub struct ProfileField {
     pub value: String,
 }
 
+/// A profile field's link was found to link back to the profile with `rel="me"`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ProfileLink {
+    pub account_id: i64,
+    pub url: String,
+    pub verified_at: i64,
+}
+
 /// Only the fields that changed are present.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct AccountProfileUpdated {
@@ -935,6 +944,7 @@ impl Event {
             Event::NotificationRequestDismissed(_) => "NotificationRequestDismissed",
             Event::StatusCardUpdated(_) => "StatusCardUpdated",
             Event::ShowcaseReordered(_) => "ShowcaseReordered",
+            Event::ProfileLinkVerified(_) => "ProfileLinkVerified",
         }
     }
 

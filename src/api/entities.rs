@@ -64,9 +64,38 @@ pub fn profile_images(a: &AccountRow, ctx: &Ctx) -> (String, String) {
     )
 }
 
+/// A profile field as the read model keeps it: a verified link has `verified_at`.
+#[derive(serde::Deserialize)]
+struct FieldRow {
+    name: String,
+    value: String,
+    #[serde(default)]
+    verified_at: Option<i64>,
+}
+
+/// A field's value as HTML: a bare web address is a link (`rel="me"` as Mastodon's, so the
+/// linked page can see who claims it), anything else text.
+fn field_value_html(value: &str) -> String {
+    let trimmed = value.trim();
+    let is_link = (trimmed.starts_with("https://") || trimmed.starts_with("http://"))
+        && !trimmed.contains(char::is_whitespace)
+        && url::Url::parse(trimmed).is_ok();
+    if !is_link {
+        return escape(value);
+    }
+    let shown = trimmed
+        .trim_start_matches("https://")
+        .trim_start_matches("http://")
+        .trim_end_matches('/');
+    format!(
+        r#"<a href="{}" target="_blank" rel="nofollow noopener me" translate="no">{}</a>"#,
+        escape(trimmed),
+        escape(shown)
+    )
+}
+
 pub fn account_to_api(a: &AccountRow, ctx: &Ctx) -> Value {
-    let fields: Vec<crate::events::ProfileField> =
-        serde_json::from_str(&a.fields).unwrap_or_default();
+    let fields: Vec<FieldRow> = serde_json::from_str(&a.fields).unwrap_or_default();
     let (avatar, header) = profile_images(a, ctx);
     let mut v = json!({
         "id": a.id.to_string(),
@@ -94,7 +123,11 @@ pub fn account_to_api(a: &AccountRow, ctx: &Ctx) -> Value {
         "noindex": false,
         "emojis": [],
         "roles": [],
-        "fields": fields.iter().map(|f| json!({"name": escape(&f.name), "value": escape(&f.value), "verified_at": null})).collect::<Vec<_>>(),
+        "fields": fields.iter().map(|f| json!({
+            "name": escape(&f.name),
+            "value": if a.domain.is_none() { field_value_html(&f.value) } else { escape(&f.value) },
+            "verified_at": f.verified_at.map(iso),
+        })).collect::<Vec<_>>(),
     });
     if a.silenced != 0 {
         // As Mastodon: clients show a silenced account behind a warning.

@@ -137,6 +137,9 @@ impl App {
             let html = self.render_text(&note).await?.0;
             change.note = Some((note, html));
         }
+        let links = crate::federate::links::addresses(
+            change.fields.iter().flatten().map(|f| f.value.clone()),
+        );
         self.execute::<Account>(
             &account::stream(account_id),
             &local_actor(account_id),
@@ -144,6 +147,22 @@ impl App {
             account::Command::UpdateProfile(change),
         )
         .await?;
+        // Each linked page is asked whether it links back (`rel="me"`); links verified
+        // since the fields last changed are not asked again.
+        if !links.is_empty()
+            && let Ok(queues) = self.federation.queues()
+        {
+            let jobs = links
+                .into_iter()
+                .map(|url| tessera_workers::PullJob {
+                    url,
+                    purpose: tessera_workers::PullPurpose::VerifyLink { account_id },
+                })
+                .collect();
+            if let Err(e) = queues.enqueue_pull(jobs).await {
+                tracing::warn!(account_id, error = %e, "could not queue the profile links' checks");
+            }
+        }
         Ok(())
     }
 

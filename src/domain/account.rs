@@ -4,7 +4,7 @@ use super::validate::{self, DISPLAY_NAME_MAX, FIELD_MAX, FIELDS_MAX, HEADLINE_MA
 use super::{Aggregate, Rejection, invalid};
 use crate::events::{
     AccountMoved, AccountProfileUpdated, AccountRef, AccountRegistered, Event,
-    NotificationDismissed, ProfileField, RemoteAccount,
+    NotificationDismissed, ProfileField, ProfileLink, RemoteAccount,
 };
 
 pub fn stream(account_id: i64) -> String {
@@ -30,6 +30,8 @@ pub struct Account {
     pub remote: bool,
     pub deleted: bool,
     pub confirmed: bool,
+    /// Field URLs verified since the fields last changed.
+    pub verified_links: Vec<String>,
 }
 
 #[derive(Debug, Clone)]
@@ -53,6 +55,11 @@ pub enum Command {
     Moved(String),
     /// The user followed the link mailed to them.
     Confirm,
+    /// The page at a profile field's URL links back with `rel="me"`.
+    VerifyLink {
+        url: String,
+        at: i64,
+    },
 }
 
 /// What the client asked to change; `note_html` is the note rendered by the use case.
@@ -94,6 +101,7 @@ impl Aggregate for Account {
                 }
                 if let Some(v) = &e.fields {
                     self.fields = v.clone();
+                    self.verified_links.clear();
                 }
                 self.locked = e.locked.unwrap_or(self.locked);
                 self.bot = e.bot.unwrap_or(self.bot);
@@ -106,6 +114,7 @@ impl Aggregate for Account {
                 self.locked = e.locked;
             }
             Event::RemoteAccountDeleted(_) => self.deleted = true,
+            Event::ProfileLinkVerified(l) => self.verified_links.push(l.url.clone()),
             Event::AccountApproved(_) => self.approved = true,
             Event::AccountConfirmed(_) => self.confirmed = true,
             Event::AccountSuspended(_) => self.suspended = true,
@@ -160,6 +169,18 @@ impl Aggregate for Account {
             ),
             Command::Register(_) => Err(Rejection::Conflict("Account already exists".into())),
             Command::UpdateProfile(change) => self.decide_profile(account_id, change),
+            // Only a link still in the fields, and once until they change.
+            Command::VerifyLink { url, .. }
+                if self.verified_links.contains(&url)
+                    || !self.fields.iter().any(|f| f.value.trim() == url) =>
+            {
+                Ok(vec![])
+            }
+            Command::VerifyLink { url, at } => Ok(vec![Event::ProfileLinkVerified(ProfileLink {
+                account_id,
+                url,
+                verified_at: at,
+            })]),
             Command::Confirm if self.confirmed => Ok(vec![]),
             Command::Confirm => Ok(vec![Event::AccountConfirmed(this)]),
             Command::Approve if self.approved || self.remote => Ok(vec![]),

@@ -11,6 +11,7 @@ pub mod health;
 pub mod inbox;
 pub mod ingress;
 pub mod keys;
+pub mod links;
 pub mod outbox;
 pub mod publish;
 pub mod pull;

@@ -27,6 +27,9 @@ pub async fn run(app: &App, job: &PullJob) -> Result<(), FedError> {
         PullPurpose::Card { status_id } => {
             super::cards::fetch(app, &job.url, *status_id).await?;
         }
+        PullPurpose::VerifyLink { account_id } => {
+            super::links::verify(app, &job.url, *account_id).await?;
+        }
         PullPurpose::FollowImport { account_id } => {
             let handle = tessera_federation::handle::Handle::parse(&job.url)
                 .filter(|h| h.domain.is_some())

@@ -135,6 +135,7 @@ pub async fn apply(conn: &mut Conn, rec: &Recorded) -> Result<(), sqlx::Error> {
         Event::MediaDeleted(e) => super::media::deleted(conn, e.media_id).await,
         Event::StatusPinned(e) => super::showcase::pinned(conn, e).await,
         Event::ShowcaseReordered(e) => super::showcase::reordered(conn, e).await,
+        Event::ProfileLinkVerified(e) => link_verified(conn, e).await,
         Event::StatusBookmarked(e) => {
             sqlx::query(
                 "INSERT INTO bookmarks (id, account_id, status_id, created_at) VALUES ($1, $2, $3, $4) \
@@ -267,6 +268,31 @@ async fn profile_updated(conn: &mut Conn, e: &AccountProfileUpdated) -> Result<(
     .bind(e.headline.as_deref())
     .execute(&mut *conn)
     .await?;
+    Ok(())
+}
+
+/// The fields are kept as JSON; a verified link's field gains `verified_at`.
+async fn link_verified(conn: &mut Conn, e: &crate::events::ProfileLink) -> Result<(), sqlx::Error> {
+    let fields: Option<String> = sqlx::query_scalar("SELECT fields FROM accounts WHERE id = $1")
+        .bind(e.account_id)
+        .fetch_optional(&mut *conn)
+        .await?;
+    let Some(mut fields) =
+        fields.and_then(|f| serde_json::from_str::<Vec<serde_json::Value>>(&f).ok())
+    else {
+        return Ok(());
+    };
+    for f in &mut fields {
+        if f["value"].as_str().map(str::trim) == Some(e.url.as_str()) {
+            f["verified_at"] = serde_json::json!(e.verified_at);
+        }
+    }
+    let json = serde_json::to_string(&fields).map_err(|err| sqlx::Error::Encode(Box::new(err)))?;
+    sqlx::query("UPDATE accounts SET fields = $2 WHERE id = $1")
+        .bind(e.account_id)
+        .bind(json)
+        .execute(&mut *conn)
+        .await?;
     Ok(())
 }
 

@@ -1185,3 +1185,66 @@ async fn the_web_client_posts_follows_favourites_boosts_replies_and_notifies() {
     assert!(permalink.body.contains("1 favourites") && permalink.body.contains("1 boosts"));
     server.stop().await;
 }
+
+#[tokio::test]
+async fn a_profile_link_that_links_back_with_rel_me_is_verified() {
+    let server = TestServer::start_with(&[("TESSERA_ALLOW_PRIVATE_ADDRESSES", "true")]).await;
+    server.user("alice").await;
+    let profile = format!("{}/@alice", server.base);
+    let pages = axum::Router::new()
+        .route(
+            "/portfolio",
+            axum::routing::get(move || {
+                let profile = profile.clone();
+                async move {
+                    axum::response::Html(format!(
+                        r#"<p>Work by <a rel="me" href="{profile}">Alice</a></p>"#
+                    ))
+                }
+            }),
+        )
+        .route(
+            "/elsewhere",
+            axum::routing::get(|| async { axum::response::Html("<p>No link back</p>") }),
+        );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let site = format!("http://{}", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, pages).await });
+
+    let mut web = Browser::new(&server);
+    assert_eq!(web.sign_in("alice", PASSWORD).await.status, 303);
+    let token = web.get("/settings/profile").await.token();
+    let form = reqwest::multipart::Form::new()
+        .text("authenticity_token", token)
+        .text("display_name", "Alice")
+        .text("fields_attributes[0][name]", "Portfolio")
+        .text("fields_attributes[0][value]", format!("{site}/portfolio"))
+        .text("fields_attributes[1][name]", "Other")
+        .text("fields_attributes[1][value]", format!("{site}/elsewhere"));
+    assert_eq!(
+        web.post_multipart("/settings/profile", form).await.status,
+        303
+    );
+
+    let lookup = || server.get("/api/v1/accounts/lookup?acct=alice", None);
+    server
+        .eventually("the portfolio link is verified", || async {
+            lookup().await.1["fields"][0]["verified_at"].is_string()
+        })
+        .await;
+    let (_, account) = lookup().await;
+    assert_schema("Account", &account);
+    assert!(account["fields"][1]["verified_at"].is_null(), "{account}");
+    let value = account["fields"][0]["value"].as_str().unwrap();
+    assert!(
+        value.starts_with(&format!(r#"<a href="{site}/portfolio""#))
+            && value.contains(r#"rel="nofollow noopener me""#),
+        "{value}"
+    );
+    let page = Browser::new(&server).get("/@alice").await.body;
+    assert!(page.contains(r#"<dd class="verified">"#), "{page}");
+    assert_eq!(page.matches(r#"class="verified""#).count(), 1);
+    let (identical, report) = server.replay(false).await;
+    assert!(identical, "{report}");
+    server.stop().await;
+}

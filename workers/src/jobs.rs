@@ -50,6 +50,10 @@ pub enum PullPurpose {
     FollowImport {
         account_id: i64,
     },
+    /// A profile field's page (the job's URL): does it link back with `rel="me"`?
+    VerifyLink {
+        account_id: i64,
+    },
 }
 
 /// Apply one received activity whose signature was verified as `key_owner`'s.
