@@ -162,7 +162,10 @@ pub async fn profile(
         },
     );
     let updated = account.last_status_at.unwrap_or(account.created_at);
-    Ok(page::public(visit, headers, html, Some(updated)))
+    Ok(with_alternate(
+        page::public(visit, headers, html, Some(updated)),
+        &account.uri,
+    ))
 }
 
 /// `/@username/:id` for a browser: the post in its thread, as far as the visitor may see.
@@ -219,7 +222,20 @@ pub async fn status(
         },
     );
     let updated = view.row.edited_at.unwrap_or(view.row.created_at);
-    Ok(page::public(visit, headers, html, Some(updated)))
+    Ok(with_alternate(
+        page::public(visit, headers, html, Some(updated)),
+        &view.row.uri,
+    ))
+}
+
+/// `Link: <uri>; rel="alternate"; type="application/activity+json"`, as Mastodon sends,
+/// so a fetcher given the page finds the ActivityPub document without parsing HTML.
+fn with_alternate(mut response: Response, uri: &str) -> Response {
+    let link = format!("<{uri}>; rel=\"alternate\"; type=\"application/activity+json\"");
+    if let Ok(v) = axum::http::HeaderValue::from_str(&link) {
+        response.headers_mut().append(axum::http::header::LINK, v);
+    }
+    response
 }
 
 #[derive(Deserialize, Default)]

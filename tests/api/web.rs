@@ -177,6 +177,13 @@ async fn the_profile_is_a_page_for_browsers_and_the_actor_for_servers() {
         page.body
             .contains(r#"rel="alternate" type="application/activity+json""#)
     );
+    assert_eq!(
+        page.headers["link"],
+        format!(
+            r#"<{}/users/alice>; rel="alternate"; type="application/activity+json""#,
+            server.base
+        )
+    );
     // A public page: cached briefly by anyone, revalidated by its ETag.
     assert_eq!(page.headers["cache-control"], "public, max-age=60");
     assert!(
@@ -457,6 +464,12 @@ async fn followers_only_posts_are_shown_to_followers_and_no_one_else() {
     );
     let page = carol_web.get(&permalink).await;
     assert_eq!(page.status, 200);
+    assert!(
+        page.headers["link"]
+            .to_str()
+            .unwrap()
+            .contains(&format!("/users/alice/statuses/{secret}>"))
+    );
     assert!(page.body.contains("Unreleased mix"));
     let _ = bob;
     server.stop().await;
