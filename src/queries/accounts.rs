@@ -93,6 +93,17 @@ pub async fn local_by_usernames(
     sql.fetch_all(conn).await
 }
 
+/// The web profile's line under the name (empty when not set).
+pub async fn headline(conn: &mut Conn, account_id: i64) -> Result<String, sqlx::Error> {
+    Ok(
+        sqlx::query_scalar("SELECT headline FROM accounts WHERE id = $1")
+            .bind(account_id)
+            .fetch_optional(&mut *conn)
+            .await?
+            .unwrap_or_default(),
+    )
+}
+
 pub async fn user(conn: &mut Conn, account_id: i64) -> Result<Option<UserRow>, sqlx::Error> {
     sqlx::query_as("SELECT account_id, email, role, approved, confirmed, locale, created_at, disabled FROM local_users WHERE account_id = $1")
         .bind(account_id)

@@ -20,11 +20,8 @@ use crate::app::App;
 use crate::app::media::{Upload, When};
 use crate::app::statuses::NewStatus;
 use crate::error::Error;
-use crate::queries::Page;
 use crate::queries::accounts::AccountRow;
 use crate::queries::statuses as sq;
-
-const PAGE_SIZE: i64 = 20;
 
 pub fn router() -> Router<App> {
     Router::new()
@@ -77,11 +74,7 @@ async fn home_view(
     status: StatusCode,
     error: Option<&str>,
 ) -> Result<Response, PageError> {
-    let page = Page {
-        max_id: p.max_id.as_deref().and_then(|v| v.parse().ok()),
-        limit: PAGE_SIZE,
-        ..Page::default()
-    };
+    let page = super::page_before(p.max_id.as_deref());
     let mut conn = app.db.pool.acquire().await?;
     let views = sq::home(&mut conn, me.id, &page).await?;
     let reply_to = match p.in_reply_to.as_deref().and_then(|v| v.parse::<i64>().ok()) {
@@ -91,9 +84,7 @@ async fn home_view(
         None => None,
     };
     drop(conn);
-    let next_page = (views.len() as i64 == PAGE_SIZE)
-        .then(|| views.last().map(|v| format!("/home?max_id={}", v.row.id)))
-        .flatten();
+    let next_page = super::next_page(views.len(), views.last().map(|v| v.row.id), "/home");
     let posts: Vec<Value> = views.iter().map(|v| super::status_value(app, v)).collect();
     let html = super::render(
         app,
@@ -137,34 +128,22 @@ async fn notifications(
     SignedIn(visit, me): SignedIn,
     Query(p): Query<PageParams>,
 ) -> Result<Response, PageError> {
-    let page = Page {
-        max_id: p.max_id.as_deref().and_then(|v| v.parse().ok()),
-        limit: PAGE_SIZE,
-        ..Page::default()
-    };
+    let page = super::page_before(p.max_id.as_deref());
     let mut conn = app.db.pool.acquire().await?;
     let filter = crate::queries::notifications::Filter::default();
     let views = crate::queries::notifications::list(&mut conn, me.id, &filter, &page).await?;
     drop(conn);
-    let ctx = crate::api::entities::Ctx::new(&app.config);
-    let next_page = (views.len() as i64 == PAGE_SIZE)
-        .then(|| {
-            views
-                .last()
-                .map(|n| format!("/notifications?max_id={}", n.row.id))
-        })
-        .flatten();
+    let next_page = super::next_page(
+        views.len(),
+        views.last().map(|n| n.row.id),
+        "/notifications",
+    );
     let items: Vec<Value> = views
         .iter()
         .map(|n| {
-            let mut account = crate::api::entities::account_to_api(&n.from, &ctx);
-            if n.from.domain.is_none() {
-                account["acct"] =
-                    serde_json::json!(format!("{}@{}", n.from.username, app.config.domain));
-            }
             serde_json::json!({
                 "label": notification_label(&n.row.kind),
-                "account": account,
+                "account": super::account_value(&app, &n.from),
                 "status": n.status.as_ref().map(|s| super::status_value(&app, s)),
                 "created_at": crate::time::iso(n.row.created_at),
             })
@@ -240,17 +219,13 @@ async fn compose(
     match posted {
         Ok(_) => Ok(page::see_other("/home?posted=1", None)),
         Err(e @ (Error::Validation(_) | Error::TooLarge(_) | Error::BadRequest(_))) => {
-            let message = e.to_string();
-            let message = message
-                .strip_prefix("Validation failed: ")
-                .unwrap_or(&message);
             home_view(
                 &app,
                 &visit,
                 &me,
                 &HomeParams::default(),
                 e.status_code(),
-                Some(message),
+                Some(&page::form_error(&e)),
             )
             .await
         }

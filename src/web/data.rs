@@ -29,6 +29,14 @@ use crate::time::iso;
 pub const MAX_IMPORT_ROWS: usize = 1000;
 const IMPORT_MAX_BYTES: usize = 512 * 1024;
 
+/// The accounts an account follows, is followed by, and blocks: (username, domain).
+const FOLLOWING: &str = "SELECT a.username, a.domain FROM follows f JOIN accounts a ON a.id = f.target_account_id \
+     WHERE f.account_id = $1 ORDER BY f.id";
+const FOLLOWERS: &str = "SELECT a.username, a.domain FROM follows f JOIN accounts a ON a.id = f.account_id \
+     WHERE f.target_account_id = $1 ORDER BY f.id";
+const BLOCKED: &str = "SELECT a.username, a.domain FROM blocks b JOIN accounts a ON a.id = b.target_account_id \
+     WHERE b.account_id = $1 ORDER BY b.id";
+
 pub fn router() -> Router<App> {
     Router::new()
         .route("/settings/data", get(data_page))
@@ -97,7 +105,7 @@ async fn export(
             download("application/json", "archive.json", body)
         }
         "following_accounts.csv" => {
-            let rows = addresses(&app, "SELECT a.username, a.domain FROM follows f JOIN accounts a ON a.id = f.target_account_id WHERE f.account_id = $1 ORDER BY f.id", me.id).await?;
+            let rows = addresses(&app, FOLLOWING, me.id).await?;
             let mut out = csv_writer();
             write(
                 &mut out,
@@ -114,7 +122,7 @@ async fn export(
             download(csv_type, &file, finish(out)?)
         }
         "blocked_accounts.csv" => {
-            let rows = addresses(&app, "SELECT a.username, a.domain FROM blocks b JOIN accounts a ON a.id = b.target_account_id WHERE b.account_id = $1 ORDER BY b.id", me.id).await?;
+            let rows = addresses(&app, BLOCKED, me.id).await?;
             let mut out = csv_writer();
             for address in rows {
                 write(&mut out, &[&address])?;
@@ -218,8 +226,8 @@ async fn archive(app: &App, me: &aq::AccountRow) -> Result<Value, Error> {
         );
     }
     drop(conn);
-    let following = addresses(app, "SELECT a.username, a.domain FROM follows f JOIN accounts a ON a.id = f.target_account_id WHERE f.account_id = $1 ORDER BY f.id", me.id).await?;
-    let followers = addresses(app, "SELECT a.username, a.domain FROM follows f JOIN accounts a ON a.id = f.account_id WHERE f.target_account_id = $1 ORDER BY f.id", me.id).await?;
+    let following = addresses(app, FOLLOWING, me.id).await?;
+    let followers = addresses(app, FOLLOWERS, me.id).await?;
     let events: Vec<(i64, String, String, String, i64)> = sqlx::query_as(
         "SELECT seq, stream, kind, payload, recorded_at FROM events WHERE actor = $1 OR stream = $2 ORDER BY seq",
     )

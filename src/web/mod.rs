@@ -20,8 +20,10 @@ use axum::Router;
 use minijinja::Value;
 use serde_json::json;
 
-use crate::api::entities::{Ctx, status_to_api};
+use crate::api::entities::{Ctx, account_to_api, status_to_api};
 use crate::app::App;
+use crate::queries::Page;
+use crate::queries::accounts::AccountRow;
 use crate::queries::statuses::StatusView;
 use session::Visit;
 
@@ -58,6 +60,37 @@ pub fn render(app: &App, visit: &Visit, name: &str, ctx: Value) -> String {
         csrf => visit.csrf(),
     };
     crate::server::pages::render(name, minijinja::value::merge_maps([ctx, base]))
+}
+
+/// Posts (or notifications) on one page of a list.
+pub const PAGE_SIZE: i64 = 20;
+
+/// One page of a list, older than `max_id` when the link asked for that.
+pub fn page_before(max_id: Option<&str>) -> Page {
+    Page {
+        max_id: max_id.and_then(|v| v.parse().ok()),
+        limit: PAGE_SIZE,
+        ..Page::default()
+    }
+}
+
+/// The "older" link of a full page: `path` (which may have a query already) and the last
+/// id shown.
+pub fn next_page(shown: usize, last_id: Option<i64>, path: &str) -> Option<String> {
+    let sep = if path.contains('?') { '&' } else { '?' };
+    (shown as i64 == PAGE_SIZE)
+        .then_some(last_id)
+        .flatten()
+        .map(|id| format!("{path}{sep}max_id={id}"))
+}
+
+/// An account as the templates show it: the API entity, with the full handle for ours.
+pub fn account_value(app: &App, a: &AccountRow) -> serde_json::Value {
+    let mut v = account_to_api(a, &Ctx::new(&app.config));
+    if a.domain.is_none() {
+        v["acct"] = json!(format!("{}@{}", a.username, app.config.domain));
+    }
+    v
 }
 
 /// A status as the templates use it: the API entity, plus its page address, a one-line

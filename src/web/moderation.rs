@@ -196,11 +196,8 @@ async fn act(
             app.act_on_account(me.id, account_id, kind, report_id).await
         }
     };
-    match done {
-        Ok(()) => Ok(page::see_other("/admin/reports", None)),
-        Err(Error::Validation(m)) => Err(Error::Validation(m).into()),
-        Err(e) => Err(e.into()),
-    }
+    done?;
+    Ok(page::see_other("/admin/reports", None))
 }
 
 async fn blocks_view(

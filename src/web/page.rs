@@ -117,6 +117,14 @@ fn with_cookie(mut response: Response, set_cookie: Option<&str>) -> Response {
     response
 }
 
+/// What a form's refusal says to its user (a validation message without its prefix).
+pub fn form_error(e: &Error) -> String {
+    match e {
+        Error::Validation(m) => m.clone(),
+        other => other.to_string(),
+    }
+}
+
 /// Any failure of a page handler, shown as a page with the status the API would use.
 #[derive(Debug)]
 pub struct PageError(pub Error);

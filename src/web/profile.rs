@@ -13,15 +13,11 @@ use tessera_federation::handle::Handle;
 
 use super::page::{self, PageError};
 use super::session::{SignedIn, Visit};
-use crate::api::entities::{Ctx, account_to_api};
 use crate::api::params::Query;
 use crate::app::App;
 use crate::error::Error;
-use crate::queries::Page;
-use crate::queries::accounts::{self as aq, AccountRow};
+use crate::queries::accounts as aq;
 use crate::queries::statuses::{self as sq, AccountStatusesFilter, StatusView};
-
-const PAGE_SIZE: i64 = 20;
 
 pub fn router() -> Router<App> {
     Router::new()
@@ -44,15 +40,6 @@ const TABS: [(&str, &str); 4] = [
     ("media", "Media"),
 ];
 
-/// The account as the templates show it: the API entity with the full handle.
-fn account_value(app: &App, a: &AccountRow) -> Value {
-    let mut v = account_to_api(a, &Ctx::new(&app.config));
-    if a.domain.is_none() {
-        v["acct"] = json!(format!("{}@{}", a.username, app.config.domain));
-    }
-    v
-}
-
 /// `/@username` for a browser.
 pub async fn profile(
     app: &App,
@@ -71,7 +58,7 @@ pub async fn profile(
             app,
             visit,
             "profile.html",
-            minijinja::context! { suspended => true, account => account_value(app, &account) },
+            minijinja::context! { suspended => true, account => super::account_value(app, &account) },
         );
         return Ok(page::private(visit, StatusCode::GONE, html));
     }
@@ -90,10 +77,7 @@ pub async fn profile(
         None if showcase.is_empty() => "posts",
         None => "showcase",
     };
-    let headline: String = sqlx::query_scalar("SELECT headline FROM accounts WHERE id = $1")
-        .bind(account.id)
-        .fetch_one(&mut *conn)
-        .await?;
+    let headline = aq::headline(&mut conn, account.id).await?;
     let mut posts = Vec::new();
     let mut next_page = None;
     if tab != "showcase" {
@@ -103,17 +87,13 @@ pub async fn profile(
             only_media: tab == "media",
             tagged: None,
         };
-        let page = Page {
-            max_id: params.max_id.as_deref().and_then(|v| v.parse().ok()),
-            limit: PAGE_SIZE,
-            ..Page::default()
-        };
+        let page = super::page_before(params.max_id.as_deref());
         let views = sq::of_account(&mut conn, viewer, account.id, &filter, &page).await?;
-        if views.len() as i64 == PAGE_SIZE
-            && let Some(last) = views.last()
-        {
-            next_page = Some(format!("{}?tab={tab}&max_id={}", account.url, last.row.id));
-        }
+        next_page = super::next_page(
+            views.len(),
+            views.last().map(|v| v.row.id),
+            &format!("{}?tab={tab}", account.url),
+        );
         posts = views.iter().map(|v| super::status_value(app, v)).collect();
     }
     let (following, requested) = match viewer {
@@ -136,7 +116,7 @@ pub async fn profile(
         })
         .collect();
     let tab_label = TABS.iter().find(|(n, _)| *n == tab).map_or("", |(_, l)| *l);
-    let api = account_value(app, &account);
+    let api = super::account_value(app, &account);
     let description = if headline.is_empty() {
         super::first_line(&account.note_html, 200)
     } else {
@@ -206,7 +186,7 @@ pub async fn status(
         cw => format!("Content warning: {cw}"),
     };
     let mut status = value;
-    status["account"] = account_value(app, &view.account);
+    status["account"] = super::account_value(app, &view.account);
     let html = super::render(
         app,
         visit,
@@ -329,7 +309,7 @@ async fn authorize_interaction(
         &app,
         &visit,
         "interaction.html",
-        minijinja::context! { account => account_value(&app, &account), following => following },
+        minijinja::context! { account => super::account_value(&app, &account), following => following },
     );
     Ok(page::private(&visit, StatusCode::OK, html))
 }

@@ -13,12 +13,10 @@ use super::page::{self, PageError};
 use super::session::Visit;
 use crate::api::params::Query;
 use crate::app::App;
+use crate::app::tags::normalise_tag;
 use crate::config::Registrations;
 use crate::error::Error;
-use crate::queries::Page;
 use crate::queries::statuses::{self as sq, PublicFilter};
-
-const PAGE_SIZE: i64 = 20;
 
 pub fn router() -> Router<App> {
     Router::new()
@@ -85,16 +83,6 @@ async fn explore(
     timeline(&app, &visit, &headers, &filter, &p, &listing).await
 }
 
-/// A hashtag's name as Tessera stores them: letters, digits and `_`, not only digits.
-pub fn tag_name(raw: &str) -> Option<String> {
-    let name = raw.trim_start_matches('#').to_lowercase();
-    let valid = !name.is_empty()
-        && name.chars().count() <= 100
-        && name.chars().all(|c| c.is_alphanumeric() || c == '_')
-        && !name.chars().all(|c| c.is_ascii_digit());
-    valid.then_some(name)
-}
-
 async fn tag(
     State(app): State<App>,
     visit: Visit,
@@ -103,10 +91,10 @@ async fn tag(
     Query(p): Query<PageParams>,
 ) -> Result<Response, PageError> {
     if let Some(name) = raw.strip_suffix(".rss") {
-        let name = tag_name(name).ok_or(Error::NotFound)?;
+        let name = normalise_tag(name).map_err(|_| Error::NotFound)?;
         return super::feeds::tag(&app, &headers, &name).await;
     }
-    let name = tag_name(&raw).ok_or(Error::NotFound)?;
+    let name = normalise_tag(&raw).map_err(|_| Error::NotFound)?;
     let filter = PublicFilter {
         local: false,
         remote: false,
@@ -141,18 +129,11 @@ async fn timeline(
     p: &PageParams,
     listing: &Listing,
 ) -> Result<Response, PageError> {
-    let path = &listing.path;
-    let page = Page {
-        max_id: p.max_id.as_deref().and_then(|v| v.parse().ok()),
-        limit: PAGE_SIZE,
-        ..Page::default()
-    };
+    let page = super::page_before(p.max_id.as_deref());
     let mut conn = app.db.pool.acquire().await?;
     let views = sq::public(&mut conn, visit.me_id(), filter, &page).await?;
     drop(conn);
-    let next_page = (views.len() as i64 == PAGE_SIZE)
-        .then(|| views.last().map(|v| format!("{path}?max_id={}", v.row.id)))
-        .flatten();
+    let next_page = super::next_page(views.len(), views.last().map(|v| v.row.id), &listing.path);
     let updated = views.first().map(|v| v.row.created_at);
     let posts: Vec<Value> = views.iter().map(|v| super::status_value(app, v)).collect();
     let html = super::render(

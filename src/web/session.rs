@@ -21,6 +21,15 @@ pub const COOKIE_NAME: &str = "tessera_session";
 const SIGNED_IN_TTL_MS: i64 = 30 * 24 * 3600 * 1000;
 /// A session that never signed in (a form was shown) ends after a day.
 const ANONYMOUS_TTL_MS: i64 = 24 * 3600 * 1000;
+
+fn ttl_ms(signed_in: bool) -> i64 {
+    if signed_in {
+        SIGNED_IN_TTL_MS
+    } else {
+        ANONYMOUS_TTL_MS
+    }
+}
+
 /// How stale `seen_at` may get before a visit refreshes it (one write an hour at most).
 const TOUCH_AFTER_MS: i64 = 3600 * 1000;
 
@@ -141,11 +150,7 @@ async fn load(app: &App, token: &str) -> Result<Option<Session>, Error> {
         return Ok(None);
     };
     let now = time::now_ms();
-    let ttl = if account_id.is_some() {
-        SIGNED_IN_TTL_MS
-    } else {
-        ANONYMOUS_TTL_MS
-    };
+    let ttl = ttl_ms(account_id.is_some());
     let session = Session {
         id_hash,
         account_id,
@@ -199,26 +204,13 @@ pub async fn begin(
     .bind(user_agent)
     .execute(&app.db.pool)
     .await?;
-    let max_age = if account_id.is_some() {
-        SIGNED_IN_TTL_MS
-    } else {
-        ANONYMOUS_TTL_MS
-    } / 1000;
+    let max_age = ttl_ms(account_id.is_some()) / 1000;
     Ok((cookie(app, &token, max_age), session))
 }
 
 pub async fn end(app: &App, session: &Session) -> Result<(), Error> {
     sqlx::query("DELETE FROM web_sessions WHERE id_hash = $1")
         .bind(&session.id_hash)
-        .execute(&app.db.pool)
-        .await?;
-    Ok(())
-}
-
-/// Sign an account out of every browser (after a password change, say).
-pub async fn end_all(app: &App, account_id: i64) -> Result<(), Error> {
-    sqlx::query("DELETE FROM web_sessions WHERE account_id = $1")
-        .bind(account_id)
         .execute(&app.db.pool)
         .await?;
     Ok(())

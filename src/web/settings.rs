@@ -68,18 +68,12 @@ struct Flash {
     saved: Option<String>,
 }
 
-async fn headline_of(app: &App, account_id: i64) -> Result<String, Error> {
-    Ok(
-        sqlx::query_scalar("SELECT headline FROM accounts WHERE id = $1")
-            .bind(account_id)
-            .fetch_optional(&app.db.pool)
-            .await?
-            .unwrap_or_default(),
-    )
-}
-
 async fn profile_context(app: &App, me: &AccountRow) -> Result<minijinja::Value, Error> {
     let api = account_to_api(me, &Ctx::new(&app.config));
+    let headline = {
+        let mut conn = app.db.pool.acquire().await?;
+        crate::queries::accounts::headline(&mut conn, me.id).await?
+    };
     let mut fields: Vec<Value> =
         serde_json::from_str::<Vec<crate::events::ProfileField>>(&me.fields)
             .unwrap_or_default()
@@ -93,7 +87,7 @@ async fn profile_context(app: &App, me: &AccountRow) -> Result<minijinja::Value,
     Ok(minijinja::context! {
         profile => minijinja::context! {
             display_name => me.display_name,
-            headline => headline_of(app, me.id).await?,
+            headline => headline,
             note => me.note,
             fields => fields,
             avatar => api["avatar"],
@@ -187,17 +181,14 @@ async fn save_profile(
         Ok(()) => Ok(page::see_other("/settings/profile?saved=1", None)),
         Err(e @ (Error::Validation(_) | Error::TooLarge(_) | Error::BadRequest(_))) => {
             let ctx = profile_context(&app, &me).await?;
-            let message = e.to_string();
-            let message = message
-                .strip_prefix("Validation failed: ")
-                .unwrap_or(&message);
+            let message = page::form_error(&e);
             Ok(settings_page(
                 &app,
                 &visit,
                 "profile",
                 e.status_code(),
                 None,
-                Some(message),
+                Some(&message),
                 ctx,
             ))
         }
