@@ -77,10 +77,7 @@ struct FieldRow {
 /// linked page can see who claims it), anything else text.
 fn field_value_html(value: &str) -> String {
     let trimmed = value.trim();
-    let is_link = (trimmed.starts_with("https://") || trimmed.starts_with("http://"))
-        && !trimmed.contains(char::is_whitespace)
-        && url::Url::parse(trimmed).is_ok();
-    if !is_link {
+    if !crate::federate::links::is_web_address(trimmed) {
         return escape(value);
     }
     let shown = trimmed

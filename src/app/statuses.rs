@@ -333,12 +333,8 @@ impl App {
 
     /// The ids of one's showcase, in its order.
     pub async fn showcase_ids(&self, account_id: i64) -> Result<Vec<i64>, Error> {
-        Ok(sqlx::query_scalar(
-            "SELECT status_id FROM status_pins WHERE account_id = $1 ORDER BY position, created_at DESC",
-        )
-        .bind(account_id)
-        .fetch_all(&self.db.pool)
-        .await?)
+        let mut conn = self.db.pool.acquire().await?;
+        Ok(q::showcase_ids(&mut conn, account_id).await?)
     }
 
     /// Put one's showcase in a new order, which must list every pinned post once.

@@ -61,16 +61,19 @@ pub fn links_back(html: &str, targets: &[&str]) -> bool {
     })
 }
 
+/// Whether a field's value, trimmed, is nothing but a web address.
+pub fn is_web_address(value: &str) -> bool {
+    (value.starts_with("https://") || value.starts_with("http://"))
+        && !value.contains(char::is_whitespace)
+        && url::Url::parse(value).is_ok()
+}
+
 /// The web addresses among a profile's field values.
 pub fn addresses(values: impl IntoIterator<Item = String>) -> Vec<String> {
     values
         .into_iter()
         .map(|v| v.trim().to_string())
-        .filter(|v| {
-            (v.starts_with("https://") || v.starts_with("http://"))
-                && !v.contains(char::is_whitespace)
-                && url::Url::parse(v).is_ok()
-        })
+        .filter(|v| is_web_address(v))
         .collect()
 }
 

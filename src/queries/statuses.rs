@@ -213,6 +213,16 @@ pub async fn marked(
         .collect())
 }
 
+/// The ids of an account's showcase (its pins), in the owner's order.
+pub async fn showcase_ids(conn: &mut Conn, account_id: i64) -> Result<Vec<i64>, sqlx::Error> {
+    sqlx::query_scalar(
+        "SELECT status_id FROM status_pins WHERE account_id = $1 ORDER BY position, created_at DESC",
+    )
+    .bind(account_id)
+    .fetch_all(&mut *conn)
+    .await
+}
+
 /// An account's pinned statuses (its showcase) the viewer may see, in the owner's order:
 /// most recently pinned first unless reordered (at most the showcase limit, so not paged).
 /// The pins are read first, so an account with many posts costs no more than one with few.
@@ -221,12 +231,7 @@ pub async fn pinned_of(
     viewer: Option<i64>,
     account_id: i64,
 ) -> Result<Vec<StatusView>, sqlx::Error> {
-    let ids: Vec<i64> = sqlx::query_scalar(
-        "SELECT status_id FROM status_pins WHERE account_id = $1 ORDER BY position, created_at DESC",
-    )
-    .bind(account_id)
-    .fetch_all(&mut *conn)
-    .await?;
+    let ids = showcase_ids(conn, account_id).await?;
     let mut found = visible_by_ids(conn, viewer, &ids).await?;
     Ok(ids
         .iter()
