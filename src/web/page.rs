@@ -35,15 +35,16 @@ fn base_headers(headers: &mut HeaderMap) {
 }
 
 /// A page for whoever asks. Seen by a visitor who is not signed in, it may be cached
-/// for a minute and revalidated by its ETag; seen by someone signed in (it then carries
-/// their name and form tokens) it is never stored.
+/// for a minute and revalidated by its ETag (an unsigned-in session, made for a form
+/// elsewhere, changes nothing on it); seen by someone signed in (it then carries their
+/// name and form tokens) it is never stored.
 pub fn public(
     visit: &Visit,
     request: &HeaderMap,
     html: String,
     updated_at: Option<i64>,
 ) -> Response {
-    if visit.session.is_some() || visit.set_cookie.is_some() {
+    if visit.me.is_some() || visit.set_cookie.is_some() {
         return private(visit, StatusCode::OK, html);
     }
     cacheable(request, html, updated_at, "text/html; charset=utf-8")

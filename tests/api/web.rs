@@ -203,6 +203,11 @@ async fn the_profile_is_a_page_for_browsers_and_the_actor_for_servers() {
         .await
         .unwrap();
     assert_eq!(again.status(), 304);
+    // A session made for the sign-in form does not make the profile private.
+    visitor.get("/auth/sign_in").await;
+    let with_session = visitor.get("/@alice").await;
+    assert_eq!(with_session.headers["cache-control"], "public, max-age=60");
+    assert!(!with_session.body.contains("authenticity_token"));
 
     let actor = server
         .http
