@@ -1209,6 +1209,10 @@ async fn a_profile_link_that_links_back_with_rel_me_is_verified() {
     let server = TestServer::start_with(&[("TESSERA_ALLOW_PRIVATE_ADDRESSES", "true")]).await;
     server.user("alice").await;
     let profile = format!("{}/@alice", server.base);
+    // Links to the profile without `rel="me"`, and `rel="me"` to someone else, do not count.
+    let elsewhere = format!(
+        r#"<p><a href="{profile}">Alice</a> and <a rel="me" href="https://other.example/@x">me</a></p>"#
+    );
     let pages = axum::Router::new()
         .route(
             "/portfolio",
@@ -1223,7 +1227,10 @@ async fn a_profile_link_that_links_back_with_rel_me_is_verified() {
         )
         .route(
             "/elsewhere",
-            axum::routing::get(|| async { axum::response::Html("<p>No link back</p>") }),
+            axum::routing::get(move || {
+                let page = elsewhere.clone();
+                async move { axum::response::Html(page) }
+            }),
         );
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let site = format!("http://{}", listener.local_addr().unwrap());
