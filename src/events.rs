@@ -34,6 +34,7 @@ pub enum Event {
     RemoteAccountFetched(RemoteAccount),
     RemoteAccountDeleted(AccountRef),
     AccountMoved(AccountMoved),
+    AccountDeleted(AccountDeletion),
     StatusEdited(StatusEdited),
     StatusPinned(Pin),
     StatusUnpinned(Pin),
@@ -360,6 +361,17 @@ pub struct RemoteAccount {
 pub struct AccountMoved {
     pub account_id: i64,
     pub target_uri: String,
+}
+
+/// A local account deleted by its owner. The username stays taken; what it posted is
+/// purged afterwards by the pull queue, as `StatusDeleted` and the like.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AccountDeletion {
+    pub account_id: i64,
+    pub at: i64,
+    /// The inboxes told of the deletion: its remote followers' and those it followed,
+    /// fixed when it was decided, since the follows end with it.
+    pub inboxes: Vec<String>,
 }
 
 /// A status's new text. Remote edits carry sanitised HTML; `text` is empty for them.
@@ -878,6 +890,7 @@ impl Event {
             Event::RemoteAccountFetched(_) => "RemoteAccountFetched",
             Event::RemoteAccountDeleted(_) => "RemoteAccountDeleted",
             Event::AccountMoved(_) => "AccountMoved",
+            Event::AccountDeleted(_) => "AccountDeleted",
             Event::StatusEdited(_) => "StatusEdited",
             Event::Blocked(_) => "Blocked",
             Event::Unblocked(_) => "Unblocked",

@@ -95,11 +95,15 @@ impl App {
     /// Mail a reset link if the address belongs to a local account; silent otherwise, so
     /// the form does not tell who has an account.
     pub async fn request_password_reset(&self, email: &str) -> Result<(), Error> {
-        let account: Option<i64> =
-            sqlx::query_scalar("SELECT account_id FROM local_users WHERE email_lower = $1")
-                .bind(email.trim().to_lowercase())
-                .fetch_optional(&self.db.pool)
-                .await?;
+        // A deleted account keeps its address taken, but gets no mail.
+        let account: Option<i64> = sqlx::query_scalar(crate::sqlf!(
+            "SELECT u.account_id FROM local_users u JOIN accounts a ON a.id = u.account_id \
+             WHERE u.email_lower = $1 AND (a.suspended & {}) = 0",
+            crate::projections::moderation::DELETED
+        ))
+        .bind(email.trim().to_lowercase())
+        .fetch_optional(&self.db.pool)
+        .await?;
         let Some(account_id) = account else {
             return Ok(());
         };

@@ -2,6 +2,7 @@
 //! command to an aggregate through [`App::execute`], which appends the decided events and
 //! applies the inline projections in one transaction.
 
+pub mod account_deletion;
 pub mod accounts;
 pub mod announcements;
 pub mod email;
@@ -167,6 +168,11 @@ impl App {
 /// State kept beside the log (secrets), written in the append's transaction.
 pub enum SideWrite {
     None,
+    /// A deleted account's secrets: its apps' tokens, browser sessions, mailed links and
+    /// password end with it. The key pair stays, to sign the deletion sent to its peers.
+    AccountGone {
+        account_id: i64,
+    },
     AccountSecrets {
         account_id: i64,
         password_hash: String,
@@ -178,6 +184,27 @@ impl SideWrite {
     async fn write(&self, conn: &mut crate::db::Conn) -> Result<(), sqlx::Error> {
         match self {
             SideWrite::None => Ok(()),
+            SideWrite::AccountGone { account_id } => {
+                sqlx::query(
+                    "UPDATE oauth_tokens SET revoked_at = $2 WHERE account_id = $1 AND revoked_at IS NULL",
+                )
+                .bind(account_id)
+                .bind(crate::time::now_ms())
+                .execute(&mut *conn)
+                .await?;
+                for sql in [
+                    "DELETE FROM web_sessions WHERE account_id = $1",
+                    "DELETE FROM email_tokens WHERE account_id = $1",
+                    "DELETE FROM oauth_codes WHERE account_id = $1",
+                    "UPDATE account_secrets SET password_hash = '' WHERE account_id = $1",
+                ] {
+                    sqlx::query(sql)
+                        .bind(account_id)
+                        .execute(&mut *conn)
+                        .await?;
+                }
+                Ok(())
+            }
             SideWrite::AccountSecrets {
                 account_id,
                 password_hash,

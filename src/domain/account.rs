@@ -3,7 +3,7 @@
 use super::validate::{self, DISPLAY_NAME_MAX, FIELD_MAX, FIELDS_MAX, HEADLINE_MAX, NOTE_MAX};
 use super::{Aggregate, Rejection, invalid};
 use crate::events::{
-    AccountMoved, AccountProfileUpdated, AccountRef, AccountRegistered, Event,
+    AccountDeletion, AccountMoved, AccountProfileUpdated, AccountRef, AccountRegistered, Event,
     NotificationDismissed, ProfileField, ProfileLink, RemoteAccount,
 };
 
@@ -60,6 +60,11 @@ pub enum Command {
         url: String,
         at: i64,
     },
+    /// The owner deletes the account; `inboxes` are told so.
+    Delete {
+        at: i64,
+        inboxes: Vec<String>,
+    },
 }
 
 /// What the client asked to change; `note_html` is the note rendered by the use case.
@@ -113,7 +118,7 @@ impl Aggregate for Account {
                 self.display_name = e.display_name.clone();
                 self.locked = e.locked;
             }
-            Event::RemoteAccountDeleted(_) => self.deleted = true,
+            Event::RemoteAccountDeleted(_) | Event::AccountDeleted(_) => self.deleted = true,
             Event::ProfileLinkVerified(l) => self.verified_links.push(l.url.clone()),
             Event::AccountApproved(_) => self.approved = true,
             Event::AccountConfirmed(_) => self.confirmed = true,
@@ -142,6 +147,10 @@ impl Aggregate for Account {
             };
         };
         let this = AccountRef { account_id };
+        // A deleted local account is gone for every purpose; only its username stays taken.
+        if self.deleted && !self.remote {
+            return Err(Rejection::NotFound);
+        }
         if self.remote
             && matches!(
                 command,
@@ -168,6 +177,14 @@ impl Aggregate for Account {
                 Rejection::Forbidden("This account is not a remote one".into()),
             ),
             Command::Register(_) => Err(Rejection::Conflict("Account already exists".into())),
+            Command::Delete { .. } if self.remote => Err(Rejection::Forbidden(
+                "Only local accounts can be deleted here".into(),
+            )),
+            Command::Delete { at, inboxes } => Ok(vec![Event::AccountDeleted(AccountDeletion {
+                account_id,
+                at,
+                inboxes,
+            })]),
             Command::UpdateProfile(change) => self.decide_profile(account_id, change),
             // Only a link still in the fields, and once until they change.
             Command::VerifyLink { url, .. }
@@ -287,6 +304,55 @@ mod tests {
     fn given_nothing_when_registering_then_the_account_is_registered() {
         let events = given_when::<Account>(&[], Command::Register(registered("alice"))).unwrap();
         assert_eq!(events, vec![Event::AccountRegistered(registered("alice"))]);
+    }
+
+    #[test]
+    fn given_an_account_when_deleting_then_it_is_deleted_with_the_inboxes_to_tell() {
+        let given = [Event::AccountRegistered(registered("alice"))];
+        let inboxes = vec!["https://remote.example/inbox".to_string()];
+        let events = given_when::<Account>(
+            &given,
+            Command::Delete {
+                at: 5,
+                inboxes: inboxes.clone(),
+            },
+        )
+        .unwrap();
+        assert_eq!(
+            events,
+            vec![Event::AccountDeleted(AccountDeletion {
+                account_id: 1,
+                at: 5,
+                inboxes
+            })]
+        );
+    }
+
+    #[test]
+    fn given_a_deleted_account_when_anything_then_it_is_not_found() {
+        let given = [
+            Event::AccountRegistered(registered("alice")),
+            Event::AccountDeleted(AccountDeletion {
+                account_id: 1,
+                at: 5,
+                inboxes: vec![],
+            }),
+        ];
+        for command in [
+            Command::Delete {
+                at: 6,
+                inboxes: vec![],
+            },
+            Command::UpdateProfile(ProfileChange {
+                display_name: Some("Back".into()),
+                ..Default::default()
+            }),
+            Command::Unsuspend,
+            Command::Confirm,
+        ] {
+            let r = given_when::<Account>(&given, command);
+            assert!(matches!(r, Err(Rejection::NotFound)), "{r:?}");
+        }
     }
 
     #[test]

@@ -208,8 +208,12 @@ fn undo(inner: &Value) -> Value {
 
 /// The activities one event causes (none for most).
 pub async fn activities_for(app: &App, rec: &Recorded) -> Result<Vec<Outgoing>, FedError> {
+    if purge_of_deleted_account(app, &rec.event).await? {
+        return Ok(Vec::new());
+    }
     let base = app.config.base_url();
     let out = match &rec.event {
+        Event::AccountDeleted(e) => actor_deleted(app, e).await?,
         Event::StatusPosted(e) if !e.remote => {
             status_activity(app, e.status_id, e.account_id, None).await?
         }
@@ -283,6 +287,42 @@ pub async fn activities_for(app: &App, rec: &Recorded) -> Result<Vec<Outgoing>, 
         _ => None,
     };
     Ok(out.into_iter().collect())
+}
+
+/// Removals done by a deleted local account's purge: its peers were sent the Delete of
+/// the actor and remove its content themselves, as Mastodon's account deletion does.
+async fn purge_of_deleted_account(app: &App, event: &Event) -> Result<bool, FedError> {
+    let account_id = match event {
+        Event::StatusDeleted(e) => e.account_id,
+        Event::StatusUnreblogged(e) => e.account_id,
+        Event::StatusUnfavourited(e) => e.account_id,
+        _ => return Ok(false),
+    };
+    Ok(actors::by_id(app, account_id).await?.is_some_and(|a| {
+        a.is_local() && a.suspended & crate::projections::moderation::DELETED != 0
+    }))
+}
+
+/// The Delete of a deleted local account's actor, to the servers that knew it then.
+async fn actor_deleted(app: &App, e: &AccountDeletion) -> Result<Option<Outgoing>, FedError> {
+    let Some(me) = actors::by_id(app, e.account_id).await? else {
+        return Ok(None);
+    };
+    if e.inboxes.is_empty() || !me.is_local() {
+        return Ok(None);
+    }
+    let mut body = activity(
+        format!("{}#delete", me.uri),
+        "Delete",
+        &me.uri,
+        json!(me.uri),
+    );
+    body["to"] = json!([PUBLIC]);
+    Ok(Some(outgoing(
+        body,
+        me.id,
+        e.inboxes.iter().cloned().collect(),
+    )))
 }
 
 /// A report sent on to the reported account's server, from the instance actor (so the

@@ -30,6 +30,11 @@ pub async fn run(app: &App, job: &PullJob) -> Result<(), FedError> {
         PullPurpose::VerifyLink { account_id } => {
             super::links::verify(app, &job.url, *account_id).await?;
         }
+        PullPurpose::PurgeAccount { account_id } => {
+            app.purge_account(*account_id)
+                .await
+                .map_err(|e| FedError::Internal(format!("purging account {account_id}: {e}")))?;
+        }
         PullPurpose::FollowImport { account_id } => {
             let handle = tessera_federation::handle::Handle::parse(&job.url)
                 .filter(|h| h.domain.is_some())

@@ -47,8 +47,10 @@ pub async fn remote_account(conn: &mut Conn, e: &RemoteAccount) -> Result<(), sq
     super::moderation::remote_account_seen(conn, e.account_id, &e.domain).await
 }
 
-/// A deleted remote account is hidden at once and its follows end, as in Mastodon.
-pub async fn remote_account_deleted(conn: &mut Conn, account_id: i64) -> Result<(), sqlx::Error> {
+/// An account deleted, here or at its origin: hidden at once (the `DELETED` bit), its
+/// profile emptied, its follows ended and its posts out of home feeds, as in Mastodon. A
+/// local account's posts are purged afterwards, by events of their own.
+pub async fn account_deleted(conn: &mut Conn, account_id: i64) -> Result<(), sqlx::Error> {
     super::moderation::set_bit(
         conn,
         "suspended",
@@ -58,10 +60,18 @@ pub async fn remote_account_deleted(conn: &mut Conn, account_id: i64) -> Result<
     )
     .await?;
     end_follows_between(conn, account_id, None).await?;
-    sqlx::query("DELETE FROM home_feed WHERE author_id = $1")
-        .bind(account_id)
-        .execute(&mut *conn)
-        .await?;
+    for sql in [
+        "UPDATE accounts SET display_name = '', note = '', note_html = '', fields = '[]', \
+         headline = '', avatar_key = NULL, header_key = NULL, avatar_url = NULL, header_url = NULL \
+         WHERE id = $1",
+        "DELETE FROM home_feed WHERE author_id = $1 OR account_id = $1",
+        "DELETE FROM push_subscriptions WHERE account_id = $1",
+    ] {
+        sqlx::query(sql)
+            .bind(account_id)
+            .execute(&mut *conn)
+            .await?;
+    }
     Ok(())
 }
 

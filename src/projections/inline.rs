@@ -102,9 +102,8 @@ pub async fn apply(conn: &mut Conn, rec: &Recorded) -> Result<(), sqlx::Error> {
             super::notifications::clear(conn, e.account_id, rec.id).await
         }
         Event::RemoteAccountFetched(e) => federated::remote_account(conn, e).await,
-        Event::RemoteAccountDeleted(e) => {
-            federated::remote_account_deleted(conn, e.account_id).await
-        }
+        Event::RemoteAccountDeleted(e) => federated::account_deleted(conn, e.account_id).await,
+        Event::AccountDeleted(e) => federated::account_deleted(conn, e.account_id).await,
         Event::AccountMoved(e) => federated::moved(conn, e).await,
         Event::StatusEdited(e) => {
             federated::status_edited(conn, e).await?;

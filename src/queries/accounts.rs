@@ -598,3 +598,84 @@ pub async fn token_with_user(
         (token, user)
     }))
 }
+
+/// What a deleted account leaves to remove.
+///
+/// The inboxes of the remote servers that know the account through a follow or a follow
+/// request, either way: shared inboxes where they have one.
+pub async fn reach_inboxes(conn: &mut Conn, account_id: i64) -> Result<Vec<String>, sqlx::Error> {
+    let rows: Vec<(Option<String>,)> = sqlx::query_as(
+        "SELECT DISTINCT COALESCE(a.shared_inbox_url, a.inbox_url) FROM accounts a WHERE a.domain IS NOT NULL \
+         AND a.suspended = 0 AND a.id IN ( \
+           SELECT account_id FROM follows WHERE target_account_id = $1 \
+           UNION SELECT target_account_id FROM follows WHERE account_id = $1 \
+           UNION SELECT account_id FROM follow_requests WHERE target_account_id = $1 \
+           UNION SELECT target_account_id FROM follow_requests WHERE account_id = $1)",
+    )
+    .bind(account_id)
+    .fetch_all(&mut *conn)
+    .await?;
+    let mut inboxes: Vec<String> = rows.into_iter().filter_map(|(i,)| i).collect();
+    inboxes.sort();
+    Ok(inboxes)
+}
+
+/// The stored files of a local account's avatar and header.
+pub async fn profile_image_keys(
+    conn: &mut Conn,
+    account_id: i64,
+) -> Result<Vec<String>, sqlx::Error> {
+    let keys: Option<(Option<String>, Option<String>)> =
+        sqlx::query_as("SELECT avatar_key, header_key FROM accounts WHERE id = $1")
+            .bind(account_id)
+            .fetch_optional(&mut *conn)
+            .await?;
+    Ok(keys
+        .map(|(a, h)| a.into_iter().chain(h).filter(|k| !k.is_empty()).collect())
+        .unwrap_or_default())
+}
+
+/// An account's statuses and reblogs (id, reblogged id) after `after`, oldest first.
+pub async fn statuses_after(
+    conn: &mut Conn,
+    account_id: i64,
+    after: i64,
+    limit: i64,
+) -> Result<Vec<(i64, Option<i64>)>, sqlx::Error> {
+    sqlx::query_as(
+        "SELECT id, reblog_of_id FROM statuses WHERE account_id = $1 AND id > $2 ORDER BY id LIMIT $3",
+    )
+    .bind(account_id)
+    .bind(after)
+    .bind(limit)
+    .fetch_all(&mut *conn)
+    .await
+}
+
+/// The statuses an account favourited, by status id after `after`.
+pub async fn favourited_after(
+    conn: &mut Conn,
+    account_id: i64,
+    after: i64,
+    limit: i64,
+) -> Result<Vec<i64>, sqlx::Error> {
+    sqlx::query_scalar(
+        "SELECT status_id FROM favourites WHERE account_id = $1 AND status_id > $2 \
+         ORDER BY status_id LIMIT $3",
+    )
+    .bind(account_id)
+    .bind(after)
+    .bind(limit)
+    .fetch_all(&mut *conn)
+    .await
+}
+
+/// An account's own uploads.
+pub async fn upload_ids(conn: &mut Conn, account_id: i64) -> Result<Vec<i64>, sqlx::Error> {
+    sqlx::query_scalar(
+        "SELECT id FROM media_attachments WHERE account_id = $1 AND remote_url IS NULL ORDER BY id",
+    )
+    .bind(account_id)
+    .fetch_all(&mut *conn)
+    .await
+}

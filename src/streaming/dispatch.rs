@@ -139,6 +139,7 @@ async fn dispatch(app: &App, conn: &mut Conn, batch: &[Recorded]) -> Result<(), 
             Event::AccountSuspended(e) | Event::AccountDisabled(e) => {
                 app.streaming.hub.disconnect_account(e.account_id)
             }
+            Event::AccountDeleted(e) => app.streaming.hub.disconnect_account(e.account_id),
             Event::FilterSaved(e) => filters_changed(app, &listeners, e.account_id),
             Event::FilterDeleted(e) => filters_changed(app, &listeners, e.account_id),
             Event::AnnouncementSaved(e) => {

@@ -54,6 +54,11 @@ pub enum PullPurpose {
     VerifyLink {
         account_id: i64,
     },
+    /// Remove what a deleted local account posted, reblogged, favourited and uploaded;
+    /// the job's URL is unused.
+    PurgeAccount {
+        account_id: i64,
+    },
 }
 
 /// Apply one received activity whose signature was verified as `key_owner`'s.
