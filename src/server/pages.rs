@@ -99,6 +99,10 @@ static TEMPLATES: LazyLock<Environment<'static>> = LazyLock::new(|| {
             include_str!("../../frontend/templates/settings_data.html"),
         ),
         (
+            "settings_delete.html",
+            include_str!("../../frontend/templates/settings_delete.html"),
+        ),
+        (
             "admin_nav.html",
             include_str!("../../frontend/templates/admin_nav.html"),
         ),

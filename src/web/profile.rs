@@ -58,7 +58,11 @@ pub async fn profile(
             app,
             visit,
             "profile.html",
-            minijinja::context! { suspended => true, account => super::account_value(app, &account) },
+            minijinja::context! {
+                suspended => true,
+                deleted => account.suspended & crate::projections::moderation::DELETED != 0,
+                account => super::account_value(app, &account),
+            },
         );
         return Ok(page::private(visit, StatusCode::GONE, html));
     }

@@ -1,4 +1,4 @@
-//! Settings pages of the signed-in person: profile, showcase, password.
+//! Settings pages of the signed-in person: profile, showcase, password, deleting the account.
 
 use axum::Form;
 use axum::Router;
@@ -44,6 +44,8 @@ pub fn router() -> Router<App> {
             "/settings/password",
             get(password_page).post(change_password),
         )
+        .route("/settings/delete", get(delete_page).post(delete_account))
+        .route("/settings/deleted", get(deleted_page))
 }
 
 /// One of the settings pages (`settings_<section>.html`), with its notice or error.
@@ -344,4 +346,66 @@ async fn change_password(
         )),
         Err(e) => Err(e.into()),
     }
+}
+
+async fn delete_page(
+    State(app): State<App>,
+    SignedIn(visit, me): SignedIn,
+) -> Result<Response, PageError> {
+    Ok(settings_page(
+        &app,
+        &visit,
+        "delete",
+        StatusCode::OK,
+        None,
+        None,
+        minijinja::context! { acct => me.username },
+    ))
+}
+
+#[derive(Deserialize)]
+struct DeleteForm {
+    #[serde(default)]
+    authenticity_token: String,
+    #[serde(default)]
+    password: String,
+}
+
+async fn delete_account(
+    State(app): State<App>,
+    SignedIn(visit, me): SignedIn,
+    Form(f): Form<DeleteForm>,
+) -> Result<Response, PageError> {
+    visit.check_csrf(&f.authenticity_token)?;
+    match app.delete_account(me.id, &f.password).await {
+        Ok(()) => {
+            // Every session ended with the account; this browser forgets its cookie.
+            let cleared = session::cookie(&app, "", 0);
+            Ok(page::see_other("/settings/deleted", Some(&cleared)))
+        }
+        Err(Error::Validation(m)) => Ok(settings_page(
+            &app,
+            &visit,
+            "delete",
+            StatusCode::UNPROCESSABLE_ENTITY,
+            None,
+            Some(&m),
+            minijinja::context! { acct => me.username },
+        )),
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// Where a deletion ends: anyone may read it, it says nothing of whom.
+async fn deleted_page(State(app): State<App>, visit: Visit) -> Response {
+    let html = super::render(
+        &app,
+        &visit,
+        "message.html",
+        minijinja::context! {
+            title => "Your account is deleted",
+            message => "Your profile and posts are gone from this server, and the servers that knew your account have been told. Your username stays reserved, so no one else can take it.",
+        },
+    );
+    page::private(&visit, StatusCode::OK, html)
 }

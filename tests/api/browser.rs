@@ -344,6 +344,8 @@ async fn a_professional_builds_a_profile_and_showcase_that_a_visitor_sees() {
         }
         assert_accessible(&driver, "showcase settings").await;
         screenshots(&driver, "settings-showcase").await;
+        driver.goto(server.url("/settings/delete")).await?;
+        assert_accessible(&driver, "delete account settings").await;
 
         // A visitor (no cookies) sees the profile with the showcase in the chosen order.
         driver.delete_all_cookies().await?;

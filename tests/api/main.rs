@@ -2,6 +2,7 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod account_deletion;
 mod admin;
 mod announcements;
 mod bad_input;
