@@ -1,6 +1,7 @@
 //! `tessera bench-web`: how long the public profile and permalink pages take, answered to
 //! a visitor over HTTP on loopback, for an account with many posts (10,000 by default), a
-//! full showcase with an image on each post, and a thread of replies.
+//! full showcase with an image on each post, and a thread of replies. Then the account is
+//! deleted: how long the owner waits for the page, and how long the purge of its posts takes.
 
 use std::time::{Duration, Instant};
 
@@ -24,6 +25,10 @@ pub struct Report {
     pub showcase: usize,
     /// Page name, then p50 and p99 of its answers.
     pub pages: Vec<(&'static str, Duration, Duration)>,
+    /// The deletion as its owner waits for it (password check included).
+    pub deletion: Duration,
+    /// Until its `pull` job has purged the account's posts.
+    pub purge: Duration,
 }
 
 pub async fn run(opts: Options) -> anyhow::Result<Report> {
@@ -181,10 +186,32 @@ async fn measure(
         let (p50, p99) = percentiles(&mut times);
         report.push((name, p50, p99));
     }
+    let started = Instant::now();
+    app.delete_account(id, "bench password 1").await?;
+    let deletion = started.elapsed();
+    // The purge is the server's own `pull` job, queued by the deletion.
+    let started = Instant::now();
+    loop {
+        let left: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM statuses WHERE account_id = $1")
+            .bind(id)
+            .fetch_one(&app.db.pool)
+            .await?;
+        if left == 0 {
+            break;
+        }
+        anyhow::ensure!(
+            started.elapsed() < Duration::from_secs(900),
+            "{left} posts are left after 15 minutes of purging"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let purge = started.elapsed();
     Ok(Report {
         database,
         posts: opts.posts,
         showcase,
         pages: report,
+        deletion,
+        purge,
     })
 }

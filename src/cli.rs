@@ -506,6 +506,12 @@ async fn run(command: Command, config: Config) -> anyhow::Result<ExitCode> {
                     p99.as_secs_f64() * 1000.0
                 );
             }
+            println!(
+                "deleting the account: {:.1} ms; purging its {} posts: {:.1} s",
+                r.deletion.as_secs_f64() * 1000.0,
+                r.posts,
+                r.purge.as_secs_f64()
+            );
             Ok(ExitCode::SUCCESS)
         }
         Command::Admin {
