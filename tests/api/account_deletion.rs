@@ -7,6 +7,7 @@ use std::time::Duration;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
+use crate::media::{fetch, png, upload};
 use crate::support::*;
 use crate::web::{Answer, Browser};
 
@@ -46,6 +47,49 @@ async fn deleting_an_account_signs_it_out_hides_it_purges_it_and_keeps_its_usern
     let alice = server.user("alice").await;
     let bob = server.user("bob").await;
     let farewell = post(&server, &alice, "Last post before I go").await;
+    // An avatar, and a post with an image: their files go with the account.
+    let avatar = server
+        .http
+        .patch(server.url("/api/v1/accounts/update_credentials"))
+        .bearer_auth(&alice.token)
+        .multipart(reqwest::multipart::Form::new().part(
+            "avatar",
+            reqwest::multipart::Part::bytes(png(64, 64)).file_name("me.png"),
+        ))
+        .send()
+        .await
+        .unwrap()
+        .json::<Value>()
+        .await
+        .unwrap()["avatar"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let (status, media) = upload(
+        &server,
+        &alice,
+        "/api/v1/media",
+        "work.png",
+        png(64, 64),
+        &[],
+    )
+    .await;
+    assert_eq!(status, 200, "{media}");
+    let (status, with_image) = server
+        .post(
+            "/api/v1/statuses",
+            Some(&alice.token),
+            json!({"status": "A sketch", "media_ids": [media["id"]]}),
+        )
+        .await;
+    assert_eq!(status, 200, "{with_image}");
+    let image = with_image["media_attachments"][0]["url"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    for url in [&avatar, &image] {
+        assert_eq!(fetch(&server, url).await.0, 200, "{url}");
+    }
     let bobs = post(&server, &bob, "A post alice liked and boosted").await;
     for action in ["favourite", "reblog"] {
         let (status, body) = server
@@ -137,11 +181,22 @@ async fn deleting_an_account_signs_it_out_hides_it_purges_it_and_keeps_its_usern
         .await;
     assert_eq!(bob_me["following_count"], 0, "the follow ended");
 
-    // Purged afterwards: alice's favourite and reblog leave bob's post.
+    // Purged afterwards: alice's favourite and reblog leave bob's post, her files go.
     server
         .eventually("alice's favourite and reblog are removed", || async {
             let (_, s) = status_as(&server, &bob, &bobs).await;
             s["favourites_count"] == 0 && s["reblogs_count"] == 0
+        })
+        .await;
+
+    assert_eq!(
+        fetch(&server, &avatar).await.0,
+        404,
+        "the avatar is removed"
+    );
+    server
+        .eventually("the posted image's files are removed", || async {
+            fetch(&server, &image).await.0 == 404
         })
         .await;
 

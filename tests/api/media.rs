@@ -97,7 +97,7 @@ fn png_claiming(width: u32, height: u32) -> Vec<u8> {
     out
 }
 
-async fn upload(
+pub async fn upload(
     server: &TestServer,
     user: &User,
     path: &str,
@@ -131,7 +131,7 @@ async fn upload(
     )
 }
 
-async fn fetch(
+pub async fn fetch(
     server: &TestServer,
     url: &str,
 ) -> (StatusCode, reqwest::header::HeaderMap, Vec<u8>) {
