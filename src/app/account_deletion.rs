@@ -55,8 +55,8 @@ impl App {
                 tracing::warn!(key, error = %e, "profile image of a deleted account not removed");
             }
         }
-        // Already hidden; if the job cannot be queued the content stays hidden, and
-        // `tessera` logs it for the operator.
+        // Already hidden: if the job cannot be queued, the content stays hidden and the
+        // failure is logged.
         let queued = match self.federation.queues() {
             Ok(queues) => queues
                 .enqueue_pull(vec![PullJob {

@@ -199,17 +199,7 @@ impl App {
             .bind(hash)
             .execute(&mut *tx)
             .await?;
-        sqlx::query(
-            "UPDATE oauth_tokens SET revoked_at = $2 WHERE account_id = $1 AND revoked_at IS NULL",
-        )
-        .bind(account_id)
-        .bind(time::now_ms())
-        .execute(&mut *tx)
-        .await?;
-        sqlx::query("DELETE FROM web_sessions WHERE account_id = $1")
-            .bind(account_id)
-            .execute(&mut *tx)
-            .await?;
+        super::sign_out_everywhere(&mut tx, account_id).await?;
         tx.commit().await?;
         Ok(())
     }

@@ -185,15 +185,8 @@ impl SideWrite {
         match self {
             SideWrite::None => Ok(()),
             SideWrite::AccountGone { account_id } => {
-                sqlx::query(
-                    "UPDATE oauth_tokens SET revoked_at = $2 WHERE account_id = $1 AND revoked_at IS NULL",
-                )
-                .bind(account_id)
-                .bind(crate::time::now_ms())
-                .execute(&mut *conn)
-                .await?;
+                sign_out_everywhere(conn, *account_id).await?;
                 for sql in [
-                    "DELETE FROM web_sessions WHERE account_id = $1",
                     "DELETE FROM email_tokens WHERE account_id = $1",
                     "DELETE FROM oauth_codes WHERE account_id = $1",
                     "UPDATE account_secrets SET password_hash = '' WHERE account_id = $1",
@@ -220,6 +213,25 @@ impl SideWrite {
             }
         }
     }
+}
+
+/// Revoke every app token of an account and end every browser session of it.
+pub(crate) async fn sign_out_everywhere(
+    conn: &mut crate::db::Conn,
+    account_id: i64,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "UPDATE oauth_tokens SET revoked_at = $2 WHERE account_id = $1 AND revoked_at IS NULL",
+    )
+    .bind(account_id)
+    .bind(crate::time::now_ms())
+    .execute(&mut *conn)
+    .await?;
+    sqlx::query("DELETE FROM web_sessions WHERE account_id = $1")
+        .bind(account_id)
+        .execute(&mut *conn)
+        .await?;
+    Ok(())
 }
 
 enum AttemptError {

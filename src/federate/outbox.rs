@@ -298,9 +298,9 @@ async fn purge_of_deleted_account(app: &App, event: &Event) -> Result<bool, FedE
         Event::StatusUnfavourited(e) => e.account_id,
         _ => return Ok(false),
     };
-    Ok(actors::by_id(app, account_id).await?.is_some_and(|a| {
-        a.is_local() && a.suspended & crate::projections::moderation::DELETED != 0
-    }))
+    Ok(actors::by_id(app, account_id)
+        .await?
+        .is_some_and(|a| a.is_local() && crate::projections::moderation::is_deleted(a.suspended)))
 }
 
 /// The Delete of a deleted local account's actor, to the servers that knew it then.

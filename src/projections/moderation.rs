@@ -13,6 +13,11 @@ pub const BY_DOMAIN: i64 = 2;
 /// Deleted at its origin (suspended only).
 pub const DELETED: i64 = 4;
 
+/// Whether an account's `suspended` bits say it was deleted (here or at its origin).
+pub fn is_deleted(suspended: i64) -> bool {
+    suspended & DELETED != 0
+}
+
 /// Set or clear `bit` of `column` (`suspended` or `silenced`) for one account.
 pub async fn set_bit(
     conn: &mut Conn,

@@ -60,7 +60,7 @@ pub async fn profile(
             "profile.html",
             minijinja::context! {
                 suspended => true,
-                deleted => account.suspended & crate::projections::moderation::DELETED != 0,
+                deleted => crate::projections::moderation::is_deleted(account.suspended),
                 account => super::account_value(app, &account),
             },
         );
