@@ -410,10 +410,10 @@ async fn token(
             if code.app_id != client.id || code.expires_at < crate::time::now_ms() {
                 return Err(invalid());
             }
-            if p.redirect_uri
-                .as_deref()
-                .is_some_and(|u| u != code.redirect_uri)
-            {
+            // RFC 6749 §4.1.3: the exchange names the redirect URI the code was issued
+            // for. Every code has one (a sole registered URI is filled in when the
+            // request left it out), so a missing one is refused, as Doorkeeper does.
+            if p.redirect_uri.as_deref() != Some(code.redirect_uri.as_str()) {
                 return Err(invalid());
             }
             match (&code.code_challenge, &p.code_verifier) {

@@ -89,17 +89,19 @@ async fn authorization_code_with_pkce_then_revoke() {
         .to_string();
 
     // Without the verifier the code is refused, and it is then spent.
-    let exchange = |verifier: &'static str, code: String| {
+    let exchange_to = |verifier: &'static str, code: String, redirect_uri: Option<&'static str>| {
         let s = &s;
         let client_id = client_id.to_string();
         async move {
-            let form = [
+            let mut form = vec![
                 ("grant_type", "authorization_code"),
                 ("client_id", &client_id),
                 ("code", &code),
-                ("redirect_uri", "com.example.app:/cb"),
                 ("code_verifier", verifier),
             ];
+            if let Some(uri) = redirect_uri {
+                form.push(("redirect_uri", uri));
+            }
             let r = s
                 .http
                 .post(s.url("/oauth/token"))
@@ -110,6 +112,7 @@ async fn authorization_code_with_pkce_then_revoke() {
             (r.status(), r.json::<Value>().await.unwrap())
         }
     };
+    let exchange = |verifier, code| exchange_to(verifier, code, Some("com.example.app:/cb"));
     let (status, body) = exchange("the wrong verifier", code.clone()).await;
     assert_eq!(status, 400);
     assert_eq!(body["error"], "invalid_grant");
@@ -119,23 +122,35 @@ async fn authorization_code_with_pkce_then_revoke() {
         "a code is single-use even after a failed exchange"
     );
 
+    let fresh_code = || {
+        let (s, form) = (&s, &form);
+        async move {
+            let granted = s
+                .http
+                .post(s.url("/oauth/authorize"))
+                .form(form)
+                .send()
+                .await
+                .unwrap();
+            let location = granted.headers()["location"].to_str().unwrap().to_string();
+            url::Url::parse(&location)
+                .unwrap()
+                .query_pairs()
+                .find(|(k, _)| k == "code")
+                .unwrap()
+                .1
+                .to_string()
+        }
+    };
+
+    // The authorization request named its redirect URI, so the exchange must too
+    // (RFC 6749 §4.1.3), even with the right verifier.
+    let (status, body) = exchange_to(verifier, fresh_code().await, None).await;
+    assert_eq!(status, 400, "{body}");
+    assert_eq!(body["error"], "invalid_grant");
+
     // A fresh code, exchanged properly.
-    let granted = s
-        .http
-        .post(s.url("/oauth/authorize"))
-        .form(&form)
-        .send()
-        .await
-        .unwrap();
-    let location = granted.headers()["location"].to_str().unwrap().to_string();
-    let code = url::Url::parse(&location)
-        .unwrap()
-        .query_pairs()
-        .find(|(k, _)| k == "code")
-        .unwrap()
-        .1
-        .to_string();
-    let (status, token) = exchange(verifier, code).await;
+    let (status, token) = exchange(verifier, fresh_code().await).await;
     assert_eq!(status, 200, "{token}");
     assert_schema("Token", &token);
     assert_eq!(token["scope"], "read write");
