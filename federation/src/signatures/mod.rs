@@ -39,6 +39,8 @@ pub enum SignatureError {
     DigestMismatch,
     #[error("a body must be signed with its digest")]
     DigestMissing,
+    #[error("the Digest header has no SHA-256 entry, which is required")]
+    DigestWithoutSha256,
     #[error("unusable key: {0}")]
     BadKey(String),
     #[error("the signature does not verify")]

@@ -362,3 +362,81 @@ fn garbage_never_panics() {
         Err(SignatureError::Malformed(_))
     ));
 }
+
+fn sha256_b64(body: &[u8]) -> String {
+    use sha2::Digest as _;
+    STANDARD.encode(sha2::Sha256::digest(body))
+}
+
+fn sha512_b64(body: &[u8]) -> String {
+    use sha2::Digest as _;
+    STANDARD.encode(sha2::Sha512::digest(body))
+}
+
+#[test]
+fn a_digest_needs_a_matching_sha256_entry() {
+    let (s256, s512) = (sha256_b64(BODY), sha512_b64(BODY));
+    assert_eq!(
+        digest::check_digest(&format!("SHA-256={s256}"), BODY),
+        Ok(())
+    );
+    assert_eq!(
+        digest::check_digest(&format!("SHA-256={s256},SHA-512={s512}"), BODY),
+        Ok(())
+    );
+    assert_eq!(
+        digest::check_digest(&format!("sha-512={s512}, sha-256={s256}"), BODY),
+        Ok(())
+    );
+    // Mastodon refuses a Digest without SHA-256, however right its other entries are.
+    assert_eq!(
+        digest::check_digest(&format!("SHA-512={s512}"), BODY),
+        Err(SignatureError::DigestWithoutSha256)
+    );
+    assert_eq!(
+        digest::check_digest("MD5=rL0Y20zC+Fzt72VPzMSk2A==", BODY),
+        Err(SignatureError::DigestWithoutSha256)
+    );
+    // Every supported entry must match, SHA-512 beside a right SHA-256 too.
+    let other = sha512_b64(b"another body");
+    assert_eq!(
+        digest::check_digest(&format!("SHA-256={s256},SHA-512={other}"), BODY),
+        Err(SignatureError::DigestMismatch)
+    );
+    assert_eq!(
+        digest::check_digest(&format!("SHA-256=!!!,SHA-512={s512}"), BODY),
+        Err(SignatureError::DigestMismatch),
+        "an undecodable SHA-256 is not made good by a right SHA-512"
+    );
+}
+
+#[test]
+fn a_sha512_only_digest_is_refused_on_a_signed_request() {
+    let h = cavage_by_hand(
+        "(request-target) host date digest",
+        "rsa-sha256",
+        SystemTime::now(),
+        Some(&format!("SHA-512={}", sha512_b64(BODY))),
+    );
+    assert_eq!(
+        check(&h, &Method::POST, URI, Some(BODY)),
+        Err(SignatureError::DigestWithoutSha256)
+    );
+}
+
+#[test]
+fn a_content_digest_may_be_sha256_or_sha512() {
+    let (s256, s512) = (sha256_b64(BODY), sha512_b64(BODY));
+    assert_eq!(
+        digest::check_content_digest(&format!("sha-256=:{s256}:"), BODY),
+        Ok(())
+    );
+    assert_eq!(
+        digest::check_content_digest(&format!("sha-512=:{s512}:"), BODY),
+        Ok(())
+    );
+    assert_eq!(
+        digest::check_content_digest(&format!("sha-512=:{}:", sha512_b64(b"x")), BODY),
+        Err(SignatureError::DigestMismatch)
+    );
+}
