@@ -5,6 +5,7 @@
 pub mod context;
 pub mod documents;
 pub mod handle;
+pub mod host;
 pub mod keys;
 pub mod nodeinfo;
 pub mod safe_client;

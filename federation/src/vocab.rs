@@ -127,14 +127,10 @@ fn optional_url(v: &Value, field: &'static str) -> Option<String> {
         .map(|u| u.to_string())
 }
 
-/// The host (with a non-default port) an id belongs to: the unit of authority.
+/// The server an id belongs to, the unit of authority: its canonical host
+/// ([`crate::host`]), so that every spelling of one server is that server.
 pub fn origin_of(id: &str) -> Option<String> {
-    let u = Url::parse(id).ok()?;
-    let host = u.host_str()?.to_ascii_lowercase();
-    Some(match u.port() {
-        Some(p) => format!("{host}:{p}"),
-        None => host,
-    })
+    crate::host::of_url(id)
 }
 
 /// Do two ids belong to the same server?
@@ -609,6 +605,14 @@ mod tests {
         assert!(!same_origin("https://a.example/x", "https://b.example/x"));
         assert!(!same_origin("http://127.0.0.1:1/x", "http://127.0.0.1:2/x"));
         assert!(!same_origin("not a url", "not a url"));
+        assert!(same_origin(
+            "http://localhost.:19303/users/x#main-key",
+            "http://LOCALHOST:19303/users/x"
+        ));
+        assert!(!same_origin(
+            "acct:x@a.example",
+            "https://a.example/users/x"
+        ));
     }
 
     #[test]

@@ -1,6 +1,8 @@
 //! Moderators' use cases: actions on accounts, the report workflow and instance-level
 //! domain blocks. The moderator is the actor of every event.
 
+use tessera_federation::host::{canonical_host, same_host};
+
 use crate::domain::account::{self, Account};
 use crate::domain::domain_block::{self, DomainBlock};
 use crate::domain::report::{self, Report};
@@ -139,7 +141,7 @@ impl App {
 
     pub async fn block_domain(&self, moderator: i64, r: BlockRequest) -> Result<i64, Error> {
         let domain = normalise_domain(&r.domain)?;
-        if domain == self.config.domain.to_ascii_lowercase() {
+        if same_host(&domain, &self.config.base_url()) {
             return Err(Error::Validation(
                 "This server's own domain cannot be blocked".into(),
             ));
@@ -214,30 +216,32 @@ fn settings(block_id: i64, domain: String, r: BlockRequest) -> BlockSettings {
     }
 }
 
-/// A domain as blocks store it: lower case, punycode, no path or trailing dot; a port only
-/// when one is named (the block then covers that port only). A URL is reduced to its host,
-/// as Mastodon does.
+/// A domain as blocks store it: its canonical host (lower case, punycode, no trailing dot
+/// or default port; see `tessera_federation::host`), with a port only when one is named
+/// (the block then covers that port only). A URL is reduced to its host, as Mastodon does.
 pub fn normalise_domain(input: &str) -> Result<String, Error> {
-    let trimmed = input.trim().trim_end_matches('.');
     let invalid = || Error::Validation(format!("{input:?} is not a domain name"));
+    let trimmed = input.trim();
     if trimmed.is_empty() || trimmed.contains(char::is_whitespace) {
         return Err(invalid());
     }
+    // What an admin pastes may carry a path (`spam.example/@x`): read it as a URL.
     let as_url = if trimmed.contains("://") {
-        url::Url::parse(trimmed)
+        trimmed.to_string()
     } else {
-        url::Url::parse(&format!("http://{trimmed}"))
-    }
-    .map_err(|_| invalid())?;
-    let host = match as_url.host().ok_or_else(invalid)? {
-        url::Host::Domain(d) if d.contains('.') || d == "localhost" => d.to_ascii_lowercase(),
-        url::Host::Domain(_) => return Err(invalid()),
-        ip => ip.to_string(),
+        format!("https://{trimmed}")
     };
-    Ok(match as_url.port() {
-        Some(port) => format!("{host}:{port}"),
-        None => host,
-    })
+    let canonical = canonical_host(&as_url).ok_or_else(invalid)?;
+    let host = match canonical.rsplit_once(':') {
+        Some((host, port)) if port.bytes().all(|b| b.is_ascii_digit()) => host,
+        _ => canonical.as_str(),
+    };
+    // A single label names no server on the internet; `localhost` names the test ones.
+    let named = host.starts_with('[')
+        || host.parse::<std::net::IpAddr>().is_ok()
+        || host.contains('.')
+        || host == "localhost";
+    if named { Ok(canonical) } else { Err(invalid()) }
 }
 
 #[cfg(test)]
@@ -259,7 +263,18 @@ mod tests {
             normalise_domain("bücher.example").unwrap(),
             "xn--bcher-kva.example"
         );
+        for (typed, stored) in [
+            ("Evil.Example.:8443", "evil.example:8443"),
+            ("EVIL.example:443", "evil.example"),
+            ("https://evil.example.:443/users/x", "evil.example"),
+            ("http://[::1]:80/", "[::1]"),
+            ("[::1]:8443", "[::1]:8443"),
+            ("LocalHost.", "localhost"),
+        ] {
+            assert_eq!(normalise_domain(typed).unwrap(), stored, "{typed}");
+        }
         assert!(normalise_domain("").is_err());
+        assert!(normalise_domain(".").is_err());
         assert!(normalise_domain("not a domain").is_err());
         assert!(normalise_domain("spam").is_err());
     }

@@ -3,6 +3,7 @@
 
 use serde_json::Value;
 use tessera_federation::handle::Handle;
+use tessera_federation::host;
 use tessera_federation::sanitize;
 use tessera_federation::vocab::{self, origin_of};
 use tessera_federation::webfinger::Jrd;
@@ -98,7 +99,7 @@ pub async fn resolve(app: &App, uri: &str) -> Result<ActorRow, FedError> {
             Err(e) => Err(e),
         };
     }
-    if origin_of(uri).as_deref() == Some(app.config.domain.to_ascii_lowercase().as_str()) {
+    if host::same_host(uri, &app.config.base_url()) {
         return Err(FedError::rejected(format!("{uri} is not a local account")));
     }
     refresh(app, uri).await
@@ -147,8 +148,9 @@ pub async fn resolve_key(app: &App, key_id: &str) -> Result<ActorRow, FedError> 
 /// Record an actor document (fetched from its origin, or sent by the actor itself).
 pub async fn store(app: &App, doc: &Value) -> Result<ActorRow, FedError> {
     let actor = vocab::actor(doc)?;
+    // Canonical, so that a block on the domain and this account compare like with like.
     let domain = origin_of(&actor.id).ok_or_else(|| FedError::rejected("actor id has no host"))?;
-    if domain == app.config.domain.to_ascii_lowercase() {
+    if host::same_host(&actor.id, &app.config.base_url()) {
         return Err(FedError::rejected(
             "an actor of ours cannot be stored as remote",
         ));
@@ -240,9 +242,12 @@ pub async fn store(app: &App, doc: &Value) -> Result<ActorRow, FedError> {
 
 /// `user@host` to an account: known, or found by WebFinger and fetched.
 pub async fn resolve_handle(app: &App, handle: &Handle) -> Result<ActorRow, FedError> {
-    let Some(domain) = handle.domain.as_deref() else {
+    let Some(written) = handle.domain.as_deref() else {
         return Err(FedError::rejected("not a remote handle"));
     };
+    let domain = host::canonical_host(written)
+        .ok_or_else(|| FedError::rejected(format!("{written} is not a host name")))?;
+    let domain = domain.as_str();
     let known: Option<ActorRow> = sqlx::query_as(crate::sqlf!(
         "SELECT {COLUMNS} FROM accounts WHERE username_lower = $1 AND domain = $2"
     ))

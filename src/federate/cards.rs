@@ -250,11 +250,7 @@ pub fn first_link(content: &str, own_domain: &str) -> Option<String> {
             return None;
         }
         let url = Url::parse(el.attr("href")?).ok()?;
-        let host = url.host_str()?;
-        let ours = match url.port() {
-            Some(port) => format!("{host}:{port}") == own_domain,
-            None => host == own_domain,
-        };
+        let ours = tessera_federation::host::same_host(url.as_str(), own_domain);
         (matches!(url.scheme(), "http" | "https") && !ours).then(|| url.to_string())
     })
 }

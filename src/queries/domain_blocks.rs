@@ -1,5 +1,7 @@
 //! Instance-level domain blocks. A block on `example.com` covers `a.example.com` too.
 
+use tessera_federation::host::canonical_host;
+
 use super::Sql;
 use crate::db::Conn;
 
@@ -25,11 +27,15 @@ impl BlockRow {
 const COLUMNS: &str = "id, domain, severity, reject_media, reject_reports, private_comment, \
      public_comment, obfuscate, created_at";
 
-/// The block domains that cover `domain` (`host` or `host:port`): for `a.b.example.com`,
-/// itself, `b.example.com`, `example.com` and `com`. With a port, `host:port` comes first
-/// (a block naming a port covers that port only). Addresses are not split.
+/// The block domains that cover `domain` (`host`, `host:port` or a URL), once made
+/// canonical (blocks are stored canonical too): for `a.b.example.com`, itself,
+/// `b.example.com`, `example.com` and `com`. With a port, `host:port` comes first (a block
+/// naming a port covers that port only). Addresses are not split.
 pub fn suffixes(domain: &str) -> Vec<String> {
-    let domain = domain.trim_end_matches('.').to_ascii_lowercase();
+    // What has no canonical host can still be matched exactly, never as a parent.
+    let Some(domain) = canonical_host(domain) else {
+        return vec![domain.trim().to_ascii_lowercase()];
+    };
     let (host, port) = split_port(&domain);
     let mut out = Vec::new();
     if port.is_some() {
@@ -57,7 +63,8 @@ fn split_port(domain: &str) -> (&str, Option<&str>) {
 
 /// Does a block on `block` cover accounts of `domain`?
 pub fn covers(block: &str, domain: &str) -> bool {
-    suffixes(domain).iter().any(|d| d == block)
+    let block = canonical_host(block).unwrap_or_else(|| block.trim().to_ascii_lowercase());
+    suffixes(domain).contains(&block)
 }
 
 /// `LIKE` patterns (with `ESCAPE '\'`) that, with `= domain`, find every account domain
@@ -143,6 +150,21 @@ mod tests {
         assert!(!covers("0.0.1", "127.0.0.1"));
         assert!(covers("example.com", "a.example.com:8443"));
         assert!(!covers("ample.com", "example.com"));
+    }
+
+    #[test]
+    fn every_spelling_of_a_host_is_covered_by_its_block() {
+        for spelling in [
+            "evil.example.:8443",
+            "Evil.Example.",
+            "EVIL.example:8443",
+            "sub.evil.example.:8443",
+            "https://evil.example.:443/users/x#main-key",
+        ] {
+            assert!(covers("evil.example", spelling), "{spelling}");
+        }
+        assert!(covers("xn--bcher-kva.example", "bücher.example."));
+        assert!(covers("127.0.0.1", "127.0.0.1.:8443"));
     }
 
     #[test]

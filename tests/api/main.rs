@@ -21,6 +21,7 @@ mod fedify;
 mod filters;
 mod fixtures;
 mod grouped_notifications;
+mod hosts;
 mod inbox;
 mod lists;
 mod mail;
