@@ -7,7 +7,9 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 /// The payload version written with every new event (as `"v"` inside the payload).
-pub const PAYLOAD_VERSION: i64 = 1;
+/// 2: remote plain text (display names, field names, content warnings, poll choices, report
+/// comments) is kept as the text it is; version 1 kept it HTML-escaped.
+pub const PAYLOAD_VERSION: i64 = 2;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "kind", content = "payload")]
@@ -990,9 +992,80 @@ impl Event {
     }
 }
 
-/// Turns an old payload shape into the current one. Every kind is at version 1 today.
-fn upcast(_kind: &str, _version: i64, payload: Value) -> Value {
+/// Turns an old payload shape into the current one.
+fn upcast(kind: &str, version: i64, mut payload: Value) -> Value {
+    if version < 2 {
+        unescape_remote_text(kind, &mut payload);
+    }
     payload
+}
+
+/// Version 1 kept remote plain text as the HTML serialiser wrote it (`Tom &amp; Jerry`);
+/// it is text again here, so the read models and the log say the same as new events do.
+/// Only remote values were escaped: local text was always kept as written.
+fn unescape_remote_text(kind: &str, payload: &mut Value) {
+    let text_of = |key: &str| payload.get(key).and_then(Value::as_str);
+    let paths: &[&[&str]] = match kind {
+        "RemoteAccountFetched" => &[&["display_name"], &["fields", "*", "name"]],
+        "StatusPosted" if payload.get("remote") == Some(&Value::Bool(true)) => {
+            &[&["spoiler_text"], &["poll", "options", "*"]]
+        }
+        // A remote edit has no source text but some content. A local edit of a post with
+        // only media has neither, and is left alone: its warning was never escaped.
+        "StatusEdited"
+            if text_of("text") == Some("") && text_of("content").is_some_and(|c| !c.is_empty()) =>
+        {
+            &[&["spoiler_text"]]
+        }
+        "ReportFiled" if text_of("uri").is_some() => &[&["comment"]],
+        _ => &[],
+    };
+    for path in paths {
+        unescape_at(payload, path);
+    }
+}
+
+/// Unescapes the string at `path` (`*` for every item of an array), where there is one.
+fn unescape_at(v: &mut Value, path: &[&str]) {
+    match (path.split_first(), v) {
+        (None, Value::String(s)) => *s = unescape_serialized(s),
+        (Some((&"*", rest)), Value::Array(items)) => {
+            for item in items {
+                unescape_at(item, rest);
+            }
+        }
+        (Some((key, rest)), Value::Object(map)) => {
+            if let Some(inner) = map.get_mut(*key) {
+                unescape_at(inner, rest);
+            }
+        }
+        _ => {}
+    }
+}
+
+/// The inverse of the HTML serialiser's text escaping (html5ever's, which ammonia uses):
+/// it writes `&amp;`, `&lt;`, `&gt;` and `&nbsp;` and no other reference, so one pass
+/// restores the text exactly.
+fn unescape_serialized(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    let mut rest = s;
+    while let Some(at) = rest.find('&') {
+        out.push_str(&rest[..at]);
+        rest = &rest[at..];
+        let (decoded, len) = [
+            ("&amp;", '&'),
+            ("&lt;", '<'),
+            ("&gt;", '>'),
+            ("&nbsp;", '\u{a0}'),
+        ]
+        .iter()
+        .find(|(entity, _)| rest.starts_with(entity))
+        .map_or(('&', 1), |(entity, c)| (*c, entity.len()));
+        out.push(decoded);
+        rest = &rest[len..];
+    }
+    out.push_str(rest);
+    out
 }
 
 #[cfg(test)]
@@ -1009,7 +1082,7 @@ mod tests {
             uri: None,
         });
         let stored = e.payload().unwrap();
-        assert!(stored.contains("\"v\":1"));
+        assert!(stored.contains("\"v\":2"));
         assert_eq!(Event::decode(e.kind(), &stored).unwrap(), e);
     }
 
@@ -1023,6 +1096,120 @@ mod tests {
                 ..Default::default()
             })
         );
+    }
+
+    #[test]
+    fn version_1_remote_text_is_read_as_text() {
+        let kept = |html: &str| tessera_federation::sanitize::plain_text(html);
+        // What version 1 kept: the old reader's output for each remote value.
+        let account = serde_json::json!({
+            "account_id": 1, "uri": "https://b.example/u/tom", "username": "tom",
+            "domain": "b.example", "display_name": kept("Tom &amp; Jerry &lt;3"),
+            "note_html": "<p>a &amp; b</p>",
+            "fields": [{"name": kept("Q&amp;A"), "value": "<a href=\"https://x\">x &amp; y</a>"}],
+            "locked": false, "bot": false, "discoverable": false, "url": "", "inbox_url": "",
+            "key_id": "", "public_key_pem": "", "created_at": 0, "fetched_at": 0, "v": 1,
+        });
+        let Ok(Event::RemoteAccountFetched(a)) =
+            Event::decode("RemoteAccountFetched", &account.to_string())
+        else {
+            panic!("not decoded");
+        };
+        assert_eq!(a.display_name, "Tom & Jerry <3");
+        assert_eq!(a.fields[0].name, "Q&A");
+        assert_eq!(
+            a.fields[0].value, "<a href=\"https://x\">x &amp; y</a>",
+            "HTML stays HTML"
+        );
+        assert_eq!(a.note_html, "<p>a &amp; b</p>");
+        // Written again, it is version 2 and reads back the same.
+        let again = Event::RemoteAccountFetched(a);
+        assert_eq!(
+            Event::decode(again.kind(), &again.payload().unwrap()).unwrap(),
+            again
+        );
+
+        let posted = |remote: bool, spoiler: &str| {
+            serde_json::json!({
+                "status_id": 2, "account_id": 1, "uri": "u", "url": "u", "text": "",
+                "content": "<p>x</p>", "spoiler_text": spoiler, "visibility": "public",
+                "sensitive": true, "language": null, "in_reply_to_id": null,
+                "in_reply_to_account_id": null, "mentions": [], "tags": [], "application": null,
+                "created_at": 0, "remote": remote,
+                "poll": {"poll_id": 3, "options": [kept("A &amp; B"), kept("&lt;C&gt;")], "multiple": false},
+            })
+            .to_string()
+        };
+        let Ok(Event::StatusPosted(p)) =
+            Event::decode("StatusPosted", &posted(true, &kept("Q&amp;A x\u{a0}y")))
+        else {
+            panic!("not decoded");
+        };
+        assert_eq!(p.spoiler_text, "Q&A x\u{a0}y");
+        assert_eq!(p.poll.unwrap().options, ["A & B", "<C>"]);
+        let Ok(Event::StatusPosted(p)) = Event::decode("StatusPosted", &posted(false, "a &amp; b"))
+        else {
+            panic!("not decoded");
+        };
+        assert_eq!(
+            p.spoiler_text, "a &amp; b",
+            "local text was kept as written"
+        );
+
+        let edited = |text: &str, content: &str| {
+            serde_json::json!({
+                "status_id": 2, "account_id": 1, "text": text, "content": content,
+                "spoiler_text": "Q&amp;A", "sensitive": true, "language": null,
+                "mentions": [], "tags": [], "edited_at": 0,
+            })
+            .to_string()
+        };
+        for (text, content, spoiler) in [
+            ("", "<p>x</p>", "Q&A"),
+            ("", "", "Q&amp;A"),
+            ("words", "<p>words</p>", "Q&amp;A"),
+        ] {
+            let Ok(Event::StatusEdited(e)) = Event::decode("StatusEdited", &edited(text, content))
+            else {
+                panic!("not decoded");
+            };
+            assert_eq!(e.spoiler_text, spoiler, "{text:?} {content:?}");
+        }
+
+        let report = |uri: Value| {
+            serde_json::json!({
+                "report_id": 4, "account_id": 1, "target_account_id": 5, "status_ids": [],
+                "comment": "Spam &amp; &lt;junk&gt;", "uri": uri, "created_at": 0,
+            })
+            .to_string()
+        };
+        let comment = |uri| match Event::decode("ReportFiled", &report(uri)) {
+            Ok(Event::ReportFiled(r)) => r.comment,
+            other => panic!("{other:?}"),
+        };
+        assert_eq!(
+            comment(Value::from("https://b.example/flag")),
+            "Spam & <junk>"
+        );
+        assert_eq!(comment(Value::Null), "Spam &amp; &lt;junk&gt;");
+    }
+
+    #[test]
+    fn unescaping_inverts_the_serialisers_escaping() {
+        for text in [
+            "Tom & Jerry <3",
+            "&amp; as written",
+            "a\u{a0}b > c",
+            "&lt;&&gt;",
+            "plain",
+        ] {
+            // The serialiser escapes text it parsed; an entity it parsed was decoded first.
+            let parsed = tessera_federation::sanitize::plain_text(
+                &text.replace('&', "&amp;").replace('<', "&lt;"),
+            );
+            assert_eq!(unescape_serialized(&parsed), text, "{parsed}");
+        }
+        assert_eq!(unescape_serialized("a & b &x; &"), "a & b &x; &");
     }
 
     #[test]

@@ -4,6 +4,7 @@
 use serde_json::{Value, json};
 
 use crate::config::Config;
+use crate::domain::text::escape;
 use crate::oauth::store::AppRow;
 use crate::queries::accounts::{AccountRow, Relationship, UserRow};
 use crate::queries::cards::CardRow;
@@ -29,14 +30,6 @@ impl<'a> Ctx<'a> {
             domain: &config.domain,
         }
     }
-}
-
-fn escape(s: &str) -> String {
-    s.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
-        .replace('\'', "&#39;")
 }
 
 pub fn acct(a: &AccountRow) -> String {
@@ -120,9 +113,11 @@ pub fn account_to_api(a: &AccountRow, ctx: &Ctx) -> Value {
         "noindex": false,
         "emojis": [],
         "roles": [],
+        // As Mastodon's: a field's name is plain text, its value HTML. Ours are written as
+        // text and made HTML here; a remote one was sanitised when fetched.
         "fields": fields.iter().map(|f| json!({
-            "name": escape(&f.name),
-            "value": if a.domain.is_none() { field_value_html(&f.value) } else { escape(&f.value) },
+            "name": f.name,
+            "value": if a.domain.is_none() { field_value_html(&f.value) } else { f.value.clone() },
             "verified_at": f.verified_at.map(iso),
         })).collect::<Vec<_>>(),
     });

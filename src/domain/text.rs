@@ -407,7 +407,8 @@ fn escape_into(out: &mut String, s: &str) {
     }
 }
 
-fn escape(s: &str) -> String {
+/// Plain text made safe to put in HTML, once.
+pub fn escape(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     escape_into(&mut out, s);
     out

@@ -175,17 +175,17 @@ pub async fn store(app: &App, doc: &Value) -> Result<ActorRow, FedError> {
         uri: actor.id.clone(),
         username: actor.preferred_username.chars().take(100).collect(),
         domain,
-        display_name: sanitize::plain_text(&actor.name)
-            .chars()
-            .take(200)
-            .collect(),
+        // As Mastodon reads an actor: the name and each field's name are plain text, kept as
+        // written (escaped where HTML is made); the summary and each field's value are HTML,
+        // sanitised here once and served as kept.
+        display_name: actor.name.chars().take(200).collect(),
         note_html: sanitize::remote_html(&actor.summary_html),
         fields: actor
             .fields
             .iter()
             .take(16)
             .map(|(name, value)| ProfileField {
-                name: sanitize::plain_text(name),
+                name: name.clone(),
                 value: sanitize::remote_html(value),
             })
             .collect(),

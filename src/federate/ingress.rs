@@ -733,7 +733,7 @@ impl Ctx<'_> {
                 account_id: self.actor.id,
                 target_account_id: target,
                 status_ids,
-                comment: sanitize::plain_text(comment).chars().take(1000).collect(),
+                comment: comment.chars().take(1000).collect(),
                 uri: Some(self.act.id.clone()),
                 created_at: time::now_ms(),
                 category: None,
@@ -783,7 +783,8 @@ fn our_follow_id(app: &App, uri: &str) -> Option<i64> {
 }
 
 /// Sanitised content (with an Article's title shown), the content warning, and whether it
-/// is sensitive.
+/// is sensitive. A title and a content warning are plain text, as Mastodon reads them: the
+/// warning is kept as written, and escaped only where HTML is made.
 fn rendered(note: &Note) -> (String, String, bool) {
     let mut html = String::new();
     if let Some(title) = note
@@ -793,15 +794,11 @@ fn rendered(note: &Note) -> (String, String, bool) {
     {
         html.push_str(&format!(
             "<p><strong>{}</strong></p>",
-            sanitize::plain_text(title)
+            crate::domain::text::escape(title)
         ));
     }
     html.push_str(&sanitize::remote_html(&note.content_html));
-    let spoiler = note
-        .summary
-        .as_deref()
-        .map(sanitize::plain_text)
-        .unwrap_or_default();
+    let spoiler = note.summary.clone().unwrap_or_default();
     let sensitive = note.sensitive || !spoiler.is_empty();
     (html, spoiler, sensitive)
 }
@@ -813,12 +810,7 @@ fn remote_poll(note: &Note) -> Option<events::PollSpec> {
         .options
         .iter()
         .take(20)
-        .map(|(title, votes)| {
-            (
-                sanitize::plain_text(title).chars().take(200).collect(),
-                (*votes).max(0),
-            )
-        })
+        .map(|(title, votes)| (title.chars().take(200).collect(), (*votes).max(0)))
         .collect();
     Some(events::PollSpec {
         poll_id: crate::ids::next_id(),

@@ -32,6 +32,7 @@ mod notification_requests;
 mod oauth;
 mod peer;
 mod pins;
+mod plain_text;
 mod polls;
 mod ratelimit;
 mod reading;
