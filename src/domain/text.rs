@@ -407,6 +407,19 @@ fn escape_into(out: &mut String, s: &str) {
     }
 }
 
+/// The text of sanitised HTML, as a person reads it: entities decoded, one line per
+/// paragraph or break. For places that are not HTML (push notifications, the search
+/// index, page titles), which escape it again if and where they make HTML.
+pub fn html_to_text(html: &str) -> String {
+    let spaced = html
+        .replace("</p>", "</p>\n")
+        .replace("<br>", "\n")
+        .replace("<br/>", "\n")
+        .replace("<br />", "\n");
+    let fragment = scraper::Html::parse_fragment(&spaced);
+    fragment.root_element().text().collect::<String>()
+}
+
 /// Plain text made safe to put in HTML, once.
 pub fn escape(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
@@ -650,6 +663,15 @@ fn split_paragraphs(text: &str) -> Vec<&str> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn html_becomes_the_text_a_person_reads() {
+        assert_eq!(html_to_text("<p>a &amp; b &lt;c&gt;</p>"), "a & b <c>\n");
+        assert_eq!(
+            html_to_text("<p>Hello <b>world</b></p><p>first<br>second</p>"),
+            "Hello world\nfirst\nsecond\n"
+        );
+    }
 
     fn no_accounts(_: &Handle) -> Option<ResolvedMention> {
         None

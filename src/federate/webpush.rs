@@ -5,7 +5,7 @@
 
 use http::{HeaderMap, HeaderValue, Method};
 use serde_json::json;
-use tessera_federation::sanitize;
+
 use tessera_federation::webpush::{self, SubscriptionKeys};
 use tessera_workers::{JobOutcome, PushJob, WebPush, retry};
 
@@ -13,6 +13,7 @@ use super::FedError;
 use crate::api::entities::{Ctx, profile_images};
 use crate::app::App;
 use crate::domain::push::Command;
+use crate::domain::text::html_to_text;
 use crate::eventlog;
 use crate::projections::runner::{Checkpointed, position};
 use crate::queries::Sql;
@@ -189,10 +190,10 @@ fn payload(app: &App, n: &NotificationView) -> String {
     };
     let text = match &n.status {
         Some(s) if !s.row.spoiler_text.is_empty() => s.row.spoiler_text.clone(),
-        Some(s) => sanitize::plain_text(&s.row.content),
-        None => sanitize::plain_text(&n.from.note_html),
+        Some(s) => html_to_text(&s.row.content),
+        None => html_to_text(&n.from.note_html),
     };
-    let body: String = text.chars().take(140).collect();
+    let body: String = text.trim().chars().take(140).collect();
     let (icon, _) = profile_images(&n.from, &ctx);
     json!({
         "notification_id": n.row.id,

@@ -1,16 +1,15 @@
 //! The searchable text of each status (`status_search`), indexed by the engine's own
 //! full-text search: FTS5 on SQLite (kept in step by triggers), a GIN index on PostgreSQL.
 
-use tessera_federation::sanitize;
-
 use crate::db::Conn;
+use crate::domain::text::html_to_text;
 use crate::events::{StatusEdited, StatusPosted};
 
 /// What a search matches: the content warning and the text (the source as written for
 /// local posts, the sanitised HTML's text for remote ones).
 fn body(text: &str, content: &str, spoiler_text: &str) -> String {
     let main = if text.is_empty() {
-        sanitize::plain_text(content)
+        html_to_text(content)
     } else {
         text.to_string()
     };

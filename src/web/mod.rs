@@ -132,24 +132,13 @@ fn decorate(v: &mut serde_json::Value) {
 
 /// The plain text of a post's first paragraph or line, cut at a word to `max` characters.
 pub fn first_line(html: &str, max: usize) -> String {
-    let text = plain_text(html);
+    let text = crate::domain::text::html_to_text(html);
     let line = text
         .lines()
         .map(str::trim)
         .find(|l| !l.is_empty())
         .unwrap_or("");
     cut(line, max)
-}
-
-/// Sanitized HTML as plain text, one line per paragraph or break.
-pub fn plain_text(html: &str) -> String {
-    let spaced = html
-        .replace("</p>", "</p>\n")
-        .replace("<br>", "\n")
-        .replace("<br/>", "\n")
-        .replace("<br />", "\n");
-    let fragment = scraper::Html::parse_fragment(&spaced);
-    fragment.root_element().text().collect::<String>()
 }
 
 pub fn cut(text: &str, max: usize) -> String {
@@ -176,6 +165,5 @@ mod tests {
         );
         assert_eq!(first_line("<p></p><p>first<br>second</p>", 80), "first");
         assert_eq!(cut("one two three four", 12), "one two…");
-        assert_eq!(plain_text("a &amp; b"), "a & b");
     }
 }

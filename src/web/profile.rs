@@ -178,7 +178,7 @@ pub async fn status(
         .and_then(|m| m.first())
         .map(|m| json!({"url": m["url"], "description": m["description"]}));
     let summary = super::cut(
-        super::plain_text(&view.row.content)
+        crate::domain::text::html_to_text(&view.row.content)
             .split_whitespace()
             .collect::<Vec<_>>()
             .join(" ")

@@ -90,6 +90,21 @@ async fn remote_plain_text_is_escaped_once_and_remote_html_is_sanitised_once() {
     assert_schema("Status", reply);
     assert_eq!(reply["spoiler_text"], "Q&A <spoiler>", "{reply}");
     assert_eq!(reply["content"], "<p>Fish &amp; chips?</p>", "{reply}");
+    // The search index holds the text, not its markup.
+    for (words, found) in [("chips", 1), ("amp", 0)] {
+        let (status, results) = s
+            .get(
+                &format!("/api/v2/search?type=statuses&q={words}"),
+                Some(&alice.token),
+            )
+            .await;
+        assert_eq!(status, 200, "{results}");
+        assert_eq!(
+            results["statuses"].as_array().unwrap().len(),
+            found,
+            "{words}: {results}"
+        );
+    }
     assert_eq!(reply["poll"]["options"][0]["title"], "Yes & more");
     assert_eq!(reply["poll"]["options"][1]["title"], "<no>");
     let account = &reply["account"];

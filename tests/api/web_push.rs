@@ -199,7 +199,7 @@ async fn notifications_are_pushed_encrypted_to_the_subscriptions_that_want_them(
         .post(
             "/api/v1/statuses",
             Some(&bob.token),
-            json!({"status": "@alice psst"}),
+            json!({"status": "@alice psst & <hush>"}),
         )
         .await;
     let (_, body) = received(&inbox, 2).await;
@@ -209,7 +209,7 @@ async fn notifications_are_pushed_encrypted_to_the_subscriptions_that_want_them(
         message["notification_type"], "mention",
         "the favourite was not pushed"
     );
-    assert_eq!(message["body"], "@alice psst");
+    assert_eq!(message["body"], "@alice psst & <hush>", "text, not HTML");
 
     let (status, changed) = server
         .call(
