@@ -1,6 +1,9 @@
 //! The one error type of the HTTP boundary, and its mapping to Mastodon's error shape.
 
-use axum::http::StatusCode;
+use std::time::Duration;
+
+use axum::http::header::RETRY_AFTER;
+use axum::http::{HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use serde_json::json;
 
@@ -27,8 +30,9 @@ pub enum Error {
     /// A body or file over its limit (413), with the limit in the message.
     #[error("{0}")]
     TooLarge(String),
+    /// Beyond a rate limit (429), with how long until it lets the client in again.
     #[error("Too many requests")]
-    TooManyRequests,
+    TooManyRequests(Duration),
     /// OAuth endpoints answer with RFC 6749 error codes and a description.
     #[error("{code}: {description}")]
     OAuth {
@@ -56,11 +60,25 @@ impl Error {
             Error::Validation(_) => StatusCode::UNPROCESSABLE_ENTITY,
             Error::Conflict(_) => StatusCode::CONFLICT,
             Error::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
-            Error::TooManyRequests => StatusCode::TOO_MANY_REQUESTS,
+            Error::TooManyRequests(_) => StatusCode::TOO_MANY_REQUESTS,
             Error::OAuth { status, .. } => *status,
             Error::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             Error::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
+    }
+
+    /// Answer with `response` (a page, a form shown again) in place of the JSON shape, with
+    /// this error's status and headers. Every 429 gets its `Retry-After` here.
+    pub fn answer_with(&self, mut response: Response) -> Response {
+        *response.status_mut() = self.status_code();
+        if let Error::TooManyRequests(wait) = self {
+            // Whole seconds, rounded up: a client that comes back early is only refused again.
+            let secs = wait.as_secs() + u64::from(wait.subsec_nanos() > 0);
+            response
+                .headers_mut()
+                .insert(RETRY_AFTER, HeaderValue::from(secs.max(1)));
+        }
+        response
     }
 
     pub fn internal(e: impl std::fmt::Display) -> Self {
@@ -103,7 +121,6 @@ impl From<Rejection> for Error {
 
 impl IntoResponse for Error {
     fn into_response(self) -> Response {
-        let status = self.status_code();
         let body = match &self {
             Error::Internal(detail) => {
                 // Internal detail goes to the log, never to the client.
@@ -121,6 +138,6 @@ impl IntoResponse for Error {
             }
             other => json!({ "error": other.to_string() }),
         };
-        (status, axum::Json(body)).into_response()
+        self.answer_with(axum::Json(body).into_response())
     }
 }

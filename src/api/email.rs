@@ -106,16 +106,10 @@ async fn request_reset(
         return refusal;
     }
     let address = format!("reset:{}", peer.ip());
-    if !app.limits.login_per_address.allowed(&address) {
-        return page(
-            StatusCode::TOO_MANY_REQUESTS,
-            error_page(
-                "Too many requests",
-                "Please wait a few minutes and try again.",
-            ),
-        );
+    if let Err(wait) = app.limits.login_per_address.check(&address) {
+        return crate::web::page::PageError(Error::TooManyRequests(wait)).into_response();
     }
-    app.limits.login_per_address.fail(&address);
+    app.limits.login_per_address.count(&address);
     if let Err(e) = app.request_password_reset(&f.email).await {
         return failure(e);
     }

@@ -2,6 +2,7 @@
 //! `/oauth/revoke`, and the RFC 8414 metadata document.
 
 use std::net::SocketAddr;
+use std::time::Duration;
 
 use axum::extract::{ConnectInfo, State};
 use axum::http::header::{
@@ -214,16 +215,10 @@ async fn authorize(
         None => {
             match check_login(&app, peer, p.username.as_deref(), p.password.as_deref()).await? {
                 Ok(id) => id,
-                Err(message) => {
-                    let status = if message == THROTTLED {
-                        StatusCode::TOO_MANY_REQUESTS
-                    } else {
-                        StatusCode::UNAUTHORIZED
-                    };
-                    return Ok(page(
-                        status,
-                        consent_form(&app, &Visit::default(), &req, &p, Some(message)),
-                    ));
+                Err(refused) => {
+                    let form =
+                        consent_form(&app, &Visit::default(), &req, &p, Some(refused.message()));
+                    return Ok(refused.answer(page(StatusCode::UNAUTHORIZED, form)));
                 }
             }
         }
@@ -253,29 +248,57 @@ async fn authorize(
     ))
 }
 
-/// Check a log-in; the outer error is a server fault, the inner one a message for the user.
-pub(crate) const THROTTLED: &str = "Too many failed attempts to sign in. Please try again later.";
+/// Why a log-in was refused: a message for the user, or too many failures (with how long
+/// until the next try is heard).
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Refused {
+    Denied(&'static str),
+    Throttled(Duration),
+}
 
+impl Refused {
+    pub(crate) fn message(self) -> &'static str {
+        match self {
+            Refused::Denied(message) => message,
+            Refused::Throttled(_) => "Too many failed attempts to sign in. Please try again later.",
+        }
+    }
+
+    /// A log-in form shown again: 401, or 429 with `Retry-After` when throttled.
+    pub(crate) fn answer(self, mut form: Response) -> Response {
+        match self {
+            Refused::Denied(_) => {
+                *form.status_mut() = StatusCode::UNAUTHORIZED;
+                form
+            }
+            Refused::Throttled(wait) => Error::TooManyRequests(wait).answer_with(form),
+        }
+    }
+}
+
+/// Check a log-in; the outer error is a server fault, the inner one the refusal to show.
 pub(crate) async fn check_login(
     app: &App,
     peer: SocketAddr,
     login: Option<&str>,
     password: Option<&str>,
-) -> Result<Result<i64, &'static str>, Error> {
-    const WRONG: &str = "Invalid email or password.";
+) -> Result<Result<i64, Refused>, Error> {
+    const WRONG: Refused = Refused::Denied("Invalid email or password.");
     let (Some(login), Some(password)) = (login, password) else {
         return Ok(Err(WRONG));
     };
     let (login_key, address_key) = (login.trim().to_lowercase(), peer.ip().to_string());
     let limits = &app.limits;
-    if !limits.login_per_account.allowed(&login_key)
-        || !limits.login_per_address.allowed(&address_key)
-    {
-        return Ok(Err(THROTTLED));
+    let waits = [
+        limits.login_per_account.check(&login_key).err(),
+        limits.login_per_address.check(&address_key).err(),
+    ];
+    if let Some(wait) = waits.into_iter().flatten().max() {
+        return Ok(Err(Refused::Throttled(wait)));
     }
     let failed = || {
-        limits.login_per_account.fail(&login_key);
-        limits.login_per_address.fail(&address_key);
+        limits.login_per_account.count(&login_key);
+        limits.login_per_address.count(&address_key);
     };
     let mut conn = app.db.pool.acquire().await?;
     let Some(user) = accounts::user_by_login(&mut conn, login).await? else {
@@ -293,18 +316,18 @@ pub(crate) async fn check_login(
         return Ok(Err(WRONG));
     }
     if account.is_none_or(|a| a.suspended != 0) {
-        return Ok(Err("Your account has been suspended."));
+        return Ok(Err(Refused::Denied("Your account has been suspended.")));
     }
     if user.disabled != 0 {
-        return Ok(Err("Your login is currently disabled."));
+        return Ok(Err(Refused::Denied("Your login is currently disabled.")));
     }
     if user.approved == 0 {
-        return Ok(Err("Your account is pending approval."));
+        return Ok(Err(Refused::Denied("Your account is pending approval.")));
     }
     if user.confirmed == 0 {
-        return Ok(Err(
+        return Ok(Err(Refused::Denied(
             "You have to confirm your email address before continuing.",
-        ));
+        )));
     }
     Ok(Ok(user.account_id))
 }
@@ -437,8 +460,10 @@ async fn token(
             .await?
             {
                 Ok(id) => id,
-                Err(THROTTLED) => return Err(Error::TooManyRequests),
-                Err(message) => return Err(Error::oauth("invalid_grant", message)),
+                Err(Refused::Throttled(wait)) => return Err(Error::TooManyRequests(wait)),
+                Err(Refused::Denied(message)) => {
+                    return Err(Error::oauth("invalid_grant", message));
+                }
             };
             let mut conn = app.db.pool.acquire().await?;
             store::issue_token(&mut conn, client.id, Some(account_id), &asked.join(" ")).await?

@@ -1,8 +1,8 @@
 //! Rate limits, as Mastodon's Rack::Attack rules: requests to the API per token (or per
 //! address without one), uploads per token, sign-ups and log-ins per address, each
 //! answered with `X-RateLimit-*` headers and 429 beyond; and failed log-ins per login name
-//! and address, so passwords cannot be guessed at speed. In memory: a restart forgets,
-//! and each process counts its own.
+//! and address, so passwords cannot be guessed at speed. Every 429 says when to come back
+//! (`Retry-After`). In memory: a restart forgets, and each process counts its own.
 
 use std::collections::HashMap;
 use std::net::{IpAddr, SocketAddr};
@@ -33,19 +33,21 @@ impl Limiter {
         }
     }
 
-    /// Whether `key` may try again now.
-    pub fn allowed(&self, key: &str) -> bool {
+    /// Whether `key` may go on now; if not, how long until its window is over.
+    pub fn check(&self, key: &str) -> Result<(), Duration> {
         let Ok(windows) = self.windows.lock() else {
-            return true;
+            return Ok(());
         };
         match windows.get(key) {
-            Some((start, count)) if start.elapsed() < self.period => *count < self.limit,
-            _ => true,
+            Some((start, count)) if start.elapsed() < self.period && *count >= self.limit => {
+                Err(self.period.saturating_sub(start.elapsed()))
+            }
+            _ => Ok(()),
         }
     }
 
-    /// Count one failure against `key`.
-    pub fn fail(&self, key: &str) {
+    /// Count one event against `key`.
+    pub fn count(&self, key: &str) {
         let Ok(mut windows) = self.windows.lock() else {
             return;
         };
@@ -228,7 +230,7 @@ pub async fn throttle(
         }
     }
     let mut response = match tightest {
-        Some(c) if !c.allowed => Error::TooManyRequests.into_response(),
+        Some(c) if !c.allowed => Error::TooManyRequests(c.reset_in).into_response(),
         _ => next.run(request).await,
     };
     if let Some(c) = tightest {
@@ -254,13 +256,14 @@ mod tests {
     #[test]
     fn failures_beyond_the_limit_are_refused_until_the_window_passes() {
         let l = Limiter::new(2, Duration::from_millis(50));
-        assert!(l.allowed("a"));
-        l.fail("a");
-        l.fail("a");
-        assert!(!l.allowed("a"));
-        assert!(l.allowed("b"));
+        assert!(l.check("a").is_ok());
+        l.count("a");
+        l.count("a");
+        let wait = l.check("a").unwrap_err();
+        assert!(wait <= Duration::from_millis(50));
+        assert!(l.check("b").is_ok());
         std::thread::sleep(Duration::from_millis(60));
-        assert!(l.allowed("a"));
+        assert!(l.check("a").is_ok());
     }
 
     #[test]

@@ -11,7 +11,7 @@ use serde::Deserialize;
 
 use super::page::{self, PageError};
 use super::session::{self, Visit};
-use crate::api::oauth::{THROTTLED, check_login};
+use crate::api::oauth::check_login;
 use crate::app::App;
 use crate::app::accounts::Registration;
 use crate::config::Registrations;
@@ -57,19 +57,14 @@ async fn sign_in(
             let (cookie, _) = session::begin(&app, Some(account_id), &visit.user_agent).await?;
             Ok(page::see_other("/home", Some(&cookie)))
         }
-        Err(message) => {
-            let status = if message == THROTTLED {
-                StatusCode::TOO_MANY_REQUESTS
-            } else {
-                StatusCode::UNAUTHORIZED
-            };
+        Err(refused) => {
             let html = super::render(
                 &app,
                 &visit,
                 "sign_in.html",
-                minijinja::context! { error => message, login => f.login },
+                minijinja::context! { error => refused.message(), login => f.login },
             );
-            Ok(page::private(&visit, status, html))
+            Ok(refused.answer(page::private(&visit, StatusCode::UNAUTHORIZED, html)))
         }
     }
 }
@@ -142,13 +137,10 @@ async fn sign_up(
         return Err(Error::Forbidden("Registrations are closed on this server.".into()).into());
     }
     // Sign-ups from one address share the log-in limit: a form is no way round it.
-    if !app
-        .limits
+    app.limits
         .login_per_address
-        .allowed(&format!("sign_up:{}", peer.ip()))
-    {
-        return Err(Error::TooManyRequests.into());
-    }
+        .check(&format!("sign_up:{}", peer.ip()))
+        .map_err(Error::TooManyRequests)?;
     let refuse = |message: &str| {
         let html = super::render(
             &app,
@@ -187,7 +179,7 @@ async fn sign_up(
     };
     app.limits
         .login_per_address
-        .fail(&format!("sign_up:{}", peer.ip()));
+        .count(&format!("sign_up:{}", peer.ip()));
     if app.config.email_confirmation {
         app.send_confirmation(account_id, f.email.trim()).await?;
         let html = super::render(

@@ -164,7 +164,7 @@ impl IntoResponse for PageError {
                     "The server is busy. Please try again in a moment.".into(),
                 )
             }
-            Error::TooManyRequests => (
+            Error::TooManyRequests(_) => (
                 "Too many requests",
                 "Please wait a few minutes and try again.".into(),
             ),
@@ -172,10 +172,10 @@ impl IntoResponse for PageError {
             Error::Validation(m) => ("That did not work", m.clone()),
             other => ("That did not work", other.to_string()),
         };
-        private(
+        self.0.answer_with(private(
             &Visit::default(),
             status,
             crate::server::pages::error_page(title, &message),
-        )
+        ))
     }
 }
