@@ -10,6 +10,7 @@ use crate::oauth::{scopes, store};
 use crate::queries::accounts::{self, AccountRow, UserRow};
 
 /// A valid token. Extracting it fails with 401 when there is none or it is unknown.
+#[derive(Debug, Clone)]
 pub struct Auth {
     pub token: store::TokenRow,
     pub scopes: Vec<String>,
@@ -30,6 +31,11 @@ impl CurrentUser {
 
 /// A token when one was sent (public endpoints); an invalid one is still a 401.
 pub struct MaybeAuth(pub Option<Auth>);
+
+/// What the rate limiter found the request's bearer token to be (`None`: unknown or
+/// revoked), kept in the request's extensions so the extractors need not ask again.
+#[derive(Clone)]
+pub struct Authenticated(pub Option<Auth>);
 
 pub fn bearer(parts: &Parts) -> Option<String> {
     if let Some(value) = parts
@@ -71,12 +77,20 @@ pub async fn authenticate(app: &App, token: &str) -> Result<Auth, Error> {
     })
 }
 
+/// The request's token authenticated: as the rate limiter found it, or asked now.
+async fn authenticated(parts: &mut Parts, app: &App, token: &str) -> Result<Auth, Error> {
+    match parts.extensions.remove::<Authenticated>() {
+        Some(Authenticated(found)) => found.ok_or(Error::InvalidToken),
+        None => authenticate(app, token).await,
+    }
+}
+
 impl FromRequestParts<App> for Auth {
     type Rejection = Error;
 
     async fn from_request_parts(parts: &mut Parts, app: &App) -> Result<Self, Error> {
         let token = bearer(parts).ok_or(Error::InvalidToken)?;
-        authenticate(app, &token).await
+        authenticated(parts, app, &token).await
     }
 }
 
@@ -85,7 +99,7 @@ impl FromRequestParts<App> for MaybeAuth {
 
     async fn from_request_parts(parts: &mut Parts, app: &App) -> Result<Self, Error> {
         match bearer(parts) {
-            Some(token) => Ok(MaybeAuth(Some(authenticate(app, &token).await?))),
+            Some(token) => Ok(MaybeAuth(Some(authenticated(parts, app, &token).await?))),
             None => Ok(MaybeAuth(None)),
         }
     }

@@ -1,46 +1,171 @@
 //! Rate limits, as Mastodon's Rack::Attack rules: requests to the API per token (or per
 //! address without one), uploads per token, sign-ups and log-ins per address, each
-//! answered with `X-RateLimit-*` headers and 429 beyond; and failed log-ins per login name
-//! and address, so passwords cannot be guessed at speed. Every 429 says when to come back
-//! (`Retry-After`). In memory: a restart forgets, and each process counts its own.
+//! answered with `X-RateLimit-*` headers and 429 beyond; failed log-ins per login name
+//! and address, so passwords cannot be guessed at speed. A token counts on its own only
+//! once it authenticates. Every 429 says when to come back (`Retry-After`).
+//!
+//! In memory: a restart forgets, and each process counts its own. The counts are in
+//! shards with a bound each, so no stream of new keys can grow them or slow every request.
 
 use std::collections::HashMap;
+use std::hash::{BuildHasher, RandomState};
 use std::net::{IpAddr, SocketAddr};
-use std::sync::Mutex;
+use std::sync::{Mutex, MutexGuard, PoisonError};
 use std::time::{Duration, Instant};
 
 use axum::extract::{ConnectInfo, Request, State};
-use axum::http::header::AUTHORIZATION;
 use axum::http::{HeaderMap, HeaderValue, Method};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 
+use super::auth::{self, Authenticated};
 use crate::app::App;
+use crate::config::Config;
 use crate::error::Error;
 
+const SHARDS: usize = 16;
+/// Keys counted at once, in all: about 130,000 (some 20 MB at most), far more than the
+/// clients that are active within a window on one process.
+const CAPACITY: usize = SHARDS * 8_192;
+/// A shard drops its expired windows at most this often, so no request pays for a scan.
+const SWEEP_EVERY: Duration = Duration::from_secs(1);
+
+/// One key's count within its window.
+#[derive(Debug, Clone, Copy)]
+struct Window {
+    start: Instant,
+    expires: Instant,
+    count: u32,
+}
+
+struct Shard {
+    windows: HashMap<Box<str>, Window>,
+    swept: Instant,
+}
+
+/// Fixed windows of counts per key, each with its own length, in shards that each hold at
+/// most a share of the capacity: a full shard drops its oldest windows to make room.
+struct Windows {
+    shards: Vec<Mutex<Shard>>,
+    per_shard: usize,
+    sweep_every: Duration,
+    hasher: RandomState,
+}
+
+impl Windows {
+    fn new(capacity: usize, sweep_every: Duration) -> Windows {
+        let now = Instant::now();
+        Windows {
+            shards: (0..SHARDS)
+                .map(|_| {
+                    Mutex::new(Shard {
+                        windows: HashMap::new(),
+                        swept: now,
+                    })
+                })
+                .collect(),
+            per_shard: capacity.div_ceil(SHARDS).max(1),
+            sweep_every,
+            hasher: RandomState::new(),
+        }
+    }
+
+    fn shard(&self, key: &str) -> MutexGuard<'_, Shard> {
+        let i = (self.hasher.hash_one(key) % SHARDS as u64) as usize;
+        // A count is no invariant worth refusing every later request for.
+        self.shards[i]
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// `key`'s window as it stands, unless it has none or it is over.
+    fn peek(&self, key: &str) -> Option<Window> {
+        let now = Instant::now();
+        self.shard(key)
+            .windows
+            .get(key)
+            .filter(|w| w.expires > now)
+            .copied()
+    }
+
+    /// Apply `f` to `key`'s window, started now (`period` long) if it has none or it is over.
+    fn update<R>(&self, key: &str, period: Duration, f: impl FnOnce(&mut Window) -> R) -> R {
+        let now = Instant::now();
+        let fresh = Window {
+            start: now,
+            expires: now + period,
+            count: 0,
+        };
+        let mut shard = self.shard(key);
+        if now.duration_since(shard.swept) >= self.sweep_every {
+            shard.windows.retain(|_, w| w.expires > now);
+            shard.swept = now;
+        }
+        if let Some(w) = shard.windows.get_mut(key) {
+            if w.expires <= now {
+                *w = fresh;
+            }
+            return f(w);
+        }
+        if shard.windows.len() >= self.per_shard {
+            shard.evict_oldest();
+        }
+        f(shard.windows.entry(key.into()).or_insert(fresh))
+    }
+
+    #[cfg(test)]
+    fn len(&self) -> usize {
+        self.shards
+            .iter()
+            .map(|s| s.lock().map_or(0, |s| s.windows.len()))
+            .sum()
+    }
+}
+
+impl Shard {
+    /// Make room in a shard full of live windows: drop the eighth that started first, so
+    /// the scan is paid once per many new keys rather than on each.
+    fn evict_oldest(&mut self) {
+        if self.windows.is_empty() {
+            return;
+        }
+        let mut starts: Vec<Instant> = self.windows.values().map(|w| w.start).collect();
+        let n = (starts.len() / 8).max(1);
+        let cutoff = *starts.select_nth_unstable(n - 1).1;
+        let mut left = n;
+        self.windows.retain(|_, w| {
+            let drop = left > 0 && w.start <= cutoff;
+            left -= usize::from(drop);
+            !drop
+        });
+    }
+}
+
+/// At most `limit` events per `period` per key, counted by the caller (log-in failures).
 pub struct Limiter {
     limit: u32,
     period: Duration,
-    windows: Mutex<HashMap<String, (Instant, u32)>>,
+    windows: Windows,
 }
 
 impl Limiter {
     pub fn new(limit: u32, period: Duration) -> Limiter {
+        Limiter::with_capacity(limit, period, CAPACITY)
+    }
+
+    fn with_capacity(limit: u32, period: Duration, capacity: usize) -> Limiter {
         Limiter {
             limit,
             period,
-            windows: Mutex::new(HashMap::new()),
+            windows: Windows::new(capacity, SWEEP_EVERY),
         }
     }
 
     /// Whether `key` may go on now; if not, how long until its window is over.
     pub fn check(&self, key: &str) -> Result<(), Duration> {
-        let Ok(windows) = self.windows.lock() else {
-            return Ok(());
-        };
-        match windows.get(key) {
-            Some((start, count)) if start.elapsed() < self.period && *count >= self.limit => {
-                Err(self.period.saturating_sub(start.elapsed()))
+        match self.windows.peek(key) {
+            Some(w) if w.count >= self.limit => {
+                Err(w.expires.saturating_duration_since(Instant::now()))
             }
             _ => Ok(()),
         }
@@ -48,26 +173,14 @@ impl Limiter {
 
     /// Count one event against `key`.
     pub fn count(&self, key: &str) {
-        let Ok(mut windows) = self.windows.lock() else {
-            return;
-        };
-        if windows.len() > 100_000 {
-            let period = self.period;
-            windows.retain(|_, (start, _)| start.elapsed() < period);
-        }
-        let entry = windows
-            .entry(key.to_string())
-            .or_insert((Instant::now(), 0));
-        if entry.0.elapsed() >= self.period {
-            *entry = (Instant::now(), 0);
-        }
-        entry.1 += 1;
+        self.windows
+            .update(key, self.period, |w| w.count = w.count.saturating_add(1));
     }
 }
 
-/// Fixed windows of requests per key.
+/// Fixed windows of requests per key, each rule with its own limit and period.
 pub struct Throttle {
-    windows: Mutex<HashMap<String, (Instant, u32)>>,
+    windows: Windows,
 }
 
 /// Where a key stands after one more request.
@@ -75,51 +188,40 @@ pub struct Throttle {
 pub struct Count {
     pub limit: u32,
     pub remaining: u32,
-    /// Seconds until the window starts again.
+    /// Until the window starts again.
     pub reset_in: Duration,
     pub allowed: bool,
 }
 
 impl Throttle {
     fn new() -> Throttle {
+        Throttle::with_capacity(CAPACITY, SWEEP_EVERY)
+    }
+
+    fn with_capacity(capacity: usize, sweep_every: Duration) -> Throttle {
         Throttle {
-            windows: Mutex::new(HashMap::new()),
+            windows: Windows::new(capacity, sweep_every),
         }
     }
 
     /// Count a request against `key`: at most `limit` per `period`.
     pub fn hit(&self, key: &str, limit: u32, period: Duration) -> Count {
-        let Ok(mut windows) = self.windows.lock() else {
-            return Count {
+        self.windows.update(key, period, |w| {
+            let allowed = w.count < limit;
+            if allowed {
+                w.count += 1;
+            }
+            Count {
                 limit,
-                remaining: limit,
-                reset_in: period,
-                allowed: true,
-            };
-        };
-        if windows.len() > 100_000 {
-            windows.retain(|_, (start, _)| start.elapsed() < period);
-        }
-        let entry = windows
-            .entry(key.to_string())
-            .or_insert((Instant::now(), 0));
-        if entry.0.elapsed() >= period {
-            *entry = (Instant::now(), 0);
-        }
-        let allowed = entry.1 < limit;
-        if allowed {
-            entry.1 += 1;
-        }
-        Count {
-            limit,
-            remaining: limit.saturating_sub(entry.1),
-            reset_in: period.saturating_sub(entry.0.elapsed()),
-            allowed,
-        }
+                remaining: limit.saturating_sub(w.count),
+                reset_in: w.expires.saturating_duration_since(Instant::now()),
+                allowed,
+            }
+        })
     }
 }
 
-/// The limits the API applies.
+/// The limits the server applies.
 pub struct Limits {
     /// Requests per token, per address, per upload and sign-up rule.
     pub requests: Throttle,
@@ -159,29 +261,31 @@ pub fn client_key(peer: SocketAddr, headers: &HeaderMap) -> String {
     }
 }
 
-/// The rules a request falls under: (key, limit, period), the API-wide one first.
+/// Paths under the API's request limit.
+fn is_api(path: &str) -> bool {
+    path.starts_with("/api/") && !path.starts_with("/api/v1/streaming")
+}
+
+/// The rules a request falls under: (key, limit, period), the API-wide one first. `token`
+/// is the id of a token that authenticated; any other request counts against its address.
 fn rules(
     method: &Method,
     path: &str,
-    token: Option<&str>,
+    token: Option<i64>,
     address: &str,
-    api_limit: u32,
+    config: &Config,
 ) -> Vec<(String, u32, Duration)> {
     let mut out = Vec::new();
-    if path.starts_with("/api/") && !path.starts_with("/api/v1/streaming") {
-        out.push(match token {
-            Some(t) => (
-                format!("api:token:{}", crate::oauth::hash(t)),
-                api_limit,
-                FIVE_MINUTES,
-            ),
-            None => (format!("api:ip:{address}"), api_limit, FIVE_MINUTES),
-        });
+    let who = match token {
+        Some(id) => format!("token:{id}"),
+        None => format!("ip:{address}"),
+    };
+    if is_api(path) {
+        out.push((format!("api:{who}"), config.api_rate_limit, FIVE_MINUTES));
     }
     if *method == Method::POST {
         match path {
             "/api/v1/media" | "/api/v2/media" => {
-                let who = token.map_or_else(|| address.to_string(), crate::oauth::hash);
                 out.push((format!("media:{who}"), 30, HALF_AN_HOUR));
             }
             "/api/v1/accounts" => out.push((format!("signup:{address}"), 5, HALF_AN_HOUR)),
@@ -195,6 +299,9 @@ fn rules(
 }
 
 /// Apply the rules: 429 beyond any of them; `X-RateLimit-*` of the tightest on the answer.
+/// An API request's bearer token is authenticated here, once: the handler's `Auth` reuses
+/// the answer, and a token that authenticates nothing counts against the address (the
+/// request then goes on to its 401, or to a public answer).
 pub async fn throttle(
     State(app): State<App>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
@@ -204,23 +311,28 @@ pub async fn throttle(
     if !app.config.rate_limits {
         return next.run(request).await;
     }
-    let token = request
-        .headers()
-        .get(AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.split_once(' '))
-        .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
-        .map(|(_, t)| t.trim().to_string());
-    let address = client_key(peer, request.headers());
-    let path = request.uri().path().trim_end_matches('/').to_string();
+    let (mut parts, body) = request.into_parts();
+    let address = client_key(peer, &parts.headers);
+    let path = parts.uri.path().trim_end_matches('/').to_string();
+    let token = match auth::bearer(&parts).filter(|_| is_api(&path)) {
+        None => None,
+        Some(token) => match auth::authenticate(&app, &token).await {
+            Ok(grant) => {
+                let id = grant.token.id;
+                parts.extensions.insert(Authenticated(Some(grant)));
+                Some(id)
+            }
+            Err(Error::InvalidToken) => {
+                parts.extensions.insert(Authenticated(None));
+                None
+            }
+            // The handler asks again and answers the failure.
+            Err(_) => None,
+        },
+    };
+    let request = Request::from_parts(parts, body);
     let mut tightest: Option<Count> = None;
-    for (key, limit, period) in rules(
-        request.method(),
-        &path,
-        token.as_deref(),
-        &address,
-        app.config.api_rate_limit,
-    ) {
+    for (key, limit, period) in rules(request.method(), &path, token, &address, &app.config) {
         let count = app.limits.requests.hit(&key, limit, period);
         if tightest.is_none_or(|t| count.remaining < t.remaining || !count.allowed) {
             tightest = Some(count);
@@ -264,6 +376,41 @@ mod tests {
         assert!(l.check("b").is_ok());
         std::thread::sleep(Duration::from_millis(60));
         assert!(l.check("a").is_ok());
+    }
+
+    #[test]
+    fn the_counts_stay_within_their_capacity_however_many_keys_come() {
+        let t = Throttle::with_capacity(160, Duration::from_secs(3600));
+        let period = Duration::from_secs(600);
+        for i in 0..20_000 {
+            t.hit(&format!("made-up-{i}"), 300, period);
+            assert!(t.windows.len() <= 160, "{} after {i}", t.windows.len());
+        }
+        // A key seen just now is among those kept, with its count.
+        t.hit("recent", 2, period);
+        assert!(t.hit("recent", 2, period).allowed);
+        assert!(!t.hit("recent", 2, period).allowed);
+
+        let l = Limiter::with_capacity(3, period, 160);
+        for i in 0..20_000 {
+            l.count(&format!("made-up-{i}"));
+        }
+        assert!(l.windows.len() <= 160, "{}", l.windows.len());
+    }
+
+    #[test]
+    fn expired_windows_are_swept_away() {
+        let t = Throttle::with_capacity(10_000, Duration::from_millis(10));
+        for i in 0..1_000 {
+            t.hit(&format!("k{i}"), 5, Duration::from_millis(200));
+        }
+        assert_eq!(t.windows.len(), 1_000);
+        std::thread::sleep(Duration::from_millis(250));
+        // Each shard sweeps when next touched, once its interval has passed.
+        for i in 0..1_000 {
+            t.hit(&format!("new{i}"), 5, Duration::from_secs(60));
+        }
+        assert_eq!(t.windows.len(), 1_000, "only the new keys are left");
     }
 
     #[test]

@@ -1,6 +1,6 @@
 //! Rate limits as Mastodon's: API requests per token and per address, sign-ups per
-//! address, with `X-RateLimit-*` headers and a 429 with `Retry-After` beyond. (Off in the
-//! other tests.)
+//! address, with `X-RateLimit-*` headers and a 429 with `Retry-After` beyond; a token
+//! counts on its own only when it authenticates. (Off in the other tests.)
 
 use reqwest::Method;
 use serde_json::{Value, json};
@@ -87,6 +87,60 @@ fn assert_retry_after(headers: &reqwest::header::HeaderMap, at_most: u64) {
         .unwrap_or_else(|| panic!("a 429 without Retry-After: {headers:?}"));
     let secs: u64 = value.to_str().unwrap().parse().unwrap();
     assert!((1..=at_most).contains(&secs), "Retry-After {secs}");
+}
+
+#[tokio::test]
+async fn a_made_up_token_counts_against_the_address_and_a_real_one_has_its_own_count() {
+    let server = TestServer::start_with(&[
+        ("TESSERA_RATE_LIMITS", "true"),
+        ("TESSERA_API_RATE_LIMIT", "5"),
+    ])
+    .await;
+    let alice = server.user("alice").await;
+    // Use up the address's requests (the setup above spent some of them).
+    let mut tries = 0;
+    loop {
+        let (status, headers, _) = server
+            .call_full(Method::GET, "/api/v1/instance", None, None)
+            .await;
+        if status == 429 {
+            assert_retry_after(&headers, 300);
+            break;
+        }
+        assert_eq!(status, 200);
+        tries += 1;
+        assert!(tries <= 5, "never throttled");
+    }
+    // A token that authenticates nothing is no way round it.
+    let made_up = "made-up-token-0123456789abcdef";
+    let (status, headers, body) = server
+        .call_full(Method::GET, "/api/v1/instance", Some(made_up), None)
+        .await;
+    assert_eq!(status, 429, "{body}");
+    assert_retry_after(&headers, 300);
+    let (status, headers, body) = server
+        .call_full(
+            Method::POST,
+            "/api/v1/apps",
+            Some("another-made-up-token"),
+            Some(json!({"client_name": "x", "redirect_uris": "urn:ietf:wg:oauth:2.0:oob"})),
+        )
+        .await;
+    assert_eq!(status, 429, "{body}");
+    assert_retry_after(&headers, 300);
+
+    // A real token is counted on its own, and reads its own count.
+    let (status, headers, body) = server
+        .call_full(Method::GET, "/api/v1/instance", Some(&alice.token), None)
+        .await;
+    assert_eq!(status, 200, "{body}");
+    // verify_credentials at setup was its first request.
+    assert_eq!(headers["x-ratelimit-remaining"], "3");
+    let (status, _) = server
+        .get("/api/v1/accounts/verify_credentials", Some(&alice.token))
+        .await;
+    assert_eq!(status, 200);
+    server.stop().await;
 }
 
 #[tokio::test]
