@@ -72,6 +72,13 @@ pub struct Config {
     pub rate_limits: bool,
     /// API requests per token (or per address) per 5 minutes.
     pub api_rate_limit: u32,
+    /// POSTs to the inboxes per client address per minute (see docs/federation.md).
+    pub inbox_ip_rate_limit: u32,
+    /// Verified POSTs to the inboxes per remote host per minute.
+    pub inbox_host_rate_limit: u32,
+    /// Fetches of signing keys (unknown, or refetched after a rotation) per remote host per
+    /// minute.
+    pub key_fetch_rate_limit: u32,
     /// Posts an account may feature in its showcase (Mastodon's pins, where it is 5).
     pub showcase_limit: i64,
 }
@@ -119,6 +126,9 @@ struct FileConfig {
     s3_secret_access_key: Option<String>,    // TESSERA_S3_SECRET_ACCESS_KEY
     rate_limits: Option<String>,             // TESSERA_RATE_LIMITS
     api_rate_limit: Option<String>,          // TESSERA_API_RATE_LIMIT
+    inbox_ip_rate_limit: Option<String>,     // TESSERA_INBOX_IP_RATE_LIMIT
+    inbox_host_rate_limit: Option<String>,   // TESSERA_INBOX_HOST_RATE_LIMIT
+    key_fetch_rate_limit: Option<String>,    // TESSERA_KEY_FETCH_RATE_LIMIT
     showcase_limit: Option<String>,          // TESSERA_SHOWCASE_LIMIT
 }
 
@@ -327,19 +337,43 @@ impl Config {
             true,
         )?;
 
-        let api_rate_limit = match pick("TESSERA_API_RATE_LIMIT", &from_file.api_rate_limit) {
-            None => 300,
+        let requests = |key: &str, value: &Option<String>, default: u32| match pick(key, value) {
+            None => Ok(default),
             Some(v) => v
                 .parse::<u32>()
                 .ok()
                 .filter(|n| (1..=1_000_000).contains(n))
                 .ok_or_else(|| {
                     bad(
-                        "TESSERA_API_RATE_LIMIT",
+                        key,
                         format!("`{v}` is not a number of requests from 1 to 1000000"),
                     )
-                })?,
+                }),
         };
+        let api_rate_limit = requests("TESSERA_API_RATE_LIMIT", &from_file.api_rate_limit, 300)?;
+        // The inbox limits are per minute and far above what a busy peer sends: a server the
+        // size of mastodon.social delivers bursts of hundreds of activities a second to a
+        // large instance, and more while it catches up after an outage (a 429 only delays
+        // those: senders retry later). 6,000 a minute per host lets such bursts through and
+        // holds a host to 100 a second on average. One address may carry many servers
+        // (shared hosting, a relay), so it gets twice that. A key is fetched once per new
+        // actor (then kept), so 600 a minute is far above a host's real need, while it
+        // bounds what one forged key id after another makes us fetch from a host.
+        let inbox_ip_rate_limit = requests(
+            "TESSERA_INBOX_IP_RATE_LIMIT",
+            &from_file.inbox_ip_rate_limit,
+            12_000,
+        )?;
+        let inbox_host_rate_limit = requests(
+            "TESSERA_INBOX_HOST_RATE_LIMIT",
+            &from_file.inbox_host_rate_limit,
+            6_000,
+        )?;
+        let key_fetch_rate_limit = requests(
+            "TESSERA_KEY_FETCH_RATE_LIMIT",
+            &from_file.key_fetch_rate_limit,
+            600,
+        )?;
 
         let showcase_limit = match pick("TESSERA_SHOWCASE_LIMIT", &from_file.showcase_limit) {
             None => 12,
@@ -360,6 +394,9 @@ impl Config {
             media_store,
             rate_limits,
             api_rate_limit,
+            inbox_ip_rate_limit,
+            inbox_host_rate_limit,
+            key_fetch_rate_limit,
             instance_title: pick("TESSERA_INSTANCE_TITLE", &from_file.instance_title)
                 .unwrap_or_else(|| "Tessera".into()),
             contact_email: pick("TESSERA_CONTACT_EMAIL", &from_file.contact_email)

@@ -76,16 +76,7 @@ impl axum::extract::FromRequestParts<App> for SignedFetch {
         let path = parts.uri.path_and_query().map_or("/", |p| p.as_str());
         match crate::federate::inbox::verify_fetch(app, &parts.method, path, &parts.headers).await {
             Ok(_) => Ok(SignedFetch),
-            Err(e) => {
-                let status = match e {
-                    crate::federate::inbox::InboxError::Unavailable(_) => {
-                        StatusCode::SERVICE_UNAVAILABLE
-                    }
-                    crate::federate::inbox::InboxError::Forbidden(_) => StatusCode::FORBIDDEN,
-                    _ => StatusCode::UNAUTHORIZED,
-                };
-                Err((status, Json(serde_json::json!({ "error": e.to_string() }))).into_response())
-            }
+            Err(e) => Err(e.into_response()),
         }
     }
 }

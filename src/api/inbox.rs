@@ -1,6 +1,7 @@
 //! The inboxes: per-actor (`/users/:name/inbox`), shared (`/inbox`) and the instance
 //! actor's. Bodies over 1 MB are refused (413) before anything else is done with them;
 //! the rest is `federate::inbox`: signature, key ownership, the ingress queue, then 202.
+//! (The limit per client address is the rate limiter's, `super::ratelimit`.)
 
 use axum::Router;
 use axum::body::Bytes;
@@ -63,14 +64,24 @@ async fn receive(
     match inbox::receive(app, method, path, headers, body).await {
         Ok(_) => StatusCode::ACCEPTED.into_response(),
         Err(e) => {
-            let status = match &e {
-                InboxError::Unauthorized(_) => StatusCode::UNAUTHORIZED,
-                InboxError::BadRequest(_) => StatusCode::BAD_REQUEST,
-                InboxError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
-                InboxError::Forbidden(_) => StatusCode::FORBIDDEN,
-            };
-            tracing::info!(%status, error = %e, "inbound activity refused");
-            (status, axum::Json(json!({ "error": e.to_string() }))).into_response()
+            tracing::info!(error = %e, "inbound activity refused");
+            e.into_response()
         }
+    }
+}
+
+/// A refused inbox POST or signed fetch, with its status and `{"error": ...}`.
+impl IntoResponse for InboxError {
+    fn into_response(self) -> Response {
+        let status = match &self {
+            InboxError::Unauthorized(_) => StatusCode::UNAUTHORIZED,
+            InboxError::BadRequest(_) => StatusCode::BAD_REQUEST,
+            InboxError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            InboxError::Forbidden(_) => StatusCode::FORBIDDEN,
+            InboxError::TooManyRequests(wait) => {
+                return Error::TooManyRequests(*wait).into_response();
+            }
+        };
+        (status, axum::Json(json!({ "error": self.to_string() }))).into_response()
     }
 }

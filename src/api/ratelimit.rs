@@ -1,8 +1,9 @@
 //! Rate limits, as Mastodon's Rack::Attack rules: requests to the API per token (or per
 //! address without one), uploads per token, sign-ups and log-ins per address, each
 //! answered with `X-RateLimit-*` headers and 429 beyond; failed log-ins per login name
-//! and address, so passwords cannot be guessed at speed. A token counts on its own only
-//! once it authenticates. Every 429 says when to come back (`Retry-After`).
+//! and address, so passwords cannot be guessed at speed; and the inboxes' limits per
+//! address, per remote host and on key fetches (docs/federation.md). A token counts on its
+//! own only once it authenticates. Every 429 says when to come back (`Retry-After`).
 //!
 //! In memory: a restart forgets, and each process counts its own. The counts are in
 //! shards with a bound each, so no stream of new keys can grow them or slow every request.
@@ -141,7 +142,8 @@ impl Shard {
     }
 }
 
-/// At most `limit` events per `period` per key, counted by the caller (log-in failures).
+/// At most `limit` events per `period` per key, counted by the caller: log-in failures,
+/// inbox requests from a verified host, key fetches.
 pub struct Limiter {
     limit: u32,
     period: Duration,
@@ -175,6 +177,18 @@ impl Limiter {
     pub fn count(&self, key: &str) {
         self.windows
             .update(key, self.period, |w| w.count = w.count.saturating_add(1));
+    }
+
+    /// Check and count in one step: refused (with the wait) when `key` is at its limit.
+    pub fn take(&self, key: &str) -> Result<(), Duration> {
+        let limit = self.limit;
+        self.windows.update(key, self.period, |w| {
+            if w.count >= limit {
+                return Err(w.expires.saturating_duration_since(Instant::now()));
+            }
+            w.count += 1;
+            Ok(())
+        })
     }
 }
 
@@ -223,24 +237,32 @@ impl Throttle {
 
 /// The limits the server applies.
 pub struct Limits {
-    /// Requests per token, per address, per upload and sign-up rule.
+    /// Requests per token, per address, per upload and sign-up rule, inbox POSTs per address.
     pub requests: Throttle,
     /// Failed log-ins per login name.
     pub login_per_account: Limiter,
     /// Failed log-ins per client address.
     pub login_per_address: Limiter,
+    /// Inbox POSTs per remote host, counted once the signature verifies (a forged key id
+    /// cannot spend another server's allowance).
+    pub inbox_per_host: Limiter,
+    /// Fetches of signing keys per remote host.
+    pub key_fetches_per_host: Limiter,
 }
 
-impl Default for Limits {
-    fn default() -> Self {
+impl Limits {
+    pub fn new(config: &Config) -> Limits {
         Limits {
             requests: Throttle::new(),
             login_per_account: Limiter::new(10, Duration::from_secs(15 * 60)),
             login_per_address: Limiter::new(50, Duration::from_secs(5 * 60)),
+            inbox_per_host: Limiter::new(config.inbox_host_rate_limit, MINUTE),
+            key_fetches_per_host: Limiter::new(config.key_fetch_rate_limit, MINUTE),
         }
     }
 }
 
+const MINUTE: Duration = Duration::from_secs(60);
 const FIVE_MINUTES: Duration = Duration::from_secs(5 * 60);
 const HALF_AN_HOUR: Duration = Duration::from_secs(30 * 60);
 
@@ -264,6 +286,15 @@ pub fn client_key(peer: SocketAddr, headers: &HeaderMap) -> String {
 /// Paths under the API's request limit.
 fn is_api(path: &str) -> bool {
     path.starts_with("/api/") && !path.starts_with("/api/v1/streaming")
+}
+
+/// The shared inbox, the instance actor's and each account's (`/users/:name/inbox`).
+fn is_inbox(path: &str) -> bool {
+    matches!(path, "/inbox" | "/actor/inbox")
+        || path
+            .strip_prefix("/users/")
+            .and_then(|rest| rest.strip_suffix("/inbox"))
+            .is_some_and(|name| !name.is_empty() && !name.contains('/'))
 }
 
 /// The rules a request falls under: (key, limit, period), the API-wide one first. `token`
@@ -292,6 +323,11 @@ fn rules(
             "/oauth/token" | "/oauth/authorize" => {
                 out.push((format!("login:{address}"), 25, FIVE_MINUTES))
             }
+            p if is_inbox(p) => out.push((
+                format!("inbox:{address}"),
+                config.inbox_ip_rate_limit,
+                MINUTE,
+            )),
             _ => {}
         }
     }
@@ -379,6 +415,16 @@ mod tests {
     }
 
     #[test]
+    fn taking_counts_only_what_it_lets_through() {
+        let l = Limiter::new(2, Duration::from_secs(60));
+        assert!(l.take("h").is_ok());
+        assert!(l.take("h").is_ok());
+        assert!(l.take("h").is_err());
+        assert!(l.check("h").is_err());
+        assert!(l.take("other").is_ok());
+    }
+
+    #[test]
     fn the_counts_stay_within_their_capacity_however_many_keys_come() {
         let t = Throttle::with_capacity(160, Duration::from_secs(3600));
         let period = Duration::from_secs(600);
@@ -411,6 +457,21 @@ mod tests {
             t.hit(&format!("new{i}"), 5, Duration::from_secs(60));
         }
         assert_eq!(t.windows.len(), 1_000, "only the new keys are left");
+    }
+
+    #[test]
+    fn inbox_paths_are_recognised() {
+        for p in ["/inbox", "/actor/inbox", "/users/alice/inbox"] {
+            assert!(is_inbox(p), "{p}");
+        }
+        for p in [
+            "/users//inbox",
+            "/users/a/b/inbox",
+            "/users/alice/outbox",
+            "/inboxes",
+        ] {
+            assert!(!is_inbox(p), "{p}");
+        }
     }
 
     #[test]

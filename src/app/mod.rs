@@ -63,6 +63,7 @@ impl App {
     pub fn new(db: Db, config: Config) -> Result<App, Error> {
         let federation = Arc::new(crate::federate::Federation::new(&config)?);
         let storage = crate::media::storage::Storage::from_config(&config)?;
+        let limits = Arc::new(crate::api::ratelimit::Limits::new(&config));
         Ok(App {
             storage,
             streaming: Arc::default(),
@@ -71,7 +72,7 @@ impl App {
             config: Arc::new(config),
             projector_wake: Arc::new(Notify::new()),
             outbox_wake: Arc::new(Notify::new()),
-            limits: Arc::default(),
+            limits,
             federation,
         })
     }

@@ -111,18 +111,21 @@ pub async fn refresh(app: &App, uri: &str) -> Result<ActorRow, FedError> {
     store(app, &doc).await
 }
 
-/// The account that owns a key id: known, or fetched (the key id's document is the actor,
-/// or a key whose `owner` is the actor).
-pub async fn resolve_key(app: &App, key_id: &str) -> Result<ActorRow, FedError> {
+/// The known account that owns a key id, if any (else see [`fetch_key`]).
+pub async fn known_key(app: &App, key_id: &str) -> Result<Option<ActorRow>, FedError> {
     if let Some(known) = by_key_id(app, key_id).await? {
-        return Ok(known);
+        return Ok(Some(known));
     }
     let without_fragment = key_id.split('#').next().unwrap_or(key_id);
-    if let Some(known) = by_uri(app, without_fragment).await?
-        && known.key_id.as_deref() == Some(key_id)
-    {
-        return Ok(known);
-    }
+    Ok(by_uri(app, without_fragment)
+        .await?
+        .filter(|known| known.key_id.as_deref() == Some(key_id)))
+}
+
+/// Fetch the owner of a key id from its origin (the key id's document is the actor, or a key
+/// whose `owner` is the actor), and record it.
+pub async fn fetch_key(app: &App, key_id: &str) -> Result<ActorRow, FedError> {
+    let without_fragment = key_id.split('#').next().unwrap_or(key_id);
     let doc = fetch::object(app, without_fragment).await?;
     let actor_doc = if vocab::type_of(&doc).is_some_and(|t| vocab::ACTOR_TYPES.contains(&t)) {
         doc

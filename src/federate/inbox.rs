@@ -1,7 +1,8 @@
 //! What happens to a POST at an inbox before it is answered: the signature is checked
 //! against the sender's key (fetched, and refetched once after a rotation), the actor must
 //! own that key, and the activity is queued for the ingress worker. Writes to the queue
-//! are grouped: concurrent requests share one transaction.
+//! are grouped: concurrent requests share one transaction. A remote host is held to its
+//! limits of requests and of key fetches (docs/federation.md), answered 429 beyond them.
 
 use std::time::{Duration, SystemTime};
 
@@ -35,6 +36,9 @@ pub enum InboxError {
     /// The sender's server is blocked here.
     #[error("{0}")]
     Forbidden(String),
+    /// The sender's server is over a limit here, until this has passed.
+    #[error("Too many requests")]
+    TooManyRequests(Duration),
 }
 
 /// Verified and queued: what the handler answers 202 for.
@@ -59,6 +63,15 @@ pub async fn receive(
             "the signing key is on another server than the activity's actor".into(),
         ));
     }
+    // A host over its limit is refused before any work; only verified requests count
+    // against it, so a forged key id cannot spend another server's allowance.
+    let host = vocab::origin_of(pending.key_id()).filter(|_| app.config.rate_limits);
+    if let Some(host) = &host {
+        app.limits
+            .inbox_per_host
+            .check(host)
+            .map_err(InboxError::TooManyRequests)?;
+    }
     let Some(signer) = verified_signer(app, &pending).await? else {
         // An account deleted at its origin announces it with a key we can no longer fetch.
         if activity.kind == "Delete" && activity.object_id() == Some(activity.actor.as_str()) {
@@ -73,6 +86,9 @@ pub async fn receive(
             "the activity's actor is not the owner of key {}",
             pending.key_id()
         )));
+    }
+    if let Some(host) = &host {
+        app.limits.inbox_per_host.count(host);
     }
     if let Some(domain) = &signer.domain {
         health::signed_request_from(app, domain).await;
@@ -102,7 +118,12 @@ async fn verify_with_refetch(
     let Err(failure) = first else {
         return Ok(signer);
     };
-    if signer.is_local() || !may_refetch(app, pending.key_id()).await {
+    if signer.is_local() {
+        return Err(failure);
+    }
+    // The host's allowance first: refused, the key may still be refetched once it is over.
+    may_fetch_key(app, pending.key_id())?;
+    if !may_refetch(app, pending.key_id()).await {
         return Err(failure);
     }
     let fresh = actors::refresh(app, &signer.uri)
@@ -114,6 +135,18 @@ async fn verify_with_refetch(
         .verify(&key)
         .map_err(|e| InboxError::Unauthorized(format!("Signature: {e}")))?;
     Ok(fresh)
+}
+
+/// Is the key's host within its allowance of key fetches? Counts this one if so.
+fn may_fetch_key(app: &App, key_id: &str) -> Result<(), InboxError> {
+    match vocab::origin_of(key_id) {
+        Some(host) if app.config.rate_limits => app
+            .limits
+            .key_fetches_per_host
+            .take(&host)
+            .map_err(InboxError::TooManyRequests),
+        _ => Ok(()),
+    }
 }
 
 /// Has this key not been refetched recently? Records the attempt when it may.
@@ -234,7 +267,15 @@ async fn verified_signer(
     {
         return Err(InboxError::Forbidden(format!("{domain} is blocked here")));
     }
-    let signer = match actors::resolve_key(app, pending.key_id()).await {
+    let found = match actors::known_key(app, pending.key_id()).await {
+        Ok(None) => {
+            may_fetch_key(app, pending.key_id())?;
+            actors::fetch_key(app, pending.key_id()).await
+        }
+        Ok(Some(row)) => Ok(row),
+        Err(e) => Err(e),
+    };
+    let signer = match found {
         Ok(row) => row,
         Err(FedError::Status {
             status: 404 | 410, ..

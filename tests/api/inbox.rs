@@ -1,8 +1,11 @@
 //! Bad inbound requests are refused with the right status, and none appends anything to
 //! the event log: signatures that are missing, wrong, stale or of the wrong kind; keys
 //! that are not the actor's; objects that are not the actor's to create, update or
-//! delete; bodies too large or too deep; and a repeated activity.
+//! delete; bodies too large or too deep; and a repeated activity. Beyond the limits per
+//! remote host and per client address, and of key fetches per host: 429 with Retry-After.
 
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::SystemTime;
 
 use serde_json::{Value, json};
@@ -217,5 +220,126 @@ async fn bad_inbound_requests_are_refused_and_append_nothing() {
         .await
         .unwrap();
     assert!(content.contains("eve's own words"), "{content}");
+    s.stop().await;
+}
+
+/// `Retry-After` in whole seconds, within a minute (the inbox limits' window).
+fn assert_retry_after_a_minute(headers: &reqwest::header::HeaderMap) {
+    let value = headers
+        .get("retry-after")
+        .unwrap_or_else(|| panic!("a 429 without Retry-After: {headers:?}"));
+    let secs: u64 = value.to_str().unwrap().parse().unwrap();
+    assert!((1..=60).contains(&secs), "Retry-After {secs}");
+}
+
+#[tokio::test]
+async fn inbox_posts_beyond_the_limits_per_host_and_per_address_are_refused_with_retry_after() {
+    let s = TestServer::start_with(&[
+        ("TESSERA_ALLOW_PRIVATE_ADDRESSES", "true"),
+        ("TESSERA_RATE_LIMITS", "true"),
+        ("TESSERA_INBOX_HOST_RATE_LIMIT", "3"),
+    ])
+    .await;
+    let peer = Peer::start(&["mallory"]).await;
+    let other = Peer::start(&["trent"]).await;
+    let inbox = s.url("/inbox");
+    let mallory = peer.actor_id("mallory");
+    let mut statuses = Vec::new();
+    let mut last = None;
+    for n in 0..5 {
+        let body = create(&peer, "mallory", note(&peer, "mallory", n, "hi"), n).to_string();
+        let resp = peer
+            .post_response(&inbox, body.as_bytes(), &peer.signing(&mallory))
+            .await;
+        statuses.push(resp.status().as_u16());
+        last = Some(resp);
+    }
+    assert_eq!(statuses, [202, 202, 202, 429, 429]);
+    assert_retry_after_a_minute(last.unwrap().headers());
+    // Another server is not held back by the first.
+    let body = create(&other, "trent", note(&other, "trent", 1, "hi"), 1).to_string();
+    let status = other
+        .post(
+            &inbox,
+            body.as_bytes(),
+            &other.signing(&other.actor_id("trent")),
+        )
+        .await;
+    assert_eq!(status, 202);
+    s.stop().await;
+
+    // Per client address, whatever the requests claim to be.
+    let s = TestServer::start_with(&[
+        ("TESSERA_ALLOW_PRIVATE_ADDRESSES", "true"),
+        ("TESSERA_RATE_LIMITS", "true"),
+        ("TESSERA_INBOX_IP_RATE_LIMIT", "2"),
+    ])
+    .await;
+    let inbox = s.url("/inbox");
+    let mut statuses = Vec::new();
+    let mut last = None;
+    for _ in 0..3 {
+        let resp = s.http.post(&inbox).body("{}").send().await.unwrap();
+        statuses.push(resp.status().as_u16());
+        last = Some(resp);
+    }
+    assert_eq!(statuses, [401, 401, 429]);
+    assert_retry_after_a_minute(last.unwrap().headers());
+    s.stop().await;
+}
+
+/// A server that answers 404 to every GET, counting them.
+async fn counting_server() -> (String, Arc<AtomicUsize>) {
+    let gets = Arc::new(AtomicUsize::new(0));
+    let counted = gets.clone();
+    let app = axum::Router::new().fallback(move || {
+        let counted = counted.clone();
+        async move {
+            counted.fetch_add(1, Ordering::SeqCst);
+            axum::http::StatusCode::NOT_FOUND
+        }
+    });
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    (base, gets)
+}
+
+#[tokio::test]
+async fn unknown_keys_are_fetched_at_most_so_often_per_host() {
+    let s = TestServer::start_with(&[
+        ("TESSERA_ALLOW_PRIVATE_ADDRESSES", "true"),
+        ("TESSERA_RATE_LIMITS", "true"),
+        ("TESSERA_KEY_FETCH_RATE_LIMIT", "2"),
+    ])
+    .await;
+    // The signatures are by a key of the peer's; each key id names an actor on a host that
+    // has none, so each is an unknown key to fetch there.
+    let peer = Peer::start(&["mallory"]).await;
+    let (host, gets) = counting_server().await;
+    let inbox = s.url("/inbox");
+    let mut statuses = Vec::new();
+    let mut last = None;
+    for n in 0..6 {
+        let actor = format!("{host}/users/ghost{n}");
+        let activity = json!({
+            "@context": "https://www.w3.org/ns/activitystreams",
+            "id": format!("{actor}/activities/1"), "type": "Create", "actor": actor,
+            "object": {"id": format!("{actor}/notes/1"), "type": "Note", "attributedTo": actor, "content": "hi"},
+        })
+        .to_string();
+        let mut how = peer.signing(&peer.actor_id("mallory"));
+        how.key_id = Some(format!("{actor}#main-key"));
+        let resp = peer.post_response(&inbox, activity.as_bytes(), &how).await;
+        statuses.push(resp.status().as_u16());
+        last = Some(resp);
+    }
+    assert_eq!(statuses, [401, 401, 429, 429, 429, 429]);
+    assert_retry_after_a_minute(last.unwrap().headers());
+    assert_eq!(
+        gets.load(Ordering::SeqCst),
+        2,
+        "one fetch per allowed request"
+    );
     s.stop().await;
 }

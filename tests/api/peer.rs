@@ -156,12 +156,17 @@ impl Peer {
 
     /// POST `body` to `url`, signed as `how` says. Returns the status.
     pub async fn post(&self, url: &str, body: &[u8], how: &Signing) -> StatusCode {
+        self.post_response(url, body, how).await.status()
+    }
+
+    /// As [`Peer::post`], with the whole answer.
+    pub async fn post_response(&self, url: &str, body: &[u8], how: &Signing) -> reqwest::Response {
         let headers = self.signed_headers(url, body, how);
         let mut req = self.http.post(url).body(body.to_vec());
         for (k, v) in headers {
             req = req.header(k, v);
         }
-        req.send().await.unwrap().status()
+        req.send().await.unwrap()
     }
 
     pub async fn post_unsigned(&self, url: &str, body: &[u8]) -> StatusCode {
