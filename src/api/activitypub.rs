@@ -3,8 +3,9 @@
 //! a web page for browsers). Inboxes arrive with federation's ingress queue.
 
 use std::collections::HashMap;
+use std::net::SocketAddr;
 
-use axum::extract::{Path, State};
+use axum::extract::{ConnectInfo, Path, State};
 use axum::http::header::{ACCEPT, CACHE_CONTROL, CONTENT_TYPE, LOCATION, VARY};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -74,7 +75,13 @@ impl axum::extract::FromRequestParts<App> for SignedFetch {
             return Ok(SignedFetch);
         }
         let path = parts.uri.path_and_query().map_or("/", |p| p.as_str());
-        match crate::federate::inbox::verify_fetch(app, &parts.method, path, &parts.headers).await {
+        let from = match parts.extensions.get::<ConnectInfo<SocketAddr>>() {
+            Some(ConnectInfo(peer)) => super::ratelimit::client_key(*peer, &parts.headers),
+            None => String::new(),
+        };
+        let verified =
+            crate::federate::inbox::verify_fetch(app, &from, &parts.method, path, &parts.headers);
+        match verified.await {
             Ok(_) => Ok(SignedFetch),
             Err(e) => Err(e.into_response()),
         }

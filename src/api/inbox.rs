@@ -5,7 +5,9 @@
 
 use axum::Router;
 use axum::body::Bytes;
-use axum::extract::{DefaultBodyLimit, OriginalUri, Path, State};
+use std::net::SocketAddr;
+
+use axum::extract::{ConnectInfo, DefaultBodyLimit, OriginalUri, Path, State};
 use axum::http::{HeaderMap, Method, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::post;
@@ -29,17 +31,19 @@ pub fn router() -> Router<App> {
 
 async fn shared(
     State(app): State<App>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
     method: Method,
     OriginalUri(uri): OriginalUri,
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    receive(&app, &method, &uri, &headers, &body).await
+    receive(&app, peer, &method, &uri, &headers, &body).await
 }
 
 async fn personal(
     State(app): State<App>,
     Path(username): Path<String>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
     method: Method,
     OriginalUri(uri): OriginalUri,
     headers: HeaderMap,
@@ -50,18 +54,20 @@ async fn personal(
         return Err(Error::NotFound);
     }
     drop(conn);
-    Ok(receive(&app, &method, &uri, &headers, &body).await)
+    Ok(receive(&app, peer, &method, &uri, &headers, &body).await)
 }
 
 async fn receive(
     app: &App,
+    peer: SocketAddr,
     method: &Method,
     uri: &axum::http::Uri,
     headers: &HeaderMap,
     body: &[u8],
 ) -> Response {
     let path = uri.path_and_query().map_or("/", |p| p.as_str());
-    match inbox::receive(app, method, path, headers, body).await {
+    let from = super::ratelimit::client_key(peer, headers);
+    match inbox::receive(app, &from, method, path, headers, body).await {
         Ok(_) => StatusCode::ACCEPTED.into_response(),
         Err(e) => {
             tracing::info!(error = %e, "inbound activity refused");

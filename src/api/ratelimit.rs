@@ -246,8 +246,9 @@ pub struct Limits {
     /// Inbox POSTs per remote host, counted once the signature verifies (a forged key id
     /// cannot spend another server's allowance).
     pub inbox_per_host: Limiter,
-    /// Fetches of signing keys per remote host.
+    /// Fetches of signing keys per remote host, and per client address that caused them.
     pub key_fetches_per_host: Limiter,
+    pub key_fetches_per_address: Limiter,
 }
 
 impl Limits {
@@ -258,6 +259,7 @@ impl Limits {
             login_per_address: Limiter::new(50, Duration::from_secs(5 * 60)),
             inbox_per_host: Limiter::new(config.inbox_host_rate_limit, MINUTE),
             key_fetches_per_host: Limiter::new(config.key_fetch_rate_limit, MINUTE),
+            key_fetches_per_address: Limiter::new(config.key_fetch_rate_limit, MINUTE),
         }
     }
 }

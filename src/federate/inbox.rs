@@ -48,8 +48,10 @@ pub enum Received {
     Ignored,
 }
 
+/// `from` is the client's address as the rate limiter keys it.
 pub async fn receive(
     app: &App,
+    from: &str,
     method: &Method,
     path_and_query: &str,
     headers: &HeaderMap,
@@ -72,7 +74,7 @@ pub async fn receive(
             .check(host)
             .map_err(InboxError::TooManyRequests)?;
     }
-    let Some(signer) = verified_signer(app, &pending).await? else {
+    let Some(signer) = verified_signer(app, from, &pending).await? else {
         // An account deleted at its origin announces it with a key we can no longer fetch.
         if activity.kind == "Delete" && activity.object_id() == Some(activity.actor.as_str()) {
             return Ok(Received::Ignored);
@@ -105,6 +107,7 @@ pub async fn receive(
 /// Verify; on failure refetch the key once (it may have been rotated), rate-limited per key.
 async fn verify_with_refetch(
     app: &App,
+    from: &str,
     pending: &PendingSignature,
     signer: ActorRow,
 ) -> Result<ActorRow, InboxError> {
@@ -122,7 +125,7 @@ async fn verify_with_refetch(
         return Err(failure);
     }
     // The host's allowance first: refused, the key may still be refetched once it is over.
-    may_fetch_key(app, pending.key_id())?;
+    may_fetch_key(app, from, pending.key_id())?;
     if !may_refetch(app, pending.key_id()).await {
         return Err(failure);
     }
@@ -137,15 +140,24 @@ async fn verify_with_refetch(
     Ok(fresh)
 }
 
-/// Is the key's host within its allowance of key fetches? Counts this one if so.
-fn may_fetch_key(app: &App, key_id: &str) -> Result<(), InboxError> {
+/// Are the key's host and the requesting address within their allowances of key
+/// fetches? Counts this one if so. Per address too, because one sender can name a new
+/// host in every request (a wildcard DNS name) and so never reach a host's limit.
+fn may_fetch_key(app: &App, from: &str, key_id: &str) -> Result<(), InboxError> {
+    if !app.config.rate_limits {
+        return Ok(());
+    }
+    let limits = &app.limits;
+    limits
+        .key_fetches_per_address
+        .take(from)
+        .map_err(InboxError::TooManyRequests)?;
     match vocab::origin_of(key_id) {
-        Some(host) if app.config.rate_limits => app
-            .limits
+        Some(host) => limits
             .key_fetches_per_host
             .take(&host)
             .map_err(InboxError::TooManyRequests),
-        _ => Ok(()),
+        None => Ok(()),
     }
 }
 
@@ -222,12 +234,13 @@ async fn enqueue(app: &App, job: IngressJob) -> Result<(), InboxError> {
 /// of a GET, verified like an inbox request (without a body).
 pub async fn verify_fetch(
     app: &App,
+    from: &str,
     method: &Method,
     path_and_query: &str,
     headers: &HeaderMap,
 ) -> Result<ActorRow, InboxError> {
     let pending = inspect(app, method, path_and_query, headers, None)?;
-    verified_signer(app, &pending).await?.ok_or_else(|| {
+    verified_signer(app, from, &pending).await?.ok_or_else(|| {
         InboxError::Unauthorized("could not use the key: it is gone at its origin".into())
     })
 }
@@ -256,6 +269,7 @@ fn inspect(
 /// one on a blocked server, is refused.
 async fn verified_signer(
     app: &App,
+    from: &str,
     pending: &PendingSignature,
 ) -> Result<Option<ActorRow>, InboxError> {
     // Checked before the key is fetched: nothing is asked of a blocked server.
@@ -269,7 +283,7 @@ async fn verified_signer(
     }
     let found = match actors::known_key(app, pending.key_id()).await {
         Ok(None) => {
-            may_fetch_key(app, pending.key_id())?;
+            may_fetch_key(app, from, pending.key_id())?;
             actors::fetch_key(app, pending.key_id()).await
         }
         Ok(Some(row)) => Ok(row),
@@ -291,7 +305,7 @@ async fn verified_signer(
             )));
         }
     };
-    let signer = verify_with_refetch(app, pending, signer).await?;
+    let signer = verify_with_refetch(app, from, pending, signer).await?;
     if signer.suspended != 0 {
         return Err(InboxError::Unauthorized(
             "this actor is suspended here".into(),

@@ -306,7 +306,7 @@ async fn counting_server() -> (String, Arc<AtomicUsize>) {
 }
 
 #[tokio::test]
-async fn unknown_keys_are_fetched_at_most_so_often_per_host() {
+async fn unknown_keys_are_fetched_at_most_so_often_per_host_and_per_address() {
     let s = TestServer::start_with(&[
         ("TESSERA_ALLOW_PRIVATE_ADDRESSES", "true"),
         ("TESSERA_RATE_LIMITS", "true"),
@@ -341,5 +341,22 @@ async fn unknown_keys_are_fetched_at_most_so_often_per_host() {
         2,
         "one fetch per allowed request"
     );
+
+    // The sending address has spent the same allowance: a key on a host never seen
+    // before is not fetched for it either (or a new name per request would be unlimited).
+    let (other_host, other_gets) = counting_server().await;
+    let actor = format!("{other_host}/users/ghost");
+    let activity = json!({
+        "@context": "https://www.w3.org/ns/activitystreams",
+        "id": format!("{actor}/activities/1"), "type": "Create", "actor": actor,
+        "object": {"id": format!("{actor}/notes/1"), "type": "Note", "attributedTo": actor, "content": "hi"},
+    })
+    .to_string();
+    let mut how = peer.signing(&peer.actor_id("mallory"));
+    how.key_id = Some(format!("{actor}#main-key"));
+    let resp = peer.post_response(&inbox, activity.as_bytes(), &how).await;
+    assert_eq!(resp.status(), 429);
+    assert_retry_after_a_minute(resp.headers());
+    assert_eq!(other_gets.load(Ordering::SeqCst), 0);
     s.stop().await;
 }
