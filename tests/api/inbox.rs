@@ -305,6 +305,20 @@ async fn counting_server() -> (String, Arc<AtomicUsize>) {
     (base, gets)
 }
 
+/// A note signed by one of `peer`'s keys but naming `actor`'s key, on a host that has none:
+/// an unknown key to fetch there.
+async fn post_with_unknown_key(peer: &Peer, inbox: &str, actor: &str) -> reqwest::Response {
+    let activity = json!({
+        "@context": "https://www.w3.org/ns/activitystreams",
+        "id": format!("{actor}/activities/1"), "type": "Create", "actor": actor,
+        "object": {"id": format!("{actor}/notes/1"), "type": "Note", "attributedTo": actor, "content": "hi"},
+    })
+    .to_string();
+    let mut how = peer.signing(&peer.actor_id("mallory"));
+    how.key_id = Some(format!("{actor}#main-key"));
+    peer.post_response(inbox, activity.as_bytes(), &how).await
+}
+
 #[tokio::test]
 async fn unknown_keys_are_fetched_at_most_so_often_per_host_and_per_address() {
     let s = TestServer::start_with(&[
@@ -313,24 +327,13 @@ async fn unknown_keys_are_fetched_at_most_so_often_per_host_and_per_address() {
         ("TESSERA_KEY_FETCH_RATE_LIMIT", "2"),
     ])
     .await;
-    // The signatures are by a key of the peer's; each key id names an actor on a host that
-    // has none, so each is an unknown key to fetch there.
     let peer = Peer::start(&["mallory"]).await;
     let (host, gets) = counting_server().await;
     let inbox = s.url("/inbox");
     let mut statuses = Vec::new();
     let mut last = None;
     for n in 0..6 {
-        let actor = format!("{host}/users/ghost{n}");
-        let activity = json!({
-            "@context": "https://www.w3.org/ns/activitystreams",
-            "id": format!("{actor}/activities/1"), "type": "Create", "actor": actor,
-            "object": {"id": format!("{actor}/notes/1"), "type": "Note", "attributedTo": actor, "content": "hi"},
-        })
-        .to_string();
-        let mut how = peer.signing(&peer.actor_id("mallory"));
-        how.key_id = Some(format!("{actor}#main-key"));
-        let resp = peer.post_response(&inbox, activity.as_bytes(), &how).await;
+        let resp = post_with_unknown_key(&peer, &inbox, &format!("{host}/users/ghost{n}")).await;
         statuses.push(resp.status().as_u16());
         last = Some(resp);
     }
@@ -345,16 +348,7 @@ async fn unknown_keys_are_fetched_at_most_so_often_per_host_and_per_address() {
     // The sending address has spent the same allowance: a key on a host never seen
     // before is not fetched for it either (or a new name per request would be unlimited).
     let (other_host, other_gets) = counting_server().await;
-    let actor = format!("{other_host}/users/ghost");
-    let activity = json!({
-        "@context": "https://www.w3.org/ns/activitystreams",
-        "id": format!("{actor}/activities/1"), "type": "Create", "actor": actor,
-        "object": {"id": format!("{actor}/notes/1"), "type": "Note", "attributedTo": actor, "content": "hi"},
-    })
-    .to_string();
-    let mut how = peer.signing(&peer.actor_id("mallory"));
-    how.key_id = Some(format!("{actor}#main-key"));
-    let resp = peer.post_response(&inbox, activity.as_bytes(), &how).await;
+    let resp = post_with_unknown_key(&peer, &inbox, &format!("{other_host}/users/ghost")).await;
     assert_eq!(resp.status(), 429);
     assert_retry_after_a_minute(resp.headers());
     assert_eq!(other_gets.load(Ordering::SeqCst), 0);
