@@ -1,6 +1,10 @@
 //! Request parameters as Mastodon (Rails) reads them: JSON, form-urlencoded or multipart
 //! bodies, merged over the query string, with `a[]` and `a[0][b]` nesting, then typed by
 //! serde with lenient scalars (forms send every value as a string).
+//!
+//! Every source goes through one check before it is typed: at most [`MAX_DEPTH`] levels
+//! of nesting and [`MAX_PARAMS`] parameters (a deeper or larger request is a 400, refused
+//! before anything is built from it, and nothing here recurses on the input's depth).
 
 use axum::extract::{FromRequest, FromRequestParts, Multipart, Request};
 use axum::http::header::CONTENT_TYPE;
@@ -10,6 +14,13 @@ use serde::de::DeserializeOwned;
 use serde_json::{Map, Value};
 
 use crate::error::Error;
+
+/// How deeply parameters may nest: `a[b][c]` is 2 levels, and so is `{"a": {"b": {"c": 1}}}`.
+/// Rack's default is 32 too; no Mastodon parameter nests more than 3.
+pub const MAX_DEPTH: usize = 32;
+/// How many parameters a request may have: pairs in the query and a form body, fields of a
+/// multipart body, values in a JSON body. Rack 3's limit.
+pub const MAX_PARAMS: usize = 4096;
 
 /// Body (and query) parameters.
 pub struct Params<T>(pub T);
@@ -81,13 +92,13 @@ fn multipart_error(e: axum::extract::multipart::MultipartError) -> Error {
     }
 }
 
-/// The query merged with the body's parameters; and the body's files, when kept.
+/// The query merged with the body's parameters, checked; and the body's files, when kept.
 async fn read<S: Send + Sync>(
     req: Request,
     state: &S,
     keep_files: bool,
 ) -> Result<(Map<String, Value>, Vec<(String, Vec<u8>)>), Error> {
-    let mut merged = query_map(req.uri().query());
+    let mut merged = query_pairs(req.uri().query()).and_then(nest)?;
     let mut files = Vec::new();
     let content_type = req
         .headers()
@@ -100,7 +111,12 @@ async fn read<S: Send + Sync>(
             .await
             .map_err(|e| Error::BadRequest(format!("Malformed multipart body: {e}")))?;
         let mut pairs = Vec::new();
+        let mut fields = 0usize;
         while let Some(field) = multipart.next_field().await.map_err(multipart_error)? {
+            fields += 1;
+            if fields > MAX_PARAMS {
+                return Err(too_many());
+            }
             let Some(name) = field.name().map(str::to_string) else {
                 continue;
             };
@@ -115,12 +131,14 @@ async fn read<S: Send + Sync>(
             let text = field.text().await.map_err(multipart_error)?;
             pairs.push((name, text));
         }
-        nest(pairs)
+        nest(pairs)?
     } else {
         let bytes = read_body(req, state).await?;
         if bytes.iter().all(u8::is_ascii_whitespace) {
             Map::new()
         } else if content_type.starts_with("application/json") || content_type.contains("+json") {
+            // serde_json refuses more than 128 levels itself, so building this is bounded;
+            // `check` below holds JSON to the same depth as the other sources.
             match serde_json::from_slice::<Value>(&bytes) {
                 Ok(Value::Object(m)) => m,
                 Ok(_) => {
@@ -131,10 +149,11 @@ async fn read<S: Send + Sync>(
                 Err(e) => return Err(Error::BadRequest(format!("Malformed JSON: {e}"))),
             }
         } else {
-            nest(url::form_urlencoded::parse(&bytes).into_owned().collect())
+            nest(form_pairs(&bytes)?)?
         }
     };
     merged.extend(body);
+    check(&merged)?;
     Ok((merged, files))
 }
 
@@ -142,7 +161,9 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequestParts<S> for Query<T> {
     type Rejection = Error;
 
     async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Error> {
-        typed(query_map(parts.uri.query())).map(Query)
+        let map = query_pairs(parts.uri.query()).and_then(nest)?;
+        check(&map)?;
+        typed(map).map(Query)
     }
 }
 
@@ -150,77 +171,167 @@ fn typed<T: DeserializeOwned>(map: Map<String, Value>) -> Result<T, Error> {
     serde_json::from_value(Value::Object(map)).map_err(|e| Error::Validation(e.to_string()))
 }
 
-fn query_map(query: Option<&str>) -> Map<String, Value> {
-    match query {
-        Some(q) => nest(
-            url::form_urlencoded::parse(q.as_bytes())
-                .into_owned()
-                .collect(),
-        ),
-        None => Map::new(),
-    }
+fn too_many() -> Error {
+    Error::BadRequest(format!(
+        "Too many parameters: at most {MAX_PARAMS} are accepted"
+    ))
 }
 
-/// Rails nesting: `a=1`, `a[]=1&a[]=2`, `a[b]=1`, `a[0][name]=x`.
-pub fn nest(pairs: Vec<(String, String)>) -> Map<String, Value> {
+fn too_deep(name: &str) -> Error {
+    Error::BadRequest(format!(
+        "The parameter `{}` is nested more than {MAX_DEPTH} levels deep",
+        shown(name)
+    ))
+}
+
+/// A parameter's name as a message shows it: control characters escaped, and cut short.
+fn shown(name: &str) -> String {
+    const SHOWN: usize = 64;
+    let mut out: String = name
+        .chars()
+        .take(SHOWN)
+        .flat_map(char::escape_debug)
+        .collect();
+    if name.chars().nth(SHOWN).is_some() {
+        out.push('…');
+    }
+    out
+}
+
+/// The name=value pairs of a form body or query, counted as they are decoded.
+fn form_pairs(bytes: &[u8]) -> Result<Vec<(String, String)>, Error> {
+    let mut pairs = Vec::new();
+    for (k, v) in url::form_urlencoded::parse(bytes) {
+        if pairs.len() == MAX_PARAMS {
+            return Err(too_many());
+        }
+        pairs.push((k.into_owned(), v.into_owned()));
+    }
+    Ok(pairs)
+}
+
+fn query_pairs(query: Option<&str>) -> Result<Vec<(String, String)>, Error> {
+    form_pairs(query.unwrap_or("").as_bytes())
+}
+
+/// Rails nesting: `a=1`, `a[]=1&a[]=2`, `a[b]=1`, `a[0][name]=x`. A name nested more than
+/// [`MAX_DEPTH`] levels is refused before anything is built for it.
+pub fn nest(pairs: Vec<(String, String)>) -> Result<Map<String, Value>, Error> {
+    if pairs.len() > MAX_PARAMS {
+        return Err(too_many());
+    }
     let mut root = Map::new();
     for (key, value) in pairs {
-        let mut tokens: Vec<String> = Vec::new();
-        match key.find('[') {
-            Some(i) if key.ends_with(']') => {
-                tokens.push(key[..i].to_string());
-                tokens.extend(key[i + 1..key.len() - 1].split("][").map(str::to_string));
-            }
-            _ => tokens.push(key),
+        let tokens: Vec<&str> = match key.find('[') {
+            Some(i) if key.ends_with(']') => std::iter::once(&key[..i])
+                .chain(key[i + 1..key.len() - 1].split("]["))
+                .collect(),
+            _ => vec![key.as_str()],
+        };
+        if tokens.len() > MAX_DEPTH + 1 {
+            return Err(too_deep(&key));
         }
         insert(&mut root, &tokens, value);
     }
-    root
+    Ok(root)
 }
 
-fn insert(map: &mut Map<String, Value>, tokens: &[String], value: String) {
-    let Some((first, rest)) = tokens.split_first() else {
+/// Put `value` at the path `tokens` names, a level at a time (a loop, not a recursion).
+fn insert(root: &mut Map<String, Value>, tokens: &[&str], value: String) {
+    let Some((&first, mut rest)) = tokens.split_first() else {
         return;
     };
-    if rest.is_empty() {
-        map.insert(first.clone(), Value::String(value));
-        return;
-    }
-    if rest[0].is_empty() {
-        let slot = map
-            .entry(first.clone())
-            .or_insert_with(|| Value::Array(Vec::new()));
-        if !slot.is_array() {
-            *slot = Value::Array(Vec::new());
-        }
-        if let Value::Array(items) = slot {
-            if rest.len() == 1 {
+    let mut map = root;
+    let mut key = first;
+    loop {
+        let Some((&next, after)) = rest.split_first() else {
+            map.insert(key.to_string(), Value::String(value));
+            return;
+        };
+        if next.is_empty() {
+            let slot = map.entry(key).or_insert_with(|| Value::Array(Vec::new()));
+            if !slot.is_array() {
+                *slot = Value::Array(Vec::new());
+            }
+            let Value::Array(items) = slot else {
+                return;
+            };
+            let Some((&field, after_field)) = after.split_first() else {
                 items.push(Value::String(value));
-            } else {
-                // `a[][b]=1&a[][c]=2` builds objects, starting a new one when a key repeats.
-                let needs_new = match items.last() {
-                    Some(Value::Object(o)) => o.contains_key(&rest[1]),
-                    _ => true,
-                };
-                if needs_new {
-                    items.push(Value::Object(Map::new()));
-                }
-                if let Some(Value::Object(o)) = items.last_mut() {
-                    insert(o, &rest[1..], value);
+                return;
+            };
+            // `a[][b]=1&a[][c]=2` builds objects, starting a new one when a key repeats.
+            let needs_new = match items.last() {
+                Some(Value::Object(o)) => o.contains_key(field),
+                _ => true,
+            };
+            if needs_new {
+                items.push(Value::Object(Map::new()));
+            }
+            let Some(Value::Object(o)) = items.last_mut() else {
+                return;
+            };
+            map = o;
+            key = field;
+            rest = after_field;
+        } else {
+            let slot = map.entry(key).or_insert_with(|| Value::Object(Map::new()));
+            if !slot.is_object() {
+                *slot = Value::Object(Map::new());
+            }
+            let Value::Object(o) = slot else {
+                return;
+            };
+            map = o;
+            key = next;
+            rest = after;
+        }
+    }
+}
+
+/// The one check of every request's parameters, whatever their source: depth and
+/// number. Walks with a stack of its own, so a deep
+/// JSON body costs no native stack.
+fn check(map: &Map<String, Value>) -> Result<(), Error> {
+    if map.len() > MAX_PARAMS {
+        return Err(too_many());
+    }
+    let mut stack: Vec<(String, &Value, usize)> = Vec::new();
+    for (name, value) in map {
+        stack.push((name.clone(), value, 0));
+    }
+    // Every value still on the stack holds at least one parameter, so this counts low.
+    let mut params = 0usize;
+    while let Some((name, value, depth)) = stack.pop() {
+        if depth > MAX_DEPTH {
+            return Err(too_deep(&name));
+        }
+        let children = match value {
+            Value::Array(items) => items.len(),
+            Value::Object(fields) => fields.len(),
+            _ => 0,
+        };
+        if children == 0 {
+            params += 1;
+        }
+        if params + stack.len() + children > MAX_PARAMS {
+            return Err(too_many());
+        }
+        match value {
+            Value::Array(items) => {
+                for (i, item) in items.iter().enumerate() {
+                    stack.push((format!("{name}[{i}]"), item, depth + 1));
                 }
             }
+            Value::Object(fields) => {
+                for (k, v) in fields {
+                    stack.push((format!("{name}[{k}]"), v, depth + 1));
+                }
+            }
+            Value::Null | Value::Bool(_) | Value::Number(_) | Value::String(_) => {}
         }
-        return;
     }
-    let slot = map
-        .entry(first.clone())
-        .or_insert_with(|| Value::Object(Map::new()));
-    if !slot.is_object() {
-        *slot = Value::Object(Map::new());
-    }
-    if let Value::Object(o) = slot {
-        insert(o, rest, value);
-    }
+    Ok(())
 }
 
 mod bytes_body {
@@ -334,7 +445,8 @@ mod tests {
             ("fields_attributes[0][name]", "a"),
             ("fields_attributes[0][value]", "b"),
             ("fields_attributes[1][name]", "c"),
-        ]));
+        ]))
+        .unwrap();
         assert_eq!(
             Value::Object(m),
             json!({"status": "hi", "id": ["1", "2"], "fields_attributes": {"0": {"name": "a", "value": "b"}, "1": {"name": "c"}}})
@@ -343,7 +455,7 @@ mod tests {
 
     #[test]
     fn lists_of_objects_start_a_new_object_when_a_key_repeats() {
-        let m = nest(pairs(&[("a[][x]", "1"), ("a[][y]", "2"), ("a[][x]", "3")]));
+        let m = nest(pairs(&[("a[][x]", "1"), ("a[][y]", "2"), ("a[][x]", "3")])).unwrap();
         assert_eq!(
             Value::Object(m),
             json!({"a": [{"x": "1", "y": "2"}, {"x": "3"}]})
@@ -362,11 +474,14 @@ mod tests {
 
     #[test]
     fn lenient_scalars_accept_form_strings_and_json_values() {
-        let s: Sample = typed(nest(pairs(&[
-            ("sensitive", "false"),
-            ("limit", "5"),
-            ("ids[]", "7"),
-        ])))
+        let s: Sample = typed(
+            nest(pairs(&[
+                ("sensitive", "false"),
+                ("limit", "5"),
+                ("ids[]", "7"),
+            ]))
+            .unwrap(),
+        )
         .unwrap();
         assert_eq!(
             (s.sensitive, s.limit, s.ids),
@@ -380,6 +495,88 @@ mod tests {
         );
         let s: Sample = serde_json::from_value(json!({"sensitive": "1"})).unwrap();
         assert_eq!(s.sensitive, Some(true));
-        assert!(typed::<Sample>(nest(pairs(&[("limit", "many")]))).is_err());
+        assert!(typed::<Sample>(nest(pairs(&[("limit", "many")])).unwrap()).is_err());
+    }
+
+    #[test]
+    fn a_later_value_replaces_an_earlier_of_another_shape() {
+        let m = nest(pairs(&[
+            ("a", "1"),
+            ("a[b]", "2"),
+            ("c[b]", "3"),
+            ("c[]", "4"),
+        ]))
+        .unwrap();
+        assert_eq!(Value::Object(m), json!({"a": {"b": "2"}, "c": ["4"]}));
+    }
+
+    fn refused(e: Result<impl std::fmt::Debug, Error>) -> (u16, String) {
+        match e {
+            Err(e) => (e.status_code().as_u16(), e.to_string()),
+            Ok(v) => panic!("accepted: {v:?}"),
+        }
+    }
+
+    #[test]
+    fn names_nested_deeper_than_the_limit_are_refused_without_recursing() {
+        let deep = |level: &str, n: usize| format!("a{}", level.repeat(n));
+        let m = nest(pairs(&[(&deep("[x]", MAX_DEPTH), "1")])).unwrap();
+        check(&m).unwrap();
+        for key in [
+            deep("[x]", MAX_DEPTH + 1),
+            deep("[]", MAX_DEPTH + 1),
+            deep("[x]", 100_000),
+            deep("[]", 100_000),
+            deep("[][x]", 50_000),
+        ] {
+            let (status, message) = refused(nest(vec![(key, "1".into())]));
+            assert_eq!(status, 400);
+            assert!(message.contains("nested more than 32 levels"), "{message}");
+            assert!(message.len() < 200, "{message}");
+        }
+    }
+
+    #[test]
+    fn json_deeper_than_the_limit_is_refused_without_recursing() {
+        let nested = |n: usize| {
+            let text = format!("{{\"a\":{}1{}}}", "[".repeat(n), "]".repeat(n));
+            match serde_json::from_str::<Value>(&text) {
+                Ok(Value::Object(m)) => m,
+                other => panic!("{other:?}"),
+            }
+        };
+        check(&nested(MAX_DEPTH)).unwrap();
+        let (status, message) = refused(check(&nested(MAX_DEPTH + 1)));
+        assert_eq!(status, 400);
+        assert!(message.contains("`a[0][0]"), "{message}");
+        // serde_json itself stops at 128 levels: nothing disables its recursion limit.
+        let text = format!("{{\"a\":{}{}}}", "[".repeat(100_000), "]".repeat(100_000));
+        let e = serde_json::from_str::<Value>(&text).unwrap_err();
+        assert!(e.to_string().contains("recursion limit"), "{e}");
+    }
+
+    #[test]
+    fn more_than_the_limit_of_parameters_is_refused() {
+        let many = |n: usize| {
+            (0..n)
+                .map(|i| format!("p{i}=1"))
+                .collect::<Vec<_>>()
+                .join("&")
+        };
+        let m = nest(form_pairs(many(MAX_PARAMS).as_bytes()).unwrap()).unwrap();
+        check(&m).unwrap();
+        let (status, message) = refused(form_pairs(many(MAX_PARAMS + 1).as_bytes()));
+        assert_eq!(status, 400);
+        assert!(message.contains("Too many parameters"), "{message}");
+        let list: Vec<u32> = (0..=MAX_PARAMS as u32).collect();
+        let m = json!({"a": list});
+        let (status, _) = refused(check(m.as_object().unwrap()));
+        assert_eq!(status, 400);
+        let wide: Map<String, Value> = (0..=MAX_PARAMS)
+            .map(|i| (i.to_string(), json!(1)))
+            .collect();
+        assert_eq!(refused(check(&wide)).0, 400);
+        let objects = json!({"a": (0..MAX_PARAMS).map(|i| json!({"x": i})).collect::<Vec<_>>()});
+        check(objects.as_object().unwrap()).unwrap();
     }
 }

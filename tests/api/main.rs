@@ -12,6 +12,7 @@ mod cards;
 mod cli;
 mod concurrency;
 mod conversations;
+mod deep_input;
 mod delivery;
 mod discovery;
 mod discovery_lists;
