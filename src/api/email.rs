@@ -3,11 +3,11 @@
 
 use std::net::SocketAddr;
 
+use axum::Router;
 use axum::extract::{ConnectInfo, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
-use axum::{Form, Router};
 use serde::Deserialize;
 
 use super::oauth::page;
@@ -15,6 +15,7 @@ use super::params::Query;
 use crate::app::App;
 use crate::error::Error;
 use crate::server::pages::{error_page, message_page};
+use crate::web::form::Form;
 use crate::web::session::Visit;
 
 pub fn router() -> Router<App> {

@@ -44,6 +44,9 @@ pub fn router(app: App) -> Router {
             app.clone(),
             ratelimit::throttle,
         ))
+        .layer(axum::middleware::from_fn(
+            params::refuse_control_characters_in_path,
+        ))
         .layer(tower_http::trace::TraceLayer::new_for_http())
         .with_state(app)
 }

@@ -4,7 +4,10 @@
 //!
 //! Every source goes through one check before it is typed: at most [`MAX_DEPTH`] levels
 //! of nesting and [`MAX_PARAMS`] parameters (a deeper or larger request is a 400, refused
-//! before anything is built from it, and nothing here recurses on the input's depth).
+//! before anything is built from it, and nothing here recurses on the input's depth), and
+//! no control characters but tab, line feed and carriage return in names or text (a 422
+//! naming the parameter: SQLite's full-text search and PostgreSQL's text columns choke on
+//! NUL, and no client has a reason to send the others).
 
 use axum::extract::{FromRequest, FromRequestParts, Multipart, Request};
 use axum::http::header::CONTENT_TYPE;
@@ -64,16 +67,26 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for Params<T> {
 
     async fn from_request(req: Request, state: &S) -> Result<Self, Error> {
         // Files are read by the media endpoints, not as parameters.
-        let (map, _) = read(req, state, false).await?;
+        let (map, _) = read(req, state, Source::QueryAndBody, false).await?;
         typed(map).map(Params)
     }
+}
+
+/// The parameters of a request's body alone, as a web form sends them; checked and typed
+/// as [`Params`] are.
+pub async fn body_params<S: Send + Sync, T: DeserializeOwned>(
+    req: Request,
+    state: &S,
+) -> Result<T, Error> {
+    let (map, _) = read(req, state, Source::Body, false).await?;
+    typed(map)
 }
 
 impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for WithFiles<T> {
     type Rejection = Error;
 
     async fn from_request(req: Request, state: &S) -> Result<Self, Error> {
-        let (map, files) = read(req, state, true).await?;
+        let (map, files) = read(req, state, Source::QueryAndBody, true).await?;
         Ok(WithFiles {
             params: typed(map)?,
             files,
@@ -92,13 +105,23 @@ fn multipart_error(e: axum::extract::multipart::MultipartError) -> Error {
     }
 }
 
+#[derive(PartialEq)]
+enum Source {
+    QueryAndBody,
+    Body,
+}
+
 /// The query merged with the body's parameters, checked; and the body's files, when kept.
 async fn read<S: Send + Sync>(
     req: Request,
     state: &S,
+    source: Source,
     keep_files: bool,
 ) -> Result<(Map<String, Value>, Vec<(String, Vec<u8>)>), Error> {
-    let mut merged = query_pairs(req.uri().query()).and_then(nest)?;
+    let mut merged = match source {
+        Source::QueryAndBody => query_pairs(req.uri().query()).and_then(nest)?,
+        Source::Body => Map::new(),
+    };
     let mut files = Vec::new();
     let content_type = req
         .headers()
@@ -289,8 +312,8 @@ fn insert(root: &mut Map<String, Value>, tokens: &[&str], value: String) {
     }
 }
 
-/// The one check of every request's parameters, whatever their source: depth and
-/// number. Walks with a stack of its own, so a deep
+/// The one check of every request's parameters, whatever their source: depth, number,
+/// and control characters in names and text. Walks with a stack of its own, so a deep
 /// JSON body costs no native stack.
 fn check(map: &Map<String, Value>) -> Result<(), Error> {
     if map.len() > MAX_PARAMS {
@@ -298,6 +321,7 @@ fn check(map: &Map<String, Value>) -> Result<(), Error> {
     }
     let mut stack: Vec<(String, &Value, usize)> = Vec::new();
     for (name, value) in map {
+        refuse_controls(name, name)?;
         stack.push((name.clone(), value, 0));
     }
     // Every value still on the stack holds at least one parameter, so this counts low.
@@ -318,6 +342,7 @@ fn check(map: &Map<String, Value>) -> Result<(), Error> {
             return Err(too_many());
         }
         match value {
+            Value::String(s) => refuse_controls(&name, s)?,
             Value::Array(items) => {
                 for (i, item) in items.iter().enumerate() {
                     stack.push((format!("{name}[{i}]"), item, depth + 1));
@@ -325,13 +350,76 @@ fn check(map: &Map<String, Value>) -> Result<(), Error> {
             }
             Value::Object(fields) => {
                 for (k, v) in fields {
-                    stack.push((format!("{name}[{k}]"), v, depth + 1));
+                    let child = format!("{name}[{k}]");
+                    refuse_controls(&child, k)?;
+                    stack.push((child, v, depth + 1));
                 }
             }
-            Value::Null | Value::Bool(_) | Value::Number(_) | Value::String(_) => {}
+            Value::Null | Value::Bool(_) | Value::Number(_) => {}
         }
     }
     Ok(())
+}
+
+/// A path is text too, and reaches its handler through `Path`, not through here: one whose
+/// decoded form has a control character is refused before routing (layered on the router).
+pub async fn refuse_control_characters_in_path(
+    req: Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    match control_in_path(req.uri().path()) {
+        Some(c) => axum::response::IntoResponse::into_response(Error::BadRequest(format!(
+            "The path contains a control character (U+{:04X}), which is not accepted",
+            u32::from(c)
+        ))),
+        None => next.run(req).await,
+    }
+}
+
+/// The first control character of a percent-decoded path. (A URI cannot carry one
+/// unescaped.)
+fn control_in_path(path: &str) -> Option<char> {
+    if !path.contains('%') {
+        return None;
+    }
+    let hex = |b: u8| char::from(b).to_digit(16);
+    let bytes = path.as_bytes();
+    let mut decoded = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        let escaped = match (bytes[i], bytes.get(i + 1), bytes.get(i + 2)) {
+            (b'%', Some(&h), Some(&l)) => hex(h).zip(hex(l)),
+            _ => None,
+        };
+        match escaped {
+            Some((h, l)) => {
+                decoded.push((h * 16 + l) as u8);
+                i += 3;
+            }
+            None => {
+                decoded.push(bytes[i]);
+                i += 1;
+            }
+        }
+    }
+    String::from_utf8_lossy(&decoded)
+        .chars()
+        .find(|c| c.is_control())
+}
+
+/// Tab, line feed and carriage return are text; other control characters are refused.
+fn refuse_controls(name: &str, text: &str) -> Result<(), Error> {
+    match text
+        .chars()
+        .find(|c| c.is_control() && !matches!(c, '\t' | '\n' | '\r'))
+    {
+        Some(c) => Err(Error::Validation(format!(
+            "`{}` contains a control character (U+{:04X}), which is not accepted",
+            shown(name),
+            u32::from(c)
+        ))),
+        None => Ok(()),
+    }
 }
 
 mod bytes_body {
@@ -578,5 +666,41 @@ mod tests {
         assert_eq!(refused(check(&wide)).0, 400);
         let objects = json!({"a": (0..MAX_PARAMS).map(|i| json!({"x": i})).collect::<Vec<_>>()});
         check(objects.as_object().unwrap()).unwrap();
+    }
+
+    #[test]
+    fn control_characters_are_refused_by_name_but_tab_and_newlines_kept() {
+        let ok = json!({"status": "a\tb\r\nc", "poll": {"options": ["x", "y"]}});
+        check(ok.as_object().unwrap()).unwrap();
+        for (value, name) in [
+            (json!({"q": "hello\u{0}"}), "`q`"),
+            (json!({"title": "bell\u{7}"}), "`title`"),
+            (json!({"title": "del\u{7f}"}), "`title`"),
+            (json!({"title": "c1\u{85}"}), "`title`"),
+            (
+                json!({"keywords_attributes": [{"keyword": "k\u{0}"}]}),
+                "`keywords_attributes[0][keyword]`",
+            ),
+            (json!({"a\u{0}": "1"}), "`a\\0`"),
+            (json!({"a": {"b\u{1b}": "1"}}), "`a[b\\u{1b}]`"),
+        ] {
+            let (status, message) = refused(check(value.as_object().unwrap()));
+            assert_eq!(status, 422);
+            assert!(
+                message.contains(name) && message.contains("control character"),
+                "{message}"
+            );
+        }
+    }
+
+    #[test]
+    fn paths_are_decoded_before_looking_for_control_characters() {
+        assert_eq!(control_in_path("/api/v1/tags/a%00b"), Some('\u{0}'));
+        assert_eq!(control_in_path("/users/x%c2%85"), Some('\u{85}'));
+        assert_eq!(control_in_path("/a%0A"), Some('\n'));
+        assert_eq!(control_in_path("/api/v1/tags/caf%C3%A9"), None);
+        assert_eq!(control_in_path("/100%"), None);
+        assert_eq!(control_in_path("/%zz%0"), None);
+        assert_eq!(control_in_path("/@alice"), None);
     }
 }

@@ -2,14 +2,15 @@
 
 use std::collections::BTreeMap;
 
+use axum::Router;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::Response;
 use axum::routing::{get, post};
-use axum::{Form, Router};
 use serde_json::json;
 
 use super::auth::CsrfOnly;
+use super::form::Form;
 use super::page::{self, PageError};
 use super::session::SignedIn;
 use super::settings::settings_page;

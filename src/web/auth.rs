@@ -2,13 +2,14 @@
 
 use std::net::SocketAddr;
 
+use axum::Router;
 use axum::extract::{ConnectInfo, State};
 use axum::http::StatusCode;
 use axum::response::Response;
 use axum::routing::{get, post};
-use axum::{Form, Router};
 use serde::Deserialize;
 
+use super::form::Form;
 use super::page::{self, PageError};
 use super::session::{self, Visit};
 use crate::api::oauth::check_login;

@@ -1,17 +1,18 @@
 //! A small web client for the signed-in person: the home timeline with a composer, and
 //! the buttons on posts and profiles (favourite, boost, follow). Each button is a form.
 
+use axum::Router;
 use axum::extract::{DefaultBodyLimit, Path, State};
 use axum::http::HeaderMap;
 use axum::http::StatusCode;
 use axum::http::header::REFERER;
 use axum::response::Response;
 use axum::routing::{get, post};
-use axum::{Form, Router};
 use serde::Deserialize;
 use serde_json::Value;
 
 use super::auth::CsrfOnly;
+use super::form::Form;
 use super::page::{self, PageError};
 use super::session::{SignedIn, Visit};
 use crate::api::UPLOAD_BODY_LIMIT;

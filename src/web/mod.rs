@@ -9,6 +9,7 @@ pub mod auth;
 pub mod client;
 pub mod data;
 pub mod feeds;
+pub mod form;
 pub mod moderation;
 pub mod page;
 pub mod profile;

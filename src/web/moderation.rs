@@ -1,14 +1,15 @@
 //! Moderators' pages: reports with the actions on the reported account (suspend, silence,
 //! disable, and undoing them; each resolves the report), and blocked servers.
 
+use axum::Router;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::Response;
 use axum::routing::{get, post};
-use axum::{Form, Router};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
+use super::form::Form;
 use super::page::{self, PageError};
 use super::session::{Staff, Visit};
 use crate::api::params::Query;

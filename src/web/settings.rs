@@ -1,6 +1,5 @@
 //! Settings pages of the signed-in person: profile, showcase, password, deleting the account.
 
-use axum::Form;
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use axum::extract::{Path, State};
@@ -11,6 +10,7 @@ use serde::Deserialize;
 use serde_json::Value;
 
 use super::auth::CsrfOnly;
+use super::form::Form;
 use super::page::{self, PageError};
 use super::session::{self, SignedIn, Visit};
 use crate::api::UPLOAD_BODY_LIMIT;

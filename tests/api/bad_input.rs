@@ -312,3 +312,232 @@ async fn bodies_may_be_json_form_or_multipart() {
     assert_eq!(posted["sensitive"], false);
     s.stop().await;
 }
+
+/// A 422 that names the parameter, and nothing appended.
+async fn control_refused(s: &TestServer, r: reqwest::RequestBuilder, parameter: &str) {
+    let before = s.event_count().await;
+    let r = r.send().await.unwrap();
+    let status = r.status();
+    let text = r.text().await.unwrap();
+    assert_eq!(status, 422, "{parameter}: {text}");
+    let body: Value = serde_json::from_str(&text).unwrap_or(Value::Null);
+    let message = body["error"].as_str().unwrap_or(&text);
+    assert!(
+        message.contains(&format!("`{parameter}`")) && message.contains("control character"),
+        "{message}"
+    );
+    assert_eq!(
+        s.event_count().await,
+        before,
+        "{parameter}: nothing appended"
+    );
+}
+
+#[tokio::test]
+async fn control_characters_are_refused_in_every_kind_of_parameter() {
+    let s = TestServer::start().await;
+    let alice = s.user("alice").await;
+    let get = |path: &str| s.http.get(s.url(path)).bearer_auth(&alice.token);
+    let json = |method: Method, path: &str, body: Value| {
+        s.http
+            .request(method, s.url(path))
+            .bearer_auth(&alice.token)
+            .json(&body)
+    };
+
+    // Search: the query string, whatever the type.
+    for path in [
+        "/api/v2/search?q=hello%00",
+        "/api/v2/search?q=hello%00&type=statuses",
+        "/api/v2/search?q=hello%00&type=accounts",
+        "/api/v2/search?q=%23tag%00&type=hashtags",
+        "/api/v2/search?q=@a%00b@x.example&resolve=true",
+    ] {
+        control_refused(&s, get(path), "q").await;
+    }
+    // JSON bodies: list titles, filter keywords, the profile, statuses.
+    control_refused(
+        &s,
+        json(Method::POST, "/api/v1/lists", json!({"title": "a\u{0}b"})),
+        "title",
+    )
+    .await;
+    control_refused(
+        &s,
+        json(
+            Method::POST,
+            "/api/v2/filters",
+            json!({"title": "t", "context": ["home"], "keywords_attributes": [{"keyword": "bad\u{0}"}]}),
+        ),
+        "keywords_attributes[0][keyword]",
+    )
+    .await;
+    control_refused(
+        &s,
+        json(
+            Method::PATCH,
+            "/api/v1/accounts/update_credentials",
+            json!({"display_name": "Al\u{0}ice"}),
+        ),
+        "display_name",
+    )
+    .await;
+    control_refused(
+        &s,
+        json(
+            Method::POST,
+            "/api/v1/statuses",
+            json!({"status": "ding\u{7}", "visibility": "public"}),
+        ),
+        "status",
+    )
+    .await;
+    // Form and multipart bodies, and other control characters (DEL, C1).
+    let form = |method: Method, path: &str, form: &[(&str, &str)]| {
+        s.http
+            .request(method, s.url(path))
+            .bearer_auth(&alice.token)
+            .form(form)
+    };
+    control_refused(
+        &s,
+        form(
+            Method::PATCH,
+            "/api/v1/accounts/update_credentials",
+            &[
+                ("fields_attributes[0][name]", "Site"),
+                ("fields_attributes[0][value]", "x\u{0}y"),
+            ],
+        ),
+        "fields_attributes[0][value]",
+    )
+    .await;
+    control_refused(
+        &s,
+        form(
+            Method::POST,
+            "/api/v1/statuses",
+            &[("status", "rub\u{7f}out")],
+        ),
+        "status",
+    )
+    .await;
+    control_refused(
+        &s,
+        form(
+            Method::POST,
+            "/api/v1/lists",
+            &[("title", "next\u{85}line")],
+        ),
+        "title",
+    )
+    .await;
+    let multipart = reqwest::multipart::Form::new().text("note", "a\u{0}b");
+    control_refused(
+        &s,
+        s.http
+            .patch(s.url("/api/v1/accounts/update_credentials"))
+            .bearer_auth(&alice.token)
+            .multipart(multipart),
+        "note",
+    )
+    .await;
+    // A parameter's name is checked too.
+    control_refused(
+        &s,
+        form(
+            Method::POST,
+            "/api/v1/lists",
+            &[("title", "ok"), ("x\u{0}", "1")],
+        ),
+        "x\\0",
+    )
+    .await;
+
+    // Tab, line feed and carriage return are text.
+    let (status, posted) = s
+        .post(
+            "/api/v1/statuses",
+            Some(&alice.token),
+            json!({"status": "a\tb\r\nc"}),
+        )
+        .await;
+    assert_eq!(status, 200, "{posted}");
+    let (status, found) = s
+        .get("/api/v2/search?q=hello&type=statuses", Some(&alice.token))
+        .await;
+    assert_eq!(status, 200, "{found}");
+
+    // The web's forms: signing up and signing in.
+    let mut web = crate::web::Browser::new(&s);
+    let before = s.event_count().await;
+    let answer = web
+        .submit(
+            "/auth/sign_up",
+            "/auth/sign_up",
+            &[
+                ("username", "zed"),
+                ("email", "zed\u{0}@example.com"),
+                ("password", "long enough pw"),
+                ("password_confirmation", "long enough pw"),
+                ("agreement", "1"),
+            ],
+        )
+        .await;
+    assert_eq!(answer.status, 422, "{}", answer.body);
+    assert!(answer.body.contains("control character"), "{}", answer.body);
+    assert_eq!(s.event_count().await, before);
+    let answer = web.sign_in("alice\u{0}", "correct horse battery").await;
+    assert_eq!(answer.status, 422, "{}", answer.body);
+    assert_eq!(s.event_count().await, before);
+    s.stop().await;
+}
+
+#[tokio::test]
+async fn control_characters_in_a_path_are_refused() {
+    let s = TestServer::start().await;
+    let alice = s.user("alice").await;
+    for path in [
+        "/api/v1/timelines/tag/a%00b",
+        "/api/v1/tags/a%07b",
+        "/@alice%00",
+        "/users/alice%00",
+        "/users/alice%C2%85",
+    ] {
+        let r = s
+            .http
+            .get(s.url(path))
+            .bearer_auth(&alice.token)
+            .send()
+            .await
+            .unwrap();
+        let status = r.status();
+        let body: Value = r.json().await.unwrap_or(Value::Null);
+        assert_eq!(status, 400, "{path}: {body}");
+        assert!(
+            body["error"]
+                .as_str()
+                .unwrap_or_default()
+                .contains("control character"),
+            "{path}: {body}"
+        );
+    }
+    let before = s.event_count().await;
+    let r = s
+        .http
+        .post(s.url("/api/v1/tags/a%00b/follow"))
+        .bearer_auth(&alice.token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 400);
+    assert_eq!(s.event_count().await, before);
+    // Other escapes are fine.
+    let (status, body) = s
+        .get("/api/v1/timelines/tag/caf%C3%A9", Some(&alice.token))
+        .await;
+    assert_eq!(status, 200, "{body}");
+    let (status, _) = s.get("/@alice%5F", None).await;
+    assert_ne!(status, 400);
+    s.stop().await;
+}
