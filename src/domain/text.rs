@@ -717,6 +717,30 @@ mod tests {
     }
 
     #[test]
+    fn text_that_looks_nested_is_rendered_flat_in_bounded_time() {
+        let start = std::time::Instant::now();
+        for text in [
+            "(".repeat(100_000),
+            format!("https://a.example/{}", "(".repeat(100_000)),
+            format!(
+                "https://a.example/{}{}",
+                "(".repeat(50_000),
+                ")".repeat(50_000)
+            ),
+            "<b>".repeat(100_000),
+            "[".repeat(100_000),
+            "*_".repeat(100_000),
+            "#a".repeat(100_000),
+            "@a".repeat(100_000),
+        ] {
+            let html = plain(&text);
+            assert!(!html.contains("<b>"), "{html:.100}");
+            counted_length(&text);
+        }
+        assert!(start.elapsed().as_secs() < 60, "{:?}", start.elapsed());
+    }
+
+    #[test]
     fn patterns_compile() {
         assert!(MENTION_RE.is_some());
         assert!(HASHTAG_RE.is_some());

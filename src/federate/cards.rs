@@ -5,6 +5,7 @@
 //! reused for other statuses linking to the same page, as Mastodon does.
 
 use scraper::{Html, Selector};
+use tessera_federation::sanitize;
 use tessera_workers::{PullJob, PullPurpose};
 use url::Url;
 
@@ -270,6 +271,10 @@ struct Meta {
 impl Meta {
     /// `None` for a page without a title: there is nothing to show.
     fn parse(page: &str, base: &Url) -> Option<Meta> {
+        // The HTML parser's work grows with the square of the nesting.
+        if sanitize::nests_deeper_than(page, sanitize::MAX_PAGE_DEPTH) {
+            return None;
+        }
         let html = Html::parse_document(page);
         let meta = |keys: &[&str]| -> Option<String> {
             let selector = Selector::parse("meta[content]").ok()?;
@@ -412,6 +417,15 @@ mod tests {
         // Kept as text (clients escape it); the script URL is no image.
         assert_eq!(meta.title, "<script>alert(1)</script>");
         assert_eq!(meta.image, None);
+    }
+
+    #[test]
+    fn a_page_nested_too_deeply_has_no_card() {
+        let page = format!(
+            "<html><head><title>Deep</title></head><body>{}</body></html>",
+            "<div>".repeat(100_000)
+        );
+        assert_eq!(Meta::parse(&page, &base()), None);
     }
 
     #[test]

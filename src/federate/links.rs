@@ -4,6 +4,7 @@
 //! page client (size-limited, no private addresses unless allowed). Not retried.
 
 use scraper::{Html, Selector};
+use tessera_federation::sanitize;
 
 use super::FedError;
 use crate::app::App;
@@ -50,6 +51,10 @@ pub fn links_back(html: &str, targets: &[&str]) -> bool {
     let Ok(selector) = Selector::parse("a[rel][href], link[rel][href]") else {
         return false;
     };
+    // The HTML parser's work grows with the square of the nesting.
+    if sanitize::nests_deeper_than(html, sanitize::MAX_PAGE_DEPTH) {
+        return false;
+    }
     let same = |a: &str, b: &str| a.trim().trim_end_matches('/') == b.trim().trim_end_matches('/');
     Html::parse_document(html).select(&selector).any(|e| {
         let rel_me = e.value().attr("rel").is_some_and(|rel| {
@@ -108,5 +113,16 @@ mod tests {
             ]),
             ["https://maya.example/"]
         );
+    }
+
+    #[test]
+    fn a_page_nested_too_deeply_is_not_read() {
+        let me = "https://tessera.example/@maya";
+        let link = format!(r#"<a rel="me" href="{me}">me</a>"#);
+        assert!(links_back(&format!("{}{link}", "<div>".repeat(100)), &[me]));
+        assert!(!links_back(
+            &format!("{}{link}", "<div>".repeat(100_000)),
+            &[me]
+        ));
     }
 }

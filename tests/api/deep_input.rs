@@ -1,10 +1,11 @@
 //! Input nested absurdly deep, or with absurdly many parameters, is refused with a 400 and
-//! a message, and the server goes on answering: no parser recurses once per level of what
-//! a client sends.
+//! a message (or, for remote HTML, shown as text), and the server goes on answering: no
+//! parser recurses once per level of what a client or a remote server sends.
 
-use reqwest::StatusCode;
+use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
+use crate::peer::Peer;
 use crate::support::*;
 
 /// The server still answers after whatever came before.
@@ -206,5 +207,90 @@ async fn more_than_4096_parameters_are_refused() {
             .contains("Too many parameters")
     );
     alive(&s).await;
+    s.stop().await;
+}
+
+/// A `Create` from the peer's `eve` with this note content.
+fn create_with_content(peer: &Peer, n: u32, content: &str) -> Value {
+    let actor = peer.actor_id("eve");
+    json!({
+        "@context": "https://www.w3.org/ns/activitystreams",
+        "id": format!("{actor}/activities/{n}"), "type": "Create", "actor": actor,
+        "to": ["https://www.w3.org/ns/activitystreams#Public"],
+        "object": {
+            "id": format!("{actor}/notes/{n}"), "type": "Note", "attributedTo": actor,
+            "content": content,
+            "to": ["https://www.w3.org/ns/activitystreams#Public"],
+            "published": "2026-11-22T10:00:00Z",
+        },
+    })
+}
+
+#[tokio::test]
+async fn deep_activities_are_refused_and_deep_remote_html_is_shown_as_text() {
+    let s = TestServer::federating().await;
+    let alice = s.user("alice").await;
+    let peer = Peer::start(&["eve"]).await;
+    let inbox = s.url("/inbox");
+    let eve = peer.actor_id("eve");
+    let before = s.event_count().await;
+
+    // An Announce of an Announce of ... 30,000 times, `object` in `object` 90,000 times
+    // (each within the 1 MB inbox limit), and 100,000 `[` as the object.
+    let announces = format!(
+        "{{\"id\":\"{eve}/activities/deep\",\"type\":\"Announce\",\"actor\":\"{eve}\",\"object\":{}\"x\"{}}}",
+        "{\"type\":\"Announce\",\"object\":".repeat(30_000),
+        "}".repeat(30_000)
+    );
+    let deep_objects = format!(
+        "{{\"id\":\"{eve}/activities/deep\",\"type\":\"Create\",\"actor\":\"{eve}\",\"object\":{}\"x\"{}}}",
+        "{\"object\":".repeat(90_000),
+        "}".repeat(90_000)
+    );
+    let deep_arrays = format!(
+        "{{\"id\":\"{eve}/activities/deeper\",\"type\":\"Create\",\"actor\":\"{eve}\",\"object\":{}{}}}",
+        "[".repeat(100_000),
+        "]".repeat(100_000)
+    );
+    for body in [announces, deep_objects, deep_arrays] {
+        assert!(body.len() < 1024 * 1024);
+        let status = peer
+            .post(&inbox, body.as_bytes(), &peer.signing(&eve))
+            .await;
+        assert_eq!(status, 400);
+        alive(&s).await;
+    }
+    assert_eq!(s.event_count().await, before);
+
+    // A note whose content is 100,000 nested `<div>`s, then 100,000 nested `<b>`s: taken,
+    // in bounded time, and shown as its text.
+    for (n, tag) in [(1, "div"), (2, "b")] {
+        let content = format!("{}deep {tag} words", format!("<{tag}>").repeat(100_000));
+        let body = create_with_content(&peer, n, &content).to_string();
+        assert!(body.len() < 1024 * 1024);
+        let status = peer
+            .post(&inbox, body.as_bytes(), &peer.signing(&eve))
+            .await;
+        assert_eq!(status, 202);
+        s.ingress_drained().await;
+        alive(&s).await;
+        let (status, public) = s
+            .get("/api/v1/timelines/public?remote=true", Some(&alice.token))
+            .await;
+        assert_eq!(status, 200);
+        let shown = public
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|st| st["uri"] == format!("{eve}/notes/{n}"))
+            .unwrap_or_else(|| panic!("the note with deep {tag}s: {public}"));
+        let html = shown["content"].as_str().unwrap();
+        assert!(html.contains(&format!("deep {tag} words")), "{html:.300}");
+        assert!(html.len() < 100_000, "{html:.300}");
+    }
+    let (status, _) = s
+        .call(Method::GET, "/api/v1/timelines/public", None, None)
+        .await;
+    assert_eq!(status, 200);
     s.stop().await;
 }
