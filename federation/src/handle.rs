@@ -25,16 +25,24 @@ impl Handle {
                 && d.chars()
                     .all(|c| c.is_alphanumeric() || matches!(c, '.' | '-' | ':'))
         });
-        (username_ok && domain_ok).then(|| Handle {
+        if !username_ok || !domain_ok {
+            return None;
+        }
+        // The server as every other check compares it (`Example.com.` is `example.com`).
+        let domain = match domain {
+            Some(d) => Some(crate::host::canonical_host(d)?),
+            None => None,
+        };
+        Some(Handle {
             username: username.to_string(),
-            domain: domain.map(str::to_lowercase),
+            domain,
         })
     }
 
     /// The handle with `local_domain` dropped, as Mastodon's `acct` shows local accounts.
     pub fn local_to(&self, local_domain: &str) -> Handle {
         match &self.domain {
-            Some(d) if d.eq_ignore_ascii_case(local_domain) => Handle {
+            Some(d) if crate::host::same_host(d, local_domain) => Handle {
                 username: self.username.clone(),
                 domain: None,
             },
@@ -60,6 +68,8 @@ mod tests {
             domain: Some("example.com".into()),
         };
         assert_eq!(Handle::parse("bob@Example.com"), Some(remote.clone()));
+        assert_eq!(Handle::parse("bob@example.com."), Some(remote.clone()));
+        assert_eq!(Handle::parse("bob@example.com:443"), Some(remote.clone()));
         assert_eq!(Handle::parse("@bob@example.com"), Some(remote.clone()));
         assert_eq!(Handle::parse("acct:bob@example.com"), Some(remote));
         assert_eq!(Handle::parse(""), None);
@@ -73,5 +83,9 @@ mod tests {
             .unwrap()
             .local_to("localhost:8080");
         assert_eq!(h.domain, None);
+        let h = Handle::parse("alice@Social.Example.:443")
+            .unwrap()
+            .local_to("social.example");
+        assert_eq!(h.domain, None, "every spelling of our host is ours");
     }
 }

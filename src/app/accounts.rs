@@ -225,7 +225,7 @@ impl App {
             .filter(|h| {
                 h.domain
                     .as_deref()
-                    .is_none_or(|d| d.eq_ignore_ascii_case(&local_domain))
+                    .is_none_or(|d| tessera_federation::host::same_host(d, &local_domain))
             })
             .map(|h| h.username.clone())
             .collect();
@@ -241,7 +241,7 @@ impl App {
             let Some(domain) = h
                 .domain
                 .as_deref()
-                .filter(|d| !d.eq_ignore_ascii_case(&local_domain))
+                .filter(|d| !tessera_federation::host::same_host(d, &local_domain))
             else {
                 continue;
             };
@@ -260,7 +260,7 @@ impl App {
             if let Some(d) = h
                 .domain
                 .as_deref()
-                .filter(|d| !d.eq_ignore_ascii_case(&local_domain))
+                .filter(|d| !tessera_federation::host::same_host(d, &local_domain))
             {
                 let (u, d) = (h.username.to_lowercase(), d.to_lowercase());
                 return remote
