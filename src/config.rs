@@ -429,6 +429,12 @@ impl Config {
         format!("{scheme}://{}", self.domain)
     }
 
+    /// Does `url_or_host` name this server, in any spelling of its host (case, a trailing
+    /// dot, a default port, Unicode or punycode)?
+    pub fn is_own_host(&self, url_or_host: &str) -> bool {
+        tessera_federation::host::same_host(url_or_host, &self.base_url())
+    }
+
     /// The host part of the domain, without a port (for mail addresses; `acct` handles
     /// keep the port, so that servers on development ports can tell each other apart).
     pub fn host(&self) -> &str {

@@ -131,7 +131,7 @@ async fn webfinger(
         Resource::Acct(h)
             if h.domain
                 .as_deref()
-                .is_some_and(|d| tessera_federation::host::same_host(d, &app.config.domain)) =>
+                .is_some_and(|d| app.config.is_own_host(d)) =>
         {
             h.username
         }

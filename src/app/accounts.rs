@@ -218,14 +218,13 @@ impl App {
     /// Render text as HTML, linking mentions of accounts that exist; returns the HTML and
     /// the mentioned accounts in order.
     pub async fn render_text(&self, source: &str) -> Result<(String, Vec<AccountRow>), Error> {
-        let local_domain = self.config.domain.clone();
         let handles: Vec<text::Handle> = text::mentions(source);
         let usernames: Vec<String> = handles
             .iter()
             .filter(|h| {
                 h.domain
                     .as_deref()
-                    .is_none_or(|d| tessera_federation::host::same_host(d, &local_domain))
+                    .is_none_or(|d| self.config.is_own_host(d))
             })
             .map(|h| h.username.clone())
             .collect();
@@ -238,11 +237,7 @@ impl App {
         // Remote accounts: known ones, or found by WebFinger now (a few, as Mastodon does).
         let mut remote: Vec<(String, String, AccountRow)> = Vec::new();
         for h in handles.iter().take(MAX_REMOTE_MENTIONS) {
-            let Some(domain) = h
-                .domain
-                .as_deref()
-                .filter(|d| !tessera_federation::host::same_host(d, &local_domain))
-            else {
+            let Some(domain) = h.domain.as_deref().filter(|d| !self.config.is_own_host(d)) else {
                 continue;
             };
             let handle = tessera_federation::handle::Handle {
@@ -257,11 +252,7 @@ impl App {
             }
         }
         let lookup = |h: &text::Handle| -> Option<&AccountRow> {
-            if let Some(d) = h
-                .domain
-                .as_deref()
-                .filter(|d| !tessera_federation::host::same_host(d, &local_domain))
-            {
+            if let Some(d) = h.domain.as_deref().filter(|d| !self.config.is_own_host(d)) {
                 let (u, d) = (h.username.to_lowercase(), d.to_lowercase());
                 return remote
                     .iter()

@@ -1,7 +1,7 @@
 //! Moderators' use cases: actions on accounts, the report workflow and instance-level
 //! domain blocks. The moderator is the actor of every event.
 
-use tessera_federation::host::{canonical_host, same_host};
+use tessera_federation::host::canonical_host;
 
 use crate::domain::account::{self, Account};
 use crate::domain::domain_block::{self, DomainBlock};
@@ -141,7 +141,7 @@ impl App {
 
     pub async fn block_domain(&self, moderator: i64, r: BlockRequest) -> Result<i64, Error> {
         let domain = normalise_domain(&r.domain)?;
-        if same_host(&domain, &self.config.base_url()) {
+        if self.config.is_own_host(&domain) {
             return Err(Error::Validation(
                 "This server's own domain cannot be blocked".into(),
             ));
@@ -232,10 +232,7 @@ pub fn normalise_domain(input: &str) -> Result<String, Error> {
         format!("https://{trimmed}")
     };
     let canonical = canonical_host(&as_url).ok_or_else(invalid)?;
-    let host = match canonical.rsplit_once(':') {
-        Some((host, port)) if port.bytes().all(|b| b.is_ascii_digit()) => host,
-        _ => canonical.as_str(),
-    };
+    let (host, _) = crate::queries::domain_blocks::split_port(&canonical);
     // A single label names no server on the internet; `localhost` names the test ones.
     let named = host.starts_with('[')
         || host.parse::<std::net::IpAddr>().is_ok()

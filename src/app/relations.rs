@@ -124,7 +124,7 @@ impl App {
     /// Hide (or show again) every account of `domain` from `me`.
     pub async fn hide_domain(&self, me: i64, domain: &str, on: bool) -> Result<(), Error> {
         let domain = super::moderation::normalise_domain(domain)?;
-        if tessera_federation::host::same_host(&domain, &self.config.domain) {
+        if self.config.is_own_host(&domain) {
             return Err(Error::Validation("You cannot block your own server".into()));
         }
         let block = UserDomainBlock {

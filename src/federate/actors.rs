@@ -99,7 +99,7 @@ pub async fn resolve(app: &App, uri: &str) -> Result<ActorRow, FedError> {
             Err(e) => Err(e),
         };
     }
-    if host::same_host(uri, &app.config.base_url()) {
+    if app.config.is_own_host(uri) {
         return Err(FedError::rejected(format!("{uri} is not a local account")));
     }
     refresh(app, uri).await
@@ -153,7 +153,7 @@ pub async fn store(app: &App, doc: &Value) -> Result<ActorRow, FedError> {
     let actor = vocab::actor(doc)?;
     // Canonical, so that a block on the domain and this account compare like with like.
     let domain = origin_of(&actor.id).ok_or_else(|| FedError::rejected("actor id has no host"))?;
-    if host::same_host(&actor.id, &app.config.base_url()) {
+    if app.config.is_own_host(&actor.id) {
         return Err(FedError::rejected(
             "an actor of ours cannot be stored as remote",
         ));

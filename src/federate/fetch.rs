@@ -68,7 +68,7 @@ impl From<tessera_federation::vocab::VocabError> for IdMismatch {
 }
 
 async fn exactly(app: &App, url: &str) -> Result<Value, IdMismatch> {
-    if tessera_federation::host::same_host(url, &app.config.base_url()) {
+    if app.config.is_own_host(url) {
         return Err(FedError::rejected(format!("{url} is ours: it is read, not fetched")).into());
     }
     if let Some(domain) = vocab::origin_of(url)

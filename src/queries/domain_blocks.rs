@@ -52,7 +52,8 @@ pub fn suffixes(domain: &str) -> Vec<String> {
     out
 }
 
-fn split_port(domain: &str) -> (&str, Option<&str>) {
+/// A `host:port` as its host and port.
+pub fn split_port(domain: &str) -> (&str, Option<&str>) {
     match domain.rsplit_once(':') {
         Some((host, port)) if !port.is_empty() && port.bytes().all(|b| b.is_ascii_digit()) => {
             (host, Some(port))

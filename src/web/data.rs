@@ -292,7 +292,7 @@ async fn import(
     let mut remote = Vec::new();
     for handle in addresses {
         let domain = handle.domain.clone().unwrap_or_default();
-        if tessera_federation::host::same_host(&domain, &app.config.domain) {
+        if app.config.is_own_host(&domain) {
             let mut conn = app.db.pool.acquire().await?;
             let target = aq::local_by_username(&mut conn, &handle.username).await?;
             drop(conn);
