@@ -382,27 +382,8 @@ fn control_in_path(path: &str) -> Option<char> {
     if !path.contains('%') {
         return None;
     }
-    let hex = |b: u8| char::from(b).to_digit(16);
-    let bytes = path.as_bytes();
-    let mut decoded = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        let escaped = match (bytes[i], bytes.get(i + 1), bytes.get(i + 2)) {
-            (b'%', Some(&h), Some(&l)) => hex(h).zip(hex(l)),
-            _ => None,
-        };
-        match escaped {
-            Some((h, l)) => {
-                decoded.push((h * 16 + l) as u8);
-                i += 3;
-            }
-            None => {
-                decoded.push(bytes[i]);
-                i += 1;
-            }
-        }
-    }
-    String::from_utf8_lossy(&decoded)
+    percent_encoding::percent_decode_str(path)
+        .decode_utf8_lossy()
         .chars()
         .find(|c| c.is_control())
 }

@@ -5,7 +5,6 @@
 
 use http::{HeaderMap, HeaderValue, Method};
 use serde_json::json;
-
 use tessera_federation::webpush::{self, SubscriptionKeys};
 use tessera_workers::{JobOutcome, PushJob, WebPush, retry};
 
