@@ -178,18 +178,6 @@ impl Limiter {
         self.windows
             .update(key, self.period, |w| w.count = w.count.saturating_add(1));
     }
-
-    /// Check and count in one step: refused (with the wait) when `key` is at its limit.
-    pub fn take(&self, key: &str) -> Result<(), Duration> {
-        let limit = self.limit;
-        self.windows.update(key, self.period, |w| {
-            if w.count >= limit {
-                return Err(w.expires.saturating_duration_since(Instant::now()));
-            }
-            w.count += 1;
-            Ok(())
-        })
-    }
 }
 
 /// Fixed windows of requests per key, each rule with its own limit and period.
@@ -414,16 +402,6 @@ mod tests {
         assert!(l.check("b").is_ok());
         std::thread::sleep(Duration::from_millis(60));
         assert!(l.check("a").is_ok());
-    }
-
-    #[test]
-    fn taking_counts_only_what_it_lets_through() {
-        let l = Limiter::new(2, Duration::from_secs(60));
-        assert!(l.take("h").is_ok());
-        assert!(l.take("h").is_ok());
-        assert!(l.take("h").is_err());
-        assert!(l.check("h").is_err());
-        assert!(l.take("other").is_ok());
     }
 
     #[test]

@@ -124,11 +124,12 @@ async fn verify_with_refetch(
     if signer.is_local() {
         return Err(failure);
     }
-    // The host's allowance first: refused, the key may still be refetched once it is over.
+    // The allowances first: refused, the key may still be refetched once they are over.
     may_fetch_key(app, from, pending.key_id())?;
     if !may_refetch(app, pending.key_id()).await {
         return Err(failure);
     }
+    count_key_fetch(app, from, pending.key_id());
     let fresh = actors::refresh(app, &signer.uri)
         .await
         .map_err(|e| InboxError::Unauthorized(format!("could not refetch the key: {e}")))?;
@@ -141,8 +142,8 @@ async fn verify_with_refetch(
 }
 
 /// Are the key's host and the requesting address within their allowances of key
-/// fetches? Counts this one if so. Per address too, because one sender can name a new
-/// host in every request (a wildcard DNS name) and so never reach a host's limit.
+/// fetches? Per address too, because one sender can name a new host in every request (a
+/// wildcard DNS name) and so never reach a host's limit.
 fn may_fetch_key(app: &App, from: &str, key_id: &str) -> Result<(), InboxError> {
     if !app.config.rate_limits {
         return Ok(());
@@ -150,14 +151,25 @@ fn may_fetch_key(app: &App, from: &str, key_id: &str) -> Result<(), InboxError> 
     let limits = &app.limits;
     limits
         .key_fetches_per_address
-        .take(from)
+        .check(from)
         .map_err(InboxError::TooManyRequests)?;
     match vocab::origin_of(key_id) {
         Some(host) => limits
             .key_fetches_per_host
-            .take(&host)
+            .check(&host)
             .map_err(InboxError::TooManyRequests),
         None => Ok(()),
+    }
+}
+
+/// Count a fetch that [`may_fetch_key`] allowed, once it is really made.
+fn count_key_fetch(app: &App, from: &str, key_id: &str) {
+    if !app.config.rate_limits {
+        return;
+    }
+    app.limits.key_fetches_per_address.count(from);
+    if let Some(host) = vocab::origin_of(key_id) {
+        app.limits.key_fetches_per_host.count(&host);
     }
 }
 
@@ -284,6 +296,7 @@ async fn verified_signer(
     let found = match actors::known_key(app, pending.key_id()).await {
         Ok(None) => {
             may_fetch_key(app, from, pending.key_id())?;
+            count_key_fetch(app, from, pending.key_id());
             actors::fetch_key(app, pending.key_id()).await
         }
         Ok(Some(row)) => Ok(row),
