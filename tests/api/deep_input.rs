@@ -294,3 +294,33 @@ async fn deep_activities_are_refused_and_deep_remote_html_is_shown_as_text() {
     assert_eq!(status, 200);
     s.stop().await;
 }
+
+#[tokio::test]
+async fn ten_megabyte_bodies_are_refused_before_they_are_read_as_parameters() {
+    let s = TestServer::start().await;
+    let before = s.event_count().await;
+    let ten_mb = 10 * 1024 * 1024;
+    for (content_type, body) in [
+        (
+            "application/x-www-form-urlencoded",
+            format!("client_name={}", "a".repeat(ten_mb)),
+        ),
+        (
+            "application/json",
+            format!(r#"{{"client_name": "{}"}}"#, "a".repeat(ten_mb)),
+        ),
+    ] {
+        let r = s
+            .http
+            .post(s.url("/api/v1/apps"))
+            .header("content-type", content_type)
+            .body(body)
+            .send()
+            .await
+            .unwrap();
+        refused_400(r, "too large").await;
+        alive(&s).await;
+    }
+    assert_eq!(s.event_count().await, before);
+    s.stop().await;
+}
