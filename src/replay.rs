@@ -3,7 +3,7 @@
 //! tables live in a scratch SQLite file attached beside the live one, or a scratch
 //! PostgreSQL schema; the same projection code fills them.
 
-use sqlx::{Connection, Executor};
+use sqlx::Connection;
 
 use crate::config::Config;
 use crate::db::{Conn, Kind};
@@ -43,11 +43,12 @@ pub async fn run(config: &Config, apply: bool) -> anyhow::Result<Report> {
             let scratch =
                 std::path::PathBuf::from(format!("{live_path}.replay-{}", std::process::id()));
             let _ = std::fs::remove_file(&scratch);
-            let mut conn =
-                Conn::connect(&format!("sqlite://{}?mode=rwc", scratch.display())).await?;
-            conn.execute("PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 5000;")
-                .await?;
-            kind.migrator().run(&mut conn).await?;
+            let url = format!("sqlite://{}?mode=rwc", scratch.display());
+            // sqlx's migrator runs on sqlx's own connection.
+            let mut migrating = sqlx::AnyConnection::connect(&url).await?;
+            kind.migrator().run(&mut migrating).await?;
+            migrating.close().await?;
+            let mut conn = Conn::connect(&url).await?;
             sqlx::query("ATTACH DATABASE $1 AS live")
                 .bind(&live_path)
                 .execute(&mut conn)
@@ -61,7 +62,10 @@ pub async fn run(config: &Config, apply: bool) -> anyhow::Result<Report> {
                 .await?;
             sqlx::raw_sql(crate::sqlf!("DROP SCHEMA IF EXISTS {PG_SCHEMA} CASCADE; CREATE SCHEMA {PG_SCHEMA}; SET search_path TO {PG_SCHEMA}")).execute(&mut conn)
                 .await?;
-            kind.migrator().run(&mut conn).await?;
+            match conn.as_sqlx() {
+                Some(migrating) => kind.migrator().run(migrating).await?,
+                None => anyhow::bail!("a PostgreSQL connection was expected"),
+            }
             (conn, format!("{live_schema}."), None)
         }
     };
@@ -95,15 +99,17 @@ async fn rebuild_and_compare(conn: &mut Conn, live: &str, apply: bool) -> anyhow
 
     let mut seq = 0;
     loop {
-        let mut tx = Connection::begin(&mut *conn).await?;
-        let batch = eventlog::read_after(&mut tx, seq, 1000).await?;
+        // A connection of its own: plain BEGIN and COMMIT serve both databases.
+        sqlx::raw_sql("BEGIN").execute(&mut *conn).await?;
+        let batch = eventlog::read_after(conn, seq, 1000).await?;
         let Some(last) = batch.last().map(|r| r.seq) else {
+            sqlx::raw_sql("ROLLBACK").execute(&mut *conn).await?;
             break;
         };
         for rec in &batch {
-            projections::apply_all(&mut tx, rec).await?;
+            projections::apply_all(conn, rec).await?;
         }
-        tx.commit().await?;
+        sqlx::raw_sql("COMMIT").execute(&mut *conn).await?;
         seq = last;
     }
 
@@ -129,7 +135,8 @@ async fn rebuild_and_compare(conn: &mut Conn, live: &str, apply: bool) -> anyhow
     }
 
     if apply {
-        let mut tx = Connection::begin(&mut *conn).await?;
+        sqlx::raw_sql("BEGIN").execute(&mut *conn).await?;
+        let tx = &mut *conn;
         for table in READ_MODELS {
             sqlx::query(crate::sqlf!("DELETE FROM {live}{table}"))
                 .execute(&mut *tx)
@@ -155,7 +162,7 @@ async fn rebuild_and_compare(conn: &mut Conn, live: &str, apply: bool) -> anyhow
             .execute(&mut *tx)
             .await?;
         }
-        tx.commit().await?;
+        sqlx::raw_sql("COMMIT").execute(&mut *conn).await?;
     }
     Ok(Report {
         events,

@@ -193,7 +193,7 @@ impl App {
 
     /// Replace a password: every app's token is revoked and every browser signed out.
     pub async fn set_password_hash(&self, account_id: i64, hash: String) -> Result<(), Error> {
-        let mut tx = self.db.pool.begin().await?;
+        let mut tx = self.db.begin_write().await?;
         sqlx::query("UPDATE account_secrets SET password_hash = $2 WHERE account_id = $1")
             .bind(account_id)
             .bind(hash)

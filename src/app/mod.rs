@@ -85,10 +85,7 @@ impl App {
         actor: &str,
         dedupe_key: Option<&str>,
         command: A::Command,
-    ) -> Result<Outcome, Error>
-    where
-        A::Command: Clone,
-    {
+    ) -> Result<Outcome, Error> {
         self.execute_with::<A>(stream, actor, dedupe_key, command, &SideWrite::None)
             .await
     }
@@ -101,10 +98,7 @@ impl App {
         dedupe_key: Option<&str>,
         command: A::Command,
         side: &SideWrite,
-    ) -> Result<Outcome, Error>
-    where
-        A::Command: Clone,
-    {
+    ) -> Result<Outcome, Error> {
         for attempt in 0..MAX_ATTEMPTS {
             match self
                 .try_execute::<A>(stream, actor, dedupe_key, command.clone(), side)
@@ -138,35 +132,62 @@ impl App {
         command: A::Command,
         side: &SideWrite,
     ) -> Result<Outcome, AttemptError> {
-        let (_turn, mut tx) = self.db.begin_write().await?;
-        if let Some(key) = dedupe_key
-            && let Some(first) = eventlog::find_deduped(&mut tx, key).await?
-        {
-            return Ok(Outcome::Duplicate(Box::new(first)));
-        }
-        let history = eventlog::read_stream(&mut tx, stream).await?;
-        let version = history.last().map_or(0, |r| r.version);
-        let state = A::from_events(history.iter().map(|r| &r.event));
-        let events = state
-            .decide(command)
-            .map_err(|r| AttemptError::Fail(r.into()))?;
-        if events.is_empty() {
-            return Ok(Outcome::Appended(Vec::new()));
-        }
-        let recorded =
-            eventlog::append(&mut tx, stream, version, &events, actor, dedupe_key).await?;
-        for rec in &recorded {
-            projections::inline::apply(&mut tx, rec)
-                .await
-                .map_err(AppendError::from)?;
-        }
-        side.write(&mut tx).await?;
-        tx.commit().await?;
-        Ok(Outcome::Appended(recorded))
+        let (stream, actor) = (stream.to_string(), actor.to_string());
+        let dedupe_key = dedupe_key.map(str::to_string);
+        let side = side.clone();
+        self.db
+            .write(move |conn| {
+                Box::pin(async move {
+                    decide_and_append::<A>(
+                        conn,
+                        &stream,
+                        &actor,
+                        dedupe_key.as_deref(),
+                        command,
+                        &side,
+                    )
+                    .await
+                })
+            })
+            .await
     }
 }
 
+/// Load the stream, decide, append and project, inside the caller's write transaction.
+async fn decide_and_append<A: Aggregate>(
+    conn: &mut crate::db::Conn,
+    stream: &str,
+    actor: &str,
+    dedupe_key: Option<&str>,
+    command: A::Command,
+    side: &SideWrite,
+) -> Result<Outcome, AttemptError> {
+    if let Some(key) = dedupe_key
+        && let Some(first) = eventlog::find_deduped(conn, key).await?
+    {
+        return Ok(Outcome::Duplicate(Box::new(first)));
+    }
+    let history = eventlog::read_stream(conn, stream).await?;
+    let version = history.last().map_or(0, |r| r.version);
+    let state = A::from_events(history.iter().map(|r| &r.event));
+    let events = state
+        .decide(command)
+        .map_err(|r| AttemptError::Fail(r.into()))?;
+    if events.is_empty() {
+        return Ok(Outcome::Appended(Vec::new()));
+    }
+    let recorded = eventlog::append(conn, stream, version, &events, actor, dedupe_key).await?;
+    for rec in &recorded {
+        projections::inline::apply(conn, rec)
+            .await
+            .map_err(AppendError::from)?;
+    }
+    side.write(conn).await?;
+    Ok(Outcome::Appended(recorded))
+}
+
 /// State kept beside the log (secrets), written in the append's transaction.
+#[derive(Clone)]
 pub enum SideWrite {
     None,
     /// A deleted account's secrets: its apps' tokens, browser sessions, mailed links and

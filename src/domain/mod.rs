@@ -51,8 +51,8 @@ pub fn invalid(m: impl Into<String>) -> Rejection {
 }
 
 /// One consistency boundary of the log: a stream's events fold into its state.
-pub trait Aggregate: Default + Sized {
-    type Command;
+pub trait Aggregate: Default + Sized + Send + 'static {
+    type Command: Clone + Send + 'static;
     fn evolve(self, event: &Event) -> Self;
     fn decide(&self, command: Self::Command) -> Result<Vec<Event>, Rejection>;
 

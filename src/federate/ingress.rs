@@ -172,10 +172,7 @@ impl Ctx<'_> {
         stream: &str,
         dedupe: Option<&str>,
         command: A::Command,
-    ) -> Result<Outcome, FedError>
-    where
-        A::Command: Clone,
-    {
+    ) -> Result<Outcome, FedError> {
         match self
             .app
             .execute::<A>(stream, &self.label(), dedupe, command)

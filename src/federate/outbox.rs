@@ -80,7 +80,7 @@ pub async fn step(app: &App) -> Result<usize, FedError> {
                 .map_err(|e| FedError::Internal(e.to_string()))?;
         }
     }
-    let (_turn, mut tx) = app.db.begin_write().await?;
+    let mut tx = app.db.begin_write().await?;
     // Only forward: another process may have moved it meanwhile.
     let now = checkpoint(&mut tx, CHECKPOINT).await?;
     if now == from {
@@ -91,7 +91,7 @@ pub async fn step(app: &App) -> Result<usize, FedError> {
 }
 
 async fn store(app: &App, outgoing: &[Outgoing]) -> Result<(), FedError> {
-    let (_turn, mut tx) = app.db.begin_write().await?;
+    let mut tx = app.db.begin_write().await?;
     for o in outgoing {
         sqlx::query(
             "INSERT INTO outbound_activities (id, account_id, body, created_at) VALUES ($1, $2, $3, $4) \

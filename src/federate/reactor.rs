@@ -10,7 +10,7 @@ use crate::projections::runner::{checkpoint, set_checkpoint};
 
 /// On a reactor's first run, start it at `at` rather than at the beginning of the log.
 pub async fn start_at(app: &App, name: &str, at: i64) -> Result<(), FedError> {
-    let (_turn, mut tx) = app.db.begin_write().await?;
+    let mut tx = app.db.begin_write().await?;
     if checkpoint(&mut tx, name).await? == 0 {
         set_checkpoint(&mut tx, name, at).await?;
     }
@@ -21,7 +21,7 @@ pub async fn start_at(app: &App, name: &str, at: i64) -> Result<(), FedError> {
 /// Move a reactor's checkpoint from `from` to `to`: only forward, since another process
 /// may have moved it meanwhile.
 pub async fn advance(app: &App, name: &str, from: i64, to: i64) -> Result<(), FedError> {
-    let (_turn, mut tx) = app.db.begin_write().await?;
+    let mut tx = app.db.begin_write().await?;
     if checkpoint(&mut tx, name).await? == from {
         set_checkpoint(&mut tx, name, to).await?;
     }

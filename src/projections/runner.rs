@@ -80,7 +80,7 @@ async fn step(db: &Db, projector: Checkpointed) -> Result<usize, AppendError> {
             return Ok(0);
         }
     }
-    let (_turn, mut tx) = db.begin_write().await?;
+    let mut tx = db.begin_write().await?;
     let from = checkpoint(&mut tx, projector.name()).await?;
     let batch = eventlog::read_after(&mut tx, from, BATCH).await?;
     let Some(last) = batch.last().map(|r| r.seq) else {
