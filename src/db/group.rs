@@ -9,8 +9,8 @@ use std::sync::{Arc, Mutex};
 use futures::future::BoxFuture;
 use tokio::sync::oneshot;
 
-use super::{Conn, WriteTx};
 use super::sqlite::SqliteConn;
+use super::{Conn, WriteTx};
 
 /// Commands run in one transaction at most; the rest wait for the next.
 const GROUP: usize = 64;

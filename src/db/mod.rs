@@ -183,7 +183,10 @@ pub fn sqlite_path(url: &str) -> String {
         .trim_start_matches("sqlite:");
     match rest.split_once('?') {
         Some((path, query)) => {
-            let query: Vec<&str> = query.split('&').filter(|p| !p.starts_with("mode=")).collect();
+            let query: Vec<&str> = query
+                .split('&')
+                .filter(|p| !p.starts_with("mode="))
+                .collect();
             if query.is_empty() {
                 path.to_string()
             } else {

@@ -11,13 +11,13 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
+use rusqlite::fallible_iterator::FallibleIterator;
 use rusqlite::types::{ToSqlOutput, ValueRef};
 use rusqlite::{OpenFlags, Statement};
-use rusqlite::fallible_iterator::FallibleIterator;
-use sqlx::any::{AnyArguments, AnyQueryResult, AnyRow, AnyTypeInfo, AnyTypeInfoKind, AnyValue};
-use sqlx_core::any::{AnyColumn, AnyValueKind};
-use sqlx::error::{DatabaseError, ErrorKind};
 use sqlx::Either;
+use sqlx::any::{AnyArguments, AnyQueryResult, AnyRow, AnyTypeInfo, AnyTypeInfoKind, AnyValue};
+use sqlx::error::{DatabaseError, ErrorKind};
+use sqlx_core::any::{AnyColumn, AnyValueKind};
 use sqlx_core::ext::ustr::UStr;
 
 /// SQLite settings every connection needs: WAL for concurrent readers, enforced foreign
@@ -213,8 +213,7 @@ fn step_all(
                 ValueRef::Integer(v) => AnyValueKind::BigInt(v),
                 ValueRef::Real(v) => AnyValueKind::Double(v),
                 ValueRef::Text(t) => AnyValueKind::Text(Arc::new(
-                    String::from_utf8(t.to_vec())
-                        .map_err(|e| sqlx::Error::Decode(Box::new(e)))?,
+                    String::from_utf8(t.to_vec()).map_err(|e| sqlx::Error::Decode(Box::new(e)))?,
                 )),
                 ValueRef::Blob(b) => AnyValueKind::Blob(Arc::new(b.to_vec())),
             };

@@ -16,6 +16,7 @@ mod deep_input;
 mod delivery;
 mod discovery;
 mod discovery_lists;
+mod durability;
 mod emoji;
 mod federation;
 mod fedify;
