@@ -68,7 +68,8 @@ enum Command {
         postgres: Option<String>,
     },
     /// Measure federation on loopback: signed activities into the inbox (accepted and
-    /// applied per second), one post out to followers on many instances, and memory.
+    /// applied per second), posts out to followers on many instances (signed deliveries
+    /// per second at saturation), and the server's memory.
     BenchFederation {
         /// Signed Create(Note) activities to send.
         #[arg(long, default_value_t = 5000)]
@@ -82,6 +83,9 @@ enum Command {
         /// Instances (loopback addresses) the followers are spread over.
         #[arg(long, default_value_t = 1000)]
         instances: usize,
+        /// Posts to deliver, each to every instance.
+        #[arg(long, default_value_t = 200)]
+        posts: usize,
         /// Benchmark PostgreSQL instead of SQLite: a server URL such as postgres://postgres@127.0.0.1/postgres.
         #[arg(long, value_name = "URL")]
         postgres: Option<String>,
@@ -290,10 +294,7 @@ async fn run(command: Command, config: Config) -> anyhow::Result<ExitCode> {
             config.run_workers = config.run_workers && !no_workers;
             let listener = tokio::net::TcpListener::bind(config.listen).await?;
             let base = config.base_url();
-            let running = crate::server::start(config, listener, async {
-                let _ = tokio::signal::ctrl_c().await;
-            })
-            .await?;
+            let running = crate::server::start(config, listener, stop_signal()).await?;
             tracing::info!(addr = %running.addr, public = %base, "serving");
             running.wait().await?;
             Ok(ExitCode::SUCCESS)
@@ -313,7 +314,7 @@ async fn run(command: Command, config: Config) -> anyhow::Result<ExitCode> {
             let token = tokio_util::sync::CancellationToken::new();
             let stop = token.clone();
             tokio::spawn(async move {
-                let _ = tokio::signal::ctrl_c().await;
+                stop_signal().await;
                 stop.cancel();
             });
             tracing::info!(queues = %queues, "working");
@@ -351,37 +352,14 @@ async fn run(command: Command, config: Config) -> anyhow::Result<ExitCode> {
             concurrency,
             postgres,
         } => {
-            let opts = crate::bench::Options {
+            let opts = crate::bench::home::Options {
                 accounts: accounts.max(1),
                 statuses,
                 reads,
                 concurrency,
                 postgres,
             };
-            let r = crate::bench::run(opts).await?;
-            println!("database: {}", r.database);
-            println!(
-                "posted {} statuses: {:.0} posts/s (home fan-out caught up {:.2} s later)",
-                r.statuses,
-                r.posts_per_second,
-                r.fan_out_catch_up.as_secs_f64()
-            );
-            println!(
-                "home timeline: {} reads, {:.0} reads/s, p50 {:.2} ms, p99 {:.2} ms",
-                r.reads,
-                r.reads_per_second,
-                r.p50.as_secs_f64() * 1000.0,
-                r.p99.as_secs_f64() * 1000.0
-            );
-            let ms = |d: std::time::Duration| d.as_secs_f64() * 1000.0;
-            println!(
-                "status search, {} of each: a word one status has p50 {:.2} ms, p99 {:.2} ms; words all have (newest 20) p50 {:.2} ms, p99 {:.2} ms",
-                r.searches,
-                ms(r.search_one.0),
-                ms(r.search_one.1),
-                ms(r.search_common.0),
-                ms(r.search_common.1)
-            );
+            crate::bench::home::run(opts).await?.print();
             Ok(ExitCode::SUCCESS)
         }
         Command::BenchFederation {
@@ -389,43 +367,21 @@ async fn run(command: Command, config: Config) -> anyhow::Result<ExitCode> {
             concurrency,
             followers,
             instances,
+            posts,
             postgres,
             redis,
         } => {
-            let r = crate::bench_federation::run(crate::bench_federation::Options {
+            crate::bench::federation::run(crate::bench::federation::Options {
                 inbound,
                 concurrency,
                 followers,
                 instances: instances.max(1),
+                posts,
                 postgres,
                 redis,
             })
-            .await?;
-            println!("database: {}, queues on {}", r.database, r.queues);
-            println!(
-                "signatures (one core, RSA-2048, ring): {:.0} signs/s, {:.0} verifies/s",
-                r.signs_per_second, r.verifies_per_second
-            );
-            println!(
-                "inbound: {} signed activities, {:.0} accepted/s (p50 {:.1} ms, p99 {:.1} ms), {:.0} applied/s",
-                r.inbound,
-                r.accepted_per_second,
-                r.accept_p50.as_secs_f64() * 1000.0,
-                r.accept_p99.as_secs_f64() * 1000.0,
-                r.applied_per_second
-            );
-            println!(
-                "outbound: one post to {} followers on {} instances delivered in {:.2} s ({:.0} deliveries/s)",
-                r.followers,
-                r.instances,
-                r.fan_out.as_secs_f64(),
-                r.deliveries_per_second
-            );
-            println!(
-                "memory: {} MiB resident idle, {} MiB after the inbound run (this process: server and load generator)",
-                r.rss_idle_kib / 1024,
-                r.rss_loaded_kib / 1024
-            );
+            .await?
+            .print();
             Ok(ExitCode::SUCCESS)
         }
         Command::BenchStreaming {
@@ -433,35 +389,13 @@ async fn run(command: Command, config: Config) -> anyhow::Result<ExitCode> {
             posts,
             postgres,
         } => {
-            let r = crate::bench_streaming::run(crate::bench_streaming::Options {
+            crate::bench::streaming::run(crate::bench::streaming::Options {
                 streams: streams.max(1),
                 posts: posts.max(1),
                 postgres,
             })
-            .await?;
-            let ms = |d: &Vec<std::time::Duration>| {
-                d.iter()
-                    .map(|t| format!("{:.0}", t.as_secs_f64() * 1000.0))
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            };
-            println!("database: {}, {} WebSocket streams", r.database, r.streams);
-            println!(
-                "post to update on the last stream (ms, per post): {}",
-                ms(&r.to_last)
-            );
-            println!(
-                "post to update on half the streams (ms, per post): {}",
-                ms(&r.to_median)
-            );
-            let per_stream =
-                r.rss_open_kib.saturating_sub(r.rss_idle_kib) as f64 / r.streams as f64;
-            println!(
-                "server memory: {} MiB resident idle, {} MiB with the streams open ({:.1} KiB per stream)",
-                r.rss_idle_kib / 1024,
-                r.rss_open_kib / 1024,
-                per_stream
-            );
+            .await?
+            .print();
             Ok(ExitCode::SUCCESS)
         }
         Command::BenchMedia {
@@ -469,19 +403,14 @@ async fn run(command: Command, config: Config) -> anyhow::Result<ExitCode> {
             width,
             height,
         } => {
-            let r = crate::bench_media::run(crate::bench_media::Options {
+            let (width, height) = (width.clamp(1, 7680), height.clamp(1, 4320));
+            crate::bench::media::run(crate::bench::media::Options {
                 images: images.max(1),
-                width: width.clamp(1, 7680),
-                height: height.clamp(1, 4320),
+                width,
+                height,
             })
-            .await?;
-            println!(
-                "{} images of {width}×{height} ({} KiB each) in {:.1} s: {:.1} images/s",
-                r.images,
-                r.input_bytes / 1024,
-                r.elapsed.as_secs_f64(),
-                r.per_second
-            );
+            .await?
+            .print(width, height);
             Ok(ExitCode::SUCCESS)
         }
         Command::BenchWeb {
@@ -489,29 +418,13 @@ async fn run(command: Command, config: Config) -> anyhow::Result<ExitCode> {
             requests,
             postgres,
         } => {
-            let r = crate::bench_web::run(crate::bench_web::Options {
+            crate::bench::web::run(crate::bench::web::Options {
                 posts,
                 requests,
                 postgres,
             })
-            .await?;
-            println!(
-                "database: {}, one account with {} posts and {} in its showcase, pages answered to a visitor",
-                r.database, r.posts, r.showcase
-            );
-            for (page, p50, p99) in r.pages {
-                println!(
-                    "{page}: p50 {:.2} ms, p99 {:.2} ms",
-                    p50.as_secs_f64() * 1000.0,
-                    p99.as_secs_f64() * 1000.0
-                );
-            }
-            println!(
-                "deleting the account: {:.1} ms; purging its {} posts: {:.1} s",
-                r.deletion.as_secs_f64() * 1000.0,
-                r.posts,
-                r.purge.as_secs_f64()
-            );
+            .await?
+            .print();
             Ok(ExitCode::SUCCESS)
         }
         Command::Admin {
@@ -526,6 +439,23 @@ async fn run(command: Command, config: Config) -> anyhow::Result<ExitCode> {
         Command::Admin {
             command: AdminCommand::Emoji { command },
         } => emoji(command, config).await,
+    }
+}
+
+/// Ctrl-C, or SIGTERM as `docker stop` and `systemctl stop` send it: both stop gracefully
+/// (requests and running jobs finish).
+async fn stop_signal() {
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    tokio::select! {
+        _ = tokio::signal::ctrl_c() => {}
+        _ = terminate => {}
     }
 }
 

@@ -16,10 +16,6 @@ macro_rules! sqlf {
 pub mod api;
 pub mod app;
 pub mod bench;
-pub mod bench_federation;
-pub mod bench_media;
-pub mod bench_streaming;
-pub mod bench_web;
 pub mod cli;
 pub mod config;
 pub mod db;

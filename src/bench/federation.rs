@@ -1,16 +1,17 @@
 //! `tessera bench-federation`: inbound and outbound federation measured end to end on
-//! loopback, against a real server with its queues on a scratch database.
+//! loopback, against a `tessera serve` child with its queues on a scratch database.
 //!
 //! - Inbound: signed `Create(Note)` activities POSTed to the shared inbox by many
 //!   concurrent senders; accepted per second (signature verified, queued, 202) with
-//!   latency, then applied per second by the ingress workers (events and projections).
-//! - Outbound: one post to followers spread over many instances (distinct loopback
-//!   addresses, 127.0.x.y, each a shared inbox answering 202); how long until every
-//!   instance has it, and deliveries per second.
-//! - Memory: the process's resident size idle and after the inbound run.
+//!   latency, then applied per second by the ingress workers (events and projections),
+//!   seen in the statuses table.
+//! - Outbound at saturation: posts, one after another, to followers spread over many
+//!   instances (distinct loopback addresses, 127.0.x.y, each a shared inbox answering
+//!   202); signed deliveries per second until every instance has every post.
+//! - Memory: the server's resident size idle and after both.
 
-use std::collections::HashSet;
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant, SystemTime};
 
@@ -20,8 +21,7 @@ use axum::routing::{get, post};
 use serde_json::{Value, json};
 use tessera_federation::signatures::{PrivateKey, sign_request};
 
-use crate::app::App;
-use crate::config::Config;
+use super::{Scratch, percentiles};
 use crate::domain::account::{self, Account};
 use crate::domain::follow::{self, Follow};
 use crate::eventlog::SYSTEM_ACTOR;
@@ -34,13 +34,16 @@ pub struct Options {
     pub concurrency: usize,
     pub followers: usize,
     pub instances: usize,
+    /// Posts the author makes for the outbound measure, each to every instance.
+    pub posts: usize,
     pub postgres: Option<String>,
     pub redis: Option<String>,
 }
 
 #[derive(Debug)]
 pub struct Report {
-    pub database: &'static str,
+    /// `sqlite` or `postgres`.
+    pub engine: &'static str,
     /// `sqlite`, `postgres` or `redis`.
     pub queues: &'static str,
     pub inbound: usize,
@@ -48,6 +51,7 @@ pub struct Report {
     pub accept_p50: Duration,
     pub accept_p99: Duration,
     pub applied_per_second: f64,
+    pub posts: usize,
     pub followers: usize,
     pub instances: usize,
     pub fan_out: Duration,
@@ -80,51 +84,35 @@ fn crypto_rates() -> anyhow::Result<(f64, f64)> {
     Ok((signs, n as f64 / t.elapsed().as_secs_f64()))
 }
 
-fn rss_kib() -> u64 {
-    std::fs::read_to_string("/proc/self/status")
-        .ok()
-        .and_then(|s| {
-            s.lines()
-                .find(|l| l.starts_with("VmRSS:"))
-                .and_then(|l| l.split_whitespace().nth(1))
-                .and_then(|n| n.parse().ok())
-        })
-        .unwrap_or(0)
-}
-
 pub async fn run(opts: Options) -> anyhow::Result<Report> {
     let (signs_per_second, verifies_per_second) =
         tokio::task::spawn_blocking(crypto_rates).await??;
-    let scratch = tempfile::tempdir()?;
-    let (database_url, pg) = crate::bench::scratch_database(&opts.postgres, scratch.path()).await?;
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
-    let port = listener.local_addr()?.port();
-    let env = |k: &str| -> Option<String> {
-        match k {
-            "TESSERA_DOMAIN" | "TESSERA_LISTEN" => Some(format!("127.0.0.1:{port}")),
-            "TESSERA_DATA_DIR" => Some(scratch.path().display().to_string()),
-            "DATABASE_URL" => Some(database_url.clone()),
-            "TESSERA_ALLOW_PRIVATE_ADDRESSES" => Some("true".into()),
-            "TESSERA_EMAIL_CONFIRMATION" => Some("false".into()),
-            "REDIS_URL" => opts.redis.clone(),
-            _ => None,
-        }
-    };
-    let config = Config::load_from(None, env)?;
+    let mut extra = vec![("TESSERA_ALLOW_PRIVATE_ADDRESSES", "true".to_string())];
+    if let Some(redis) = &opts.redis {
+        extra.push(("REDIS_URL", redis.clone()));
+    }
+    let scratch = Scratch::new(&opts.postgres, &extra).await?;
+    let result = measure(&scratch, &opts).await;
+    scratch.remove().await;
+    let mut report = result?;
+    report.signs_per_second = signs_per_second;
+    report.verifies_per_second = verifies_per_second;
+    Ok(report)
+}
 
-    // Outbound seeding first, before the server's outbox reactor starts: followers on
-    // many instances follow one local account; the reactor's checkpoint skips the seed.
-    let receivers = Receivers::start(opts.instances).await?;
-    let local_id = seed(&config, &opts, &receivers).await?;
-
-    let running = crate::server::start(config.clone(), listener, std::future::pending()).await?;
-    let app = running.app.clone();
-    tokio::time::sleep(Duration::from_millis(500)).await;
-    let rss_idle_kib = rss_kib();
+async fn measure(scratch: &Scratch, opts: &Options) -> anyhow::Result<Report> {
+    // Followers on many instances follow one local author, before the server's outbox
+    // reactor starts; the reactor's checkpoint skips the seed.
+    let receivers = Receivers::start().await?;
+    let author_token = seed(scratch, opts, &receivers).await?;
+    let server = scratch.serve().await?;
+    let rss_idle_kib = server.rss_kib();
+    // The bench reads the statuses table beside the server to see inbound notes applied.
+    let watch = crate::db::Db::connect(&scratch.config.database_url).await?;
 
     // Inbound.
     let sender = Sender::start().await?;
-    let inbox = format!("http://127.0.0.1:{port}/inbox");
+    let inbox = format!("{}/inbox", scratch.base());
     let bodies: Vec<Vec<u8>> = (0..opts.inbound)
         .map(|i| sender.create(i).to_string().into_bytes())
         .collect();
@@ -133,6 +121,7 @@ pub async fn run(opts: Options) -> anyhow::Result<Report> {
         .pool_max_idle_per_host(opts.concurrency)
         .build()?;
     // One request first, so the sender's key is fetched outside the timing.
+    let before = statuses(&watch).await?;
     let (warm_headers, warm_body) =
         sender.sign_one(&inbox, sender.create(usize::MAX).to_string().into_bytes())?;
     client
@@ -141,8 +130,7 @@ pub async fn run(opts: Options) -> anyhow::Result<Report> {
         .body(warm_body)
         .send()
         .await?;
-    wait_ingress_idle(&app).await?;
-    let before = statuses(&app).await?;
+    wait_statuses(&watch, before + 1).await?;
 
     let queue = Arc::new(Mutex::new(signed));
     let latencies = Arc::new(Mutex::new(Vec::with_capacity(opts.inbound)));
@@ -179,106 +167,90 @@ pub async fn run(opts: Options) -> anyhow::Result<Report> {
     }
     let accept_time = started.elapsed();
     let mut lat = latencies.lock().map(|l| l.clone()).unwrap_or_default();
-    lat.sort();
     let accepted = lat.len();
-    wait_ingress_idle(&app).await?;
-    let apply_time = started.elapsed();
-    let applied = usize::try_from(statuses(&app).await? - before).unwrap_or(0);
-    let rss_loaded_kib = rss_kib();
-    if applied != opts.inbound {
-        anyhow::bail!("{applied} of {} inbound notes were applied", opts.inbound);
+    if accepted != opts.inbound {
+        anyhow::bail!("{accepted} of {} inbound notes were accepted", opts.inbound);
     }
+    wait_statuses(&watch, before + 1 + opts.inbound as i64).await?;
+    let apply_time = started.elapsed();
 
-    // Outbound: one post to every follower's instance.
-    let author = {
-        let mut conn = app.db.pool.acquire().await?;
-        crate::queries::accounts::by_id(&mut conn, local_id)
-            .await?
-            .ok_or_else(|| anyhow::anyhow!("the seeded author is gone"))?
-    };
-    let t = Instant::now();
-    app.post_status(
-        &author,
-        crate::app::statuses::NewStatus {
-            text: "To every instance at once".into(),
-            spoiler_text: String::new(),
-            visibility: "public".into(),
-            sensitive: false,
-            language: None,
-            in_reply_to_id: None,
-            application: None,
-            idempotency_key: None,
-            media_ids: Vec::new(),
-            poll: None,
-        },
-    )
-    .await?;
-    let deadline = Instant::now() + Duration::from_secs(300);
-    while receivers.hosts_reached() < opts.instances {
+    // Outbound at saturation: posts one after another, each to every follower's instance.
+    let expected = opts.posts * opts.instances;
+    let started = Instant::now();
+    for i in 0..opts.posts {
+        let resp = client
+            .post(format!("{}/api/v1/statuses", scratch.base()))
+            .bearer_auth(&author_token)
+            .json(&json!({"status": format!("Post {i} to every instance"), "visibility": "public"}))
+            .send()
+            .await?;
+        anyhow::ensure!(
+            resp.status().is_success(),
+            "posting answered {}",
+            resp.status()
+        );
+    }
+    let deadline = Instant::now() + Duration::from_secs(900);
+    while receivers.delivered() < expected {
         if Instant::now() > deadline {
             anyhow::bail!(
-                "only {} of {} instances were reached",
-                receivers.hosts_reached(),
-                opts.instances
+                "only {} of {expected} deliveries arrived",
+                receivers.delivered()
             );
         }
         tokio::time::sleep(Duration::from_millis(5)).await;
     }
-    let fan_out = t.elapsed();
-
-    running.stop().await;
-    crate::bench::drop_scratch(pg).await;
-    let pct = |p: f64| {
-        lat.get(((lat.len() as f64 * p) as usize).min(lat.len().saturating_sub(1)))
-            .copied()
-            .unwrap_or_default()
-    };
+    let fan_out = started.elapsed();
+    if receivers.unsigned() > 0 {
+        anyhow::bail!("{} deliveries came unsigned", receivers.unsigned());
+    }
+    let rss_loaded_kib = server.rss_kib();
+    watch.pool.close().await;
+    server.stop().await?;
+    scratch.replay().await?;
+    let (accept_p50, accept_p99) = percentiles(&mut lat);
     Ok(Report {
+        engine: scratch.engine(),
         queues: match (&opts.redis, &opts.postgres) {
-            (Some(_), _) => "Redis",
-            (None, Some(_)) => "PostgreSQL",
-            (None, None) => "SQLite",
-        },
-        database: if opts.postgres.is_some() {
-            "PostgreSQL"
-        } else {
-            "SQLite"
+            (Some(_), _) => "redis",
+            (None, Some(_)) => "postgres",
+            (None, None) => "sqlite",
         },
         inbound: accepted,
         accepted_per_second: accepted as f64 / accept_time.as_secs_f64(),
-        accept_p50: pct(0.50),
-        accept_p99: pct(0.99),
-        applied_per_second: applied as f64 / apply_time.as_secs_f64(),
+        accept_p50,
+        accept_p99,
+        applied_per_second: opts.inbound as f64 / apply_time.as_secs_f64(),
+        posts: opts.posts,
         followers: opts.followers,
         instances: opts.instances,
         fan_out,
-        deliveries_per_second: opts.instances as f64 / fan_out.as_secs_f64(),
+        deliveries_per_second: expected as f64 / fan_out.as_secs_f64(),
         rss_idle_kib,
         rss_loaded_kib,
-        signs_per_second,
-        verifies_per_second,
+        signs_per_second: 0.0,
+        verifies_per_second: 0.0,
     })
 }
 
-async fn statuses(app: &App) -> anyhow::Result<i64> {
+async fn statuses(db: &crate::db::Db) -> anyhow::Result<i64> {
     Ok(sqlx::query_scalar("SELECT COUNT(*) FROM statuses")
-        .fetch_one(&app.db.pool)
+        .fetch_one(&db.pool)
         .await?)
 }
 
-async fn wait_ingress_idle(app: &App) -> anyhow::Result<()> {
-    let queues = app
-        .federation
-        .queues()
-        .map_err(|e| anyhow::anyhow!("{e}"))?;
+/// Wait until `count` statuses exist; fail if none is added for a minute.
+async fn wait_statuses(db: &crate::db::Db, count: i64) -> anyhow::Result<()> {
+    let mut last = (statuses(db).await?, Instant::now());
     loop {
-        let stats = queues.stats().await?;
-        if stats
-            .iter()
-            .filter(|s| s.queue == tessera_workers::Queue::Ingress)
-            .all(|s| s.pending == 0 && s.running == 0)
-        {
+        let now = statuses(db).await?;
+        if now >= count {
             return Ok(());
+        }
+        if now != last.0 {
+            last = (now, Instant::now());
+        } else if last.1.elapsed() > Duration::from_secs(60) {
+            anyhow::bail!("inbound notes stopped being applied at {now} of {count} statuses");
         }
         tokio::time::sleep(Duration::from_millis(10)).await;
     }
@@ -286,9 +258,8 @@ async fn wait_ingress_idle(app: &App) -> anyhow::Result<()> {
 
 /// One local author, and `followers` remote accounts spread over `instances` hosts, all
 /// following it; the outbox checkpoint is moved past the seed.
-async fn seed(config: &Config, opts: &Options, receivers: &Receivers) -> anyhow::Result<i64> {
-    let db = crate::server::open(config).await?;
-    let app = App::new(db, config.clone())?;
+async fn seed(scratch: &Scratch, opts: &Options, receivers: &Receivers) -> anyhow::Result<String> {
+    let app = scratch.seeding().await?;
     let local = app
         .register(crate::app::accounts::Registration {
             username: "author".into(),
@@ -364,36 +335,51 @@ async fn seed(config: &Config, opts: &Options, receivers: &Receivers) -> anyhow:
         head,
     )
     .await?;
+    let client = crate::oauth::store::AppRow {
+        id: ids::next_id(),
+        name: "bench".into(),
+        website: None,
+        redirect_uris: crate::oauth::OOB.into(),
+        scopes: "read write".into(),
+        client_id: crate::oauth::new_secret(),
+        client_secret_hash: crate::oauth::hash("bench"),
+        created_at: now,
+    };
+    crate::oauth::store::create_app(&mut conn, &client).await?;
+    let token = crate::oauth::store::issue_token(&mut conn, client.id, Some(local), "read write")
+        .await?
+        .token;
     drop(conn);
     app.db.pool.close().await;
-    Ok(local)
+    Ok(token)
 }
 
-/// Shared inboxes on `instances` loopback addresses (one listener on 0.0.0.0), counting
-/// which hosts a delivery reached.
+/// Shared inboxes on many loopback addresses (one listener on 0.0.0.0), counting the
+/// deliveries that arrive and those without a signature.
 struct Receivers {
     port: u16,
-    reached: Arc<Mutex<HashSet<String>>>,
+    delivered: Arc<AtomicUsize>,
+    unsigned: Arc<AtomicUsize>,
 }
 
 impl Receivers {
-    async fn start(instances: usize) -> anyhow::Result<Receivers> {
+    async fn start() -> anyhow::Result<Receivers> {
         let listener =
             tokio::net::TcpListener::bind(SocketAddr::new(IpAddr::V4(Ipv4Addr::UNSPECIFIED), 0))
                 .await?;
         let port = listener.local_addr()?.port();
-        let reached = Arc::new(Mutex::new(HashSet::new()));
-        let seen = reached.clone();
+        let delivered = Arc::new(AtomicUsize::new(0));
+        let unsigned = Arc::new(AtomicUsize::new(0));
+        let (d, u) = (delivered.clone(), unsigned.clone());
         let app = Router::new().route(
             "/inbox",
             post(move |headers: axum::http::HeaderMap| {
-                let seen = seen.clone();
+                let (d, u) = (d.clone(), u.clone());
                 async move {
-                    if let Some(host) = headers.get("host").and_then(|h| h.to_str().ok())
-                        && let Ok(mut s) = seen.lock()
-                    {
-                        s.insert(host.to_string());
+                    if !headers.contains_key("signature") {
+                        u.fetch_add(1, Ordering::Relaxed);
                     }
+                    d.fetch_add(1, Ordering::Relaxed);
                     axum::http::StatusCode::ACCEPTED
                 }
             }),
@@ -401,8 +387,11 @@ impl Receivers {
         tokio::spawn(async move {
             let _ = axum::serve(listener, app).await;
         });
-        let _ = instances;
-        Ok(Receivers { port, reached })
+        Ok(Receivers {
+            port,
+            delivered,
+            unsigned,
+        })
     }
 
     /// The `i`th instance: 127.0.x.y (never 127.0.0.1, which the server under test uses).
@@ -411,8 +400,12 @@ impl Receivers {
         format!("127.0.{}.{}:{}", n / 250, n % 250 + 1, self.port)
     }
 
-    fn hosts_reached(&self) -> usize {
-        self.reached.lock().map(|s| s.len()).unwrap_or(0)
+    fn delivered(&self) -> usize {
+        self.delivered.load(Ordering::Relaxed)
+    }
+
+    fn unsigned(&self) -> usize {
+        self.unsigned.load(Ordering::Relaxed)
     }
 }
 
@@ -512,5 +505,63 @@ impl Sender {
             out.extend(h.await??);
         }
         Ok(out)
+    }
+}
+
+impl Report {
+    /// What it measured, for people, then the `bench` line.
+    pub fn print(&self) {
+        let ms = |d: Duration| d.as_secs_f64() * 1000.0;
+        println!("database: {}, queues on {}", self.engine, self.queues);
+        println!(
+            "signatures (one core, RSA-2048, ring): {:.0} signs/s, {:.0} verifies/s",
+            self.signs_per_second, self.verifies_per_second
+        );
+        println!(
+            "inbound: {} signed activities, {:.0} accepted/s (p50 {:.1} ms, p99 {:.1} ms), {:.0} applied/s",
+            self.inbound,
+            self.accepted_per_second,
+            ms(self.accept_p50),
+            ms(self.accept_p99),
+            self.applied_per_second
+        );
+        println!(
+            "outbound: {} posts to {} followers on {} instances delivered in {:.2} s ({:.0} signed deliveries/s)",
+            self.posts,
+            self.followers,
+            self.instances,
+            self.fan_out.as_secs_f64(),
+            self.deliveries_per_second
+        );
+        println!(
+            "server memory: {} MiB resident idle, {} MiB after",
+            self.rss_idle_kib / 1024,
+            self.rss_loaded_kib / 1024
+        );
+        println!("replay: no differences");
+        println!(
+            "{}",
+            super::line(
+                "federation",
+                self.engine,
+                &[
+                    ("queues", self.queues.to_string()),
+                    ("inbound", self.inbound.to_string()),
+                    ("accepted_per_s", format!("{:.0}", self.accepted_per_second)),
+                    ("accept_p99_ms", super::ms(self.accept_p99)),
+                    ("applied_per_s", format!("{:.0}", self.applied_per_second)),
+                    ("deliveries", (self.posts * self.instances).to_string()),
+                    (
+                        "deliveries_per_s",
+                        format!("{:.0}", self.deliveries_per_second)
+                    ),
+                    ("signs_per_s", format!("{:.0}", self.signs_per_second)),
+                    ("verifies_per_s", format!("{:.0}", self.verifies_per_second)),
+                    ("rss_idle_mib", (self.rss_idle_kib / 1024).to_string()),
+                    ("rss_after_mib", (self.rss_loaded_kib / 1024).to_string()),
+                    ("replay", "clean".into()),
+                ]
+            )
+        );
     }
 }

@@ -2,6 +2,8 @@
 //! a visitor over HTTP on loopback, for an account with many posts (10,000 by default), a
 //! full showcase with an image on each post, and a thread of replies. Then the account is
 //! deleted: how long the owner waits for the page, and how long the purge of its posts takes.
+//! The server runs in this process: single pages are timed one at a time, so the client's
+//! share is small, and the purge is watched from inside.
 
 use std::time::{Duration, Instant};
 
@@ -20,7 +22,8 @@ pub struct Options {
 
 #[derive(Debug)]
 pub struct Report {
-    pub database: &'static str,
+    /// `sqlite` or `postgres`.
+    pub engine: &'static str,
     pub posts: usize,
     pub showcase: usize,
     /// Page name, then p50 and p99 of its answers.
@@ -33,9 +36,13 @@ pub struct Report {
 
 pub async fn run(opts: Options) -> anyhow::Result<Report> {
     let server = ScratchServer::start(&opts.postgres).await?;
+    let engine = server.scratch.engine();
     let result = measure(&server.running, &opts, server.port).await;
-    server.stop().await;
-    result
+    let replayed = server.stop().await;
+    let mut report = result?;
+    replayed?;
+    report.engine = engine;
+    Ok(report)
 }
 
 fn new_status(text: String, in_reply_to_id: Option<i64>, media_ids: Vec<i64>) -> NewStatus {
@@ -59,10 +66,6 @@ async fn measure(
     port: u16,
 ) -> anyhow::Result<Report> {
     let app = &running.app;
-    let database = match app.db.kind {
-        crate::db::Kind::Sqlite => "SQLite",
-        crate::db::Kind::Postgres => "PostgreSQL",
-    };
     let id = app
         .register(Registration {
             username: "maya".into(),
@@ -207,11 +210,41 @@ async fn measure(
     }
     let purge = started.elapsed();
     Ok(Report {
-        database,
+        engine: "",
         posts: opts.posts,
         showcase,
         pages: report,
         deletion,
         purge,
     })
+}
+
+impl Report {
+    /// What it measured, for people, then the `bench` line.
+    pub fn print(&self) {
+        let ms = |d: Duration| d.as_secs_f64() * 1000.0;
+        println!(
+            "database: {}, one account with {} posts and {} in its showcase, pages answered to a visitor",
+            self.engine, self.posts, self.showcase
+        );
+        let mut values = vec![("posts", self.posts.to_string())];
+        for (page, p50, p99) in &self.pages {
+            println!("{page}: p50 {:.2} ms, p99 {:.2} ms", ms(*p50), ms(*p99));
+        }
+        let keys = ["showcase_p99_ms", "posts_tab_p99_ms", "permalink_p99_ms"];
+        for (key, (_, _, p99)) in keys.iter().zip(&self.pages) {
+            values.push((key, super::ms(*p99)));
+        }
+        println!(
+            "deleting the account: {:.1} ms; purging its {} posts: {:.1} s",
+            ms(self.deletion),
+            self.posts,
+            self.purge.as_secs_f64()
+        );
+        println!("replay: no differences");
+        values.push(("deletion_ms", super::ms(self.deletion)));
+        values.push(("purge_s", format!("{:.1}", self.purge.as_secs_f64())));
+        values.push(("replay", "clean".into()));
+        println!("{}", super::line("web", self.engine, &values));
+    }
 }

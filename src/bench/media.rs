@@ -74,3 +74,28 @@ fn photo(width: u32, height: u32) -> anyhow::Result<Vec<u8>> {
     )?;
     Ok(out)
 }
+
+impl Report {
+    /// What it measured, for people, then the `bench` line (no database: `none`).
+    pub fn print(&self, width: u32, height: u32) {
+        println!(
+            "{} images of {width}×{height} ({} KiB each) in {:.1} s: {:.1} images/s",
+            self.images,
+            self.input_bytes / 1024,
+            self.elapsed.as_secs_f64(),
+            self.per_second
+        );
+        println!(
+            "{}",
+            super::line(
+                "media",
+                "none",
+                &[
+                    ("images", self.images.to_string()),
+                    ("pixels", format!("{width}x{height}")),
+                    ("images_per_s", format!("{:.1}", self.per_second)),
+                ]
+            )
+        );
+    }
+}

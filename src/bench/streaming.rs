@@ -1,5 +1,5 @@
-//! `tessera bench-streaming`: opens many WebSocket streams on a `tessera serve` process of
-//! its own (a scratch database), then posts and times how long the `update` takes to reach
+//! `tessera bench-streaming`: opens many WebSocket streams on a `tessera serve` child (a
+//! scratch database), then posts and times how long the `update` takes to reach
 //! every stream, and what each open stream costs the server in memory.
 
 use std::time::{Duration, Instant};
@@ -17,7 +17,8 @@ pub struct Options {
 
 #[derive(Debug)]
 pub struct Report {
-    pub database: &'static str,
+    /// `sqlite` or `postgres`.
+    pub engine: &'static str,
     pub streams: usize,
     /// Per post: from sending `POST /api/v1/statuses` to the update on the last stream.
     pub to_last: Vec<Duration>,
@@ -28,56 +29,24 @@ pub struct Report {
 }
 
 pub async fn run(opts: Options) -> anyhow::Result<Report> {
-    let scratch = tempfile::tempdir()?;
-    let (database_url, pg) = crate::bench::scratch_database(&opts.postgres, scratch.path()).await?;
-    let port = {
-        let l = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
-        l.local_addr()?.port()
-    };
-    let base = format!("http://127.0.0.1:{port}");
-    let mut server = tokio::process::Command::new(std::env::current_exe()?)
-        .arg("serve")
-        .env("TESSERA_DOMAIN", format!("127.0.0.1:{port}"))
-        .env("TESSERA_LISTEN", format!("127.0.0.1:{port}"))
-        .env("TESSERA_DATA_DIR", scratch.path())
-        .env("DATABASE_URL", &database_url)
-        .env("TESSERA_EMAIL_CONFIRMATION", "false")
-        .env("TESSERA_RATE_LIMITS", "false")
-        .env("RUST_LOG", "error")
-        .kill_on_drop(true)
-        .spawn()?;
-    let result = measure(&opts, &base, server.id()).await;
-    server.kill().await.ok();
-    crate::bench::drop_scratch(pg).await;
-    result.map(|mut r| {
-        r.database = if opts.postgres.is_some() {
-            "PostgreSQL"
-        } else {
-            "SQLite"
-        };
-        r
-    })
+    let scratch = super::Scratch::new(&opts.postgres, &[]).await?;
+    let result = async {
+        let server = scratch.serve().await?;
+        let mut report = measure(&opts, &scratch.base(), &server).await?;
+        server.stop().await?;
+        scratch.replay().await?;
+        report.engine = scratch.engine();
+        Ok(report)
+    }
+    .await;
+    scratch.remove().await;
+    result
 }
 
-async fn measure(opts: &Options, base: &str, pid: Option<u32>) -> anyhow::Result<Report> {
+async fn measure(opts: &Options, base: &str, server: &super::Server) -> anyhow::Result<Report> {
     let http = reqwest::Client::new();
-    let started = Instant::now();
-    loop {
-        if http
-            .get(format!("{base}/health"))
-            .send()
-            .await
-            .is_ok_and(|r| r.status().is_success())
-        {
-            break;
-        }
-        if started.elapsed() > Duration::from_secs(60) {
-            anyhow::bail!("the server did not start");
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
     let token = poster_token(&http, base).await?;
-    let rss_idle_kib = pid.map(rss_kib).unwrap_or(0);
+    let rss_idle_kib = server.rss_kib();
 
     // Open the streams, a couple of hundred at a time (the listen backlog is finite).
     let url = format!(
@@ -114,7 +83,7 @@ async fn measure(opts: &Options, base: &str, pid: Option<u32>) -> anyhow::Result
     }
     // Give the server a moment to register the last subscriptions.
     tokio::time::sleep(Duration::from_millis(500)).await;
-    let rss_open_kib = pid.map(rss_kib).unwrap_or(0);
+    let rss_open_kib = server.rss_kib();
 
     let mut to_last = Vec::new();
     let mut to_median = Vec::new();
@@ -144,7 +113,7 @@ async fn measure(opts: &Options, base: &str, pid: Option<u32>) -> anyhow::Result
         t.abort();
     }
     Ok(Report {
-        database: "",
+        engine: "",
         streams: opts.streams,
         to_last,
         to_median,
@@ -192,14 +161,51 @@ async fn poster_token(http: &reqwest::Client, base: &str) -> anyhow::Result<Stri
         .ok_or_else(|| anyhow::anyhow!("registration failed: {registered}"))
 }
 
-/// A process's resident memory, from /proc (0 where there is none).
-fn rss_kib(pid: u32) -> u64 {
-    std::fs::read_to_string(format!("/proc/{pid}/status"))
-        .ok()
-        .and_then(|s| {
-            s.lines()
-                .find_map(|l| l.strip_prefix("VmRSS:"))
-                .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
-        })
-        .unwrap_or(0)
+impl Report {
+    /// What it measured, for people, then the `bench` line.
+    pub fn print(&self) {
+        let ms = |d: &Vec<Duration>| {
+            d.iter()
+                .map(|t| format!("{:.0}", t.as_secs_f64() * 1000.0))
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
+        println!(
+            "database: {}, {} WebSocket streams",
+            self.engine, self.streams
+        );
+        println!(
+            "post to update on the last stream (ms, per post): {}",
+            ms(&self.to_last)
+        );
+        println!(
+            "post to update on half the streams (ms, per post): {}",
+            ms(&self.to_median)
+        );
+        let per_stream =
+            self.rss_open_kib.saturating_sub(self.rss_idle_kib) as f64 / self.streams as f64;
+        println!(
+            "server memory: {} MiB resident idle, {} MiB with the streams open ({:.1} KiB per stream)",
+            self.rss_idle_kib / 1024,
+            self.rss_open_kib / 1024,
+            per_stream
+        );
+        let worst = |d: &Vec<Duration>| d.iter().max().copied().unwrap_or_default();
+        println!(
+            "{}",
+            super::line(
+                "streaming",
+                self.engine,
+                &[
+                    ("streams", self.streams.to_string()),
+                    ("to_last_max_ms", super::ms(worst(&self.to_last))),
+                    ("to_half_max_ms", super::ms(worst(&self.to_median))),
+                    ("kib_per_stream", format!("{per_stream:.1}")),
+                    ("rss_idle_mib", (self.rss_idle_kib / 1024).to_string()),
+                    ("rss_open_mib", (self.rss_open_kib / 1024).to_string()),
+                    ("replay", "clean".into()),
+                ]
+            )
+        );
+    }
 }
