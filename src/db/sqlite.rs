@@ -82,6 +82,14 @@ impl SqliteConn {
             | OpenFlags::SQLITE_OPEN_URI;
         let conn = rusqlite::Connection::open_with_flags(path, flags).map_err(error)?;
         conn.set_prepared_statement_cache_capacity(STATEMENT_CACHE);
+        // Plans that do not look at bound values: otherwise a statement whose plan
+        // consulted a parameter (a `LIMIT $n`, a comparison with the clock) is compiled
+        // again whenever that value changes, which made every home page re-prepare its query.
+        conn.set_db_config(
+            rusqlite::config::DbConfig::SQLITE_DBCONFIG_ENABLE_QPSG,
+            true,
+        )
+        .map_err(error)?;
         conn.execute_batch(PRAGMAS).map_err(error)?;
         Ok(SqliteConn {
             conn,
