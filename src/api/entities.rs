@@ -1,6 +1,7 @@
 //! Every conversion from read-side rows to Mastodon entities, named `x_to_api`. Shapes
 //! follow docs.joinmastodon.org and are checked against the OpenAPI description in tests.
 
+use serde::Serialize;
 use serde_json::{Value, json};
 
 use crate::config::Config;
@@ -85,47 +86,101 @@ fn field_value_html(value: &str) -> String {
 }
 
 pub fn account_to_api(a: &AccountRow, ctx: &Ctx) -> Value {
-    let fields: Vec<FieldRow> = serde_json::from_str(&a.fields).unwrap_or_default();
-    let (avatar, header) = profile_images(a, ctx);
-    let mut v = json!({
-        "id": a.id.to_string(),
-        "username": a.username,
-        "acct": acct(a),
-        "display_name": a.display_name,
-        "locked": a.locked != 0,
-        "bot": a.bot != 0,
-        "discoverable": a.discoverable != 0,
-        "indexable": false,
-        "group": false,
-        "created_at": iso(a.created_at - a.created_at.rem_euclid(86_400_000)),
-        "note": a.note_html,
-        "url": a.url,
-        "uri": a.uri,
-        "avatar": avatar,
-        "avatar_static": avatar,
-        "header": header,
-        "header_static": header,
-        "followers_count": a.followers_count,
-        "following_count": a.following_count,
-        "statuses_count": a.statuses_count,
-        "last_status_at": a.last_status_at.map(iso_date),
-        "hide_collections": false,
-        "noindex": false,
-        "emojis": [],
-        "roles": [],
-        // As Mastodon's: a field's name is plain text, its value HTML. Ours are written as
-        // text and made HTML here; a remote one was sanitised when fetched.
-        "fields": fields.iter().map(|f| json!({
-            "name": f.name,
-            "value": if a.domain.is_none() { field_value_html(&f.value) } else { f.value.clone() },
-            "verified_at": f.verified_at.map(iso),
-        })).collect::<Vec<_>>(),
-    });
-    if a.silenced != 0 {
-        // As Mastodon: clients show a silenced account behind a warning.
-        v["limited"] = json!(true);
+    serde_json::to_value(AccountEntity::new(a, ctx)).unwrap_or_default()
+}
+
+/// Mastodon's `Account`, written straight to JSON (pages of statuses hold many).
+#[derive(Serialize)]
+pub struct AccountEntity<'a> {
+    id: String,
+    username: &'a str,
+    acct: String,
+    display_name: &'a str,
+    locked: bool,
+    bot: bool,
+    discoverable: bool,
+    indexable: bool,
+    group: bool,
+    created_at: String,
+    note: &'a str,
+    url: &'a str,
+    uri: &'a str,
+    avatar: String,
+    avatar_static: String,
+    header: String,
+    header_static: String,
+    followers_count: i64,
+    following_count: i64,
+    statuses_count: i64,
+    last_status_at: Option<String>,
+    hide_collections: bool,
+    noindex: bool,
+    emojis: [(); 0],
+    roles: [(); 0],
+    fields: Vec<FieldEntity>,
+    /// As Mastodon: clients show a silenced account behind a warning.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    limited: Option<bool>,
+}
+
+#[derive(Serialize)]
+struct FieldEntity {
+    name: String,
+    value: String,
+    verified_at: Option<String>,
+}
+
+impl<'a> AccountEntity<'a> {
+    pub fn new(a: &'a AccountRow, ctx: &Ctx) -> AccountEntity<'a> {
+        let fields: Vec<FieldRow> = if a.fields.is_empty() || a.fields == "[]" {
+            Vec::new()
+        } else {
+            serde_json::from_str(&a.fields).unwrap_or_default()
+        };
+        let (avatar, header) = profile_images(a, ctx);
+        AccountEntity {
+            id: a.id.to_string(),
+            username: &a.username,
+            acct: acct(a),
+            display_name: &a.display_name,
+            locked: a.locked != 0,
+            bot: a.bot != 0,
+            discoverable: a.discoverable != 0,
+            indexable: false,
+            group: false,
+            created_at: iso(a.created_at - a.created_at.rem_euclid(86_400_000)),
+            note: &a.note_html,
+            url: &a.url,
+            uri: &a.uri,
+            avatar_static: avatar.clone(),
+            avatar,
+            header_static: header.clone(),
+            header,
+            followers_count: a.followers_count,
+            following_count: a.following_count,
+            statuses_count: a.statuses_count,
+            last_status_at: a.last_status_at.map(iso_date),
+            hide_collections: false,
+            noindex: false,
+            emojis: [],
+            roles: [],
+            // As Mastodon's: a field's name is plain text, its value HTML. Ours are written
+            // as text and made HTML here; a remote one was sanitised when fetched.
+            fields: fields
+                .into_iter()
+                .map(|f| FieldEntity {
+                    value: if a.domain.is_none() {
+                        field_value_html(&f.value)
+                    } else {
+                        f.value
+                    },
+                    name: f.name,
+                    verified_at: f.verified_at.map(iso),
+                })
+                .collect(),
+            limited: (a.silenced != 0).then_some(true),
+        }
     }
-    v
 }
 
 /// The signed-in user's own account, with `source` and `role`.
@@ -164,47 +219,137 @@ pub fn role_to_api(role: &str) -> Value {
 }
 
 pub fn status_to_api(s: &StatusView, ctx: &Ctx) -> Value {
-    let r = &s.row;
-    let mut v = json!({
-        "id": r.id.to_string(),
-        "created_at": iso(r.created_at),
-        "in_reply_to_id": r.in_reply_to_id.map(|i| i.to_string()),
-        "in_reply_to_account_id": r.in_reply_to_account_id.map(|i| i.to_string()),
-        "sensitive": r.sensitive != 0,
-        "spoiler_text": r.spoiler_text,
-        "visibility": r.visibility,
-        "language": r.language,
-        "uri": r.uri,
-        "url": r.url,
-        "replies_count": r.replies_count,
-        "reblogs_count": r.reblogs_count,
-        "favourites_count": r.favourites_count,
-        "quotes_count": 0,
-        "edited_at": r.edited_at.map(iso),
-        "content": r.content,
-        "reblog": s.reblog.as_deref().map(|inner| status_to_api(inner, ctx)),
-        "application": r.application_name.as_ref().map(|name| json!({"name": name, "website": r.application_website})),
-        "account": account_to_api(&s.account, ctx),
-        "media_attachments": s.media.iter().map(|m| media_to_api(m, ctx)).collect::<Vec<_>>(),
-        "mentions": s.mentions.iter().map(|m| json!({
-            "id": m.id.to_string(), "username": m.username, "url": m.url, "acct": acct(m),
-        })).collect::<Vec<_>>(),
-        "tags": s.tags.iter().map(|t| json!({
-            "name": t.to_lowercase(), "url": format!("{}/tags/{}", ctx.base_url, t.to_lowercase()),
-        })).collect::<Vec<_>>(),
-        "emojis": s.emojis.iter().map(emoji_to_api).collect::<Vec<_>>(),
-        "card": s.card.as_ref().map(|c| card_to_api(c, ctx)),
-        "poll": s.poll.as_ref().map(|p| poll_to_api(p, s.has_viewer)),
-        "filtered": s.filtered.iter().map(filter_result_to_api).collect::<Vec<_>>(),
-    });
-    if s.has_viewer {
-        v["favourited"] = json!(s.favourited);
-        v["reblogged"] = json!(s.reblogged);
-        v["muted"] = json!(s.muted);
-        v["bookmarked"] = json!(s.bookmarked);
-        v["pinned"] = json!(s.pinned);
+    serde_json::to_value(StatusEntity::new(s, ctx)).unwrap_or_default()
+}
+
+/// Mastodon's `Status`, written straight to JSON: a page of twenty is built and written
+/// without the intermediate `Value` trees, which were a third of a home read's time.
+#[derive(Serialize)]
+pub struct StatusEntity<'a> {
+    id: String,
+    created_at: String,
+    in_reply_to_id: Option<String>,
+    in_reply_to_account_id: Option<String>,
+    sensitive: bool,
+    spoiler_text: &'a str,
+    visibility: &'a str,
+    language: &'a Option<String>,
+    uri: &'a str,
+    url: &'a Option<String>,
+    replies_count: i64,
+    reblogs_count: i64,
+    favourites_count: i64,
+    quotes_count: i64,
+    edited_at: Option<String>,
+    content: &'a str,
+    reblog: Option<Box<StatusEntity<'a>>>,
+    application: Option<ApplicationEntity<'a>>,
+    account: AccountEntity<'a>,
+    media_attachments: Vec<Value>,
+    mentions: Vec<MentionEntity<'a>>,
+    tags: Vec<TagEntity>,
+    emojis: Vec<Value>,
+    card: Option<Value>,
+    poll: Option<Value>,
+    filtered: Vec<Value>,
+    #[serde(flatten)]
+    viewer: Option<ViewerFlags>,
+}
+
+#[derive(Serialize)]
+struct ApplicationEntity<'a> {
+    name: &'a str,
+    website: &'a Option<String>,
+}
+
+#[derive(Serialize)]
+struct MentionEntity<'a> {
+    id: String,
+    username: &'a str,
+    url: &'a str,
+    acct: String,
+}
+
+#[derive(Serialize)]
+struct TagEntity {
+    name: String,
+    url: String,
+}
+
+/// What only a signed-in viewer sees on a status.
+#[derive(Serialize)]
+struct ViewerFlags {
+    favourited: bool,
+    reblogged: bool,
+    muted: bool,
+    bookmarked: bool,
+    pinned: bool,
+}
+
+impl<'a> StatusEntity<'a> {
+    pub fn new(s: &'a StatusView, ctx: &Ctx) -> StatusEntity<'a> {
+        let r = &s.row;
+        StatusEntity {
+            id: r.id.to_string(),
+            created_at: iso(r.created_at),
+            in_reply_to_id: r.in_reply_to_id.map(|i| i.to_string()),
+            in_reply_to_account_id: r.in_reply_to_account_id.map(|i| i.to_string()),
+            sensitive: r.sensitive != 0,
+            spoiler_text: &r.spoiler_text,
+            visibility: &r.visibility,
+            language: &r.language,
+            uri: &r.uri,
+            url: &r.url,
+            replies_count: r.replies_count,
+            reblogs_count: r.reblogs_count,
+            favourites_count: r.favourites_count,
+            quotes_count: 0,
+            edited_at: r.edited_at.map(iso),
+            content: &r.content,
+            reblog: s
+                .reblog
+                .as_deref()
+                .map(|inner| Box::new(StatusEntity::new(inner, ctx))),
+            application: r.application_name.as_deref().map(|name| ApplicationEntity {
+                name,
+                website: &r.application_website,
+            }),
+            account: AccountEntity::new(&s.account, ctx),
+            media_attachments: s.media.iter().map(|m| media_to_api(m, ctx)).collect(),
+            mentions: s
+                .mentions
+                .iter()
+                .map(|m| MentionEntity {
+                    id: m.id.to_string(),
+                    username: &m.username,
+                    url: &m.url,
+                    acct: acct(m),
+                })
+                .collect(),
+            tags: s
+                .tags
+                .iter()
+                .map(|t| {
+                    let name = t.to_lowercase();
+                    TagEntity {
+                        url: format!("{}/tags/{name}", ctx.base_url),
+                        name,
+                    }
+                })
+                .collect(),
+            emojis: s.emojis.iter().map(emoji_to_api).collect(),
+            card: s.card.as_ref().map(|c| card_to_api(c, ctx)),
+            poll: s.poll.as_ref().map(|p| poll_to_api(p, s.has_viewer)),
+            filtered: s.filtered.iter().map(filter_result_to_api).collect(),
+            viewer: s.has_viewer.then_some(ViewerFlags {
+                favourited: s.favourited,
+                reblogged: s.reblogged,
+                muted: s.muted,
+                bookmarked: s.bookmarked,
+                pinned: s.pinned,
+            }),
+        }
     }
-    v
 }
 
 /// The deleted status, with its source text so clients can offer "delete and redraft".

@@ -36,14 +36,33 @@ impl PageParams {
 
 /// A page of entities (or one object holding them) with its `Link` header.
 pub struct Paged {
-    pub body: Value,
-    pub link: Option<String>,
+    body: Body,
+    link: Option<String>,
+}
+
+enum Body {
+    Value(Value),
+    /// Already JSON: entities serialised straight from their typed form.
+    Json(Vec<u8>),
 }
 
 impl Paged {
     /// `cursors` are the page's first and last cursor ids (newest, oldest).
     pub fn new(items: Vec<Value>, base_url: &str, uri: &Uri, cursors: Option<(i64, i64)>) -> Paged {
         Paged::of(Value::Array(items), base_url, uri, cursors)
+    }
+
+    /// A page of typed entities, written to JSON without building a `Value` first.
+    pub fn typed<T: serde::Serialize>(
+        items: &[T],
+        base_url: &str,
+        uri: &Uri,
+        cursors: Option<(i64, i64)>,
+    ) -> Result<Paged, serde_json::Error> {
+        let json = serde_json::to_vec(items)?;
+        let mut page = Paged::of(Value::Null, base_url, uri, cursors);
+        page.body = Body::Json(json);
+        Ok(page)
     }
 
     /// A page whose body is `body` as it is (grouped notifications answer an object).
@@ -67,13 +86,26 @@ impl Paged {
                 url("min_id", newest)
             )
         });
-        Paged { body, link }
+        Paged {
+            body: Body::Value(body),
+            link,
+        }
     }
 }
 
 impl IntoResponse for Paged {
     fn into_response(self) -> Response {
-        let mut response = axum::Json(self.body).into_response();
+        let mut response = match self.body {
+            Body::Value(v) => axum::Json(v).into_response(),
+            Body::Json(bytes) => (
+                [(
+                    axum::http::header::CONTENT_TYPE,
+                    HeaderValue::from_static("application/json"),
+                )],
+                bytes,
+            )
+                .into_response(),
+        };
         if let Some(link) = self.link.and_then(|l| HeaderValue::from_str(&l).ok()) {
             response.headers_mut().insert(LINK, link);
         }

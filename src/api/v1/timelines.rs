@@ -6,7 +6,7 @@ use axum::routing::get;
 use serde::Deserialize;
 
 use crate::api::auth::{Auth, MaybeAuth};
-use crate::api::entities::{Ctx, status_to_api};
+use crate::api::entities::{Ctx, StatusEntity};
 use crate::api::pagination::{PageParams, Paged};
 use crate::api::params::{Query, de};
 use crate::app::App;
@@ -36,12 +36,9 @@ pub async fn page_of(
         .zip(views.last())
         .map(|(a, b)| (a.row.id, b.row.id));
     let views = crate::queries::filters::apply(conn, viewer, context, views).await?;
-    Ok(Paged::new(
-        views.iter().map(|v| status_to_api(v, &ctx)).collect(),
-        &app.config.base_url(),
-        uri,
-        cursors,
-    ))
+    let entities: Vec<StatusEntity> = views.iter().map(|v| StatusEntity::new(v, &ctx)).collect();
+    Paged::typed(&entities, &ctx.base_url, uri, cursors)
+        .map_err(|e| Error::Internal(format!("a page of statuses did not serialise: {e}")))
 }
 
 async fn home(
