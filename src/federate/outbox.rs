@@ -215,7 +215,16 @@ pub async fn activities_for(app: &App, rec: &Recorded) -> Result<Vec<Outgoing>, 
     let out = match &rec.event {
         Event::AccountDeleted(e) => actor_deleted(app, e).await?,
         Event::StatusPosted(e) if !e.remote => {
-            status_activity(app, e.status_id, e.account_id, None).await?
+            // Most posts on a small server reach no other server: find that out from
+            // the event before the status is loaded and rendered.
+            let mut recipients = e.mentions.clone();
+            recipients.extend(e.in_reply_to_account_id);
+            let inboxes = status_inboxes(app, e.account_id, &e.visibility, &recipients).await?;
+            if inboxes.is_empty() {
+                None
+            } else {
+                status_activity(app, e.status_id, e.account_id, None).await?
+            }
         }
         Event::StatusEdited(e) => match actors::by_id(app, e.account_id).await? {
             Some(a) if a.is_local() => {
@@ -418,13 +427,9 @@ async fn status_activity(
     let parents = q::parent_uris(&mut conn, &parent_ids).await?;
     drop(conn);
     let mut note = note_document(app, &view, &parents);
-    let mut inboxes = BTreeSet::new();
-    if view.row.visibility != "direct" {
-        inboxes.extend(follower_inboxes(app, author_id).await?);
-    }
     let mut recipients: Vec<i64> = view.mentions.iter().map(|m| m.id).collect();
     recipients.extend(view.row.in_reply_to_account_id);
-    inboxes.extend(inboxes_of(app, &recipients).await?);
+    let inboxes = status_inboxes(app, author_id, &view.row.visibility, &recipients).await?;
     if inboxes.is_empty() {
         return Ok(None);
     }
@@ -445,6 +450,22 @@ async fn status_activity(
         }
     };
     Ok(Some(outgoing(body, author_id, inboxes)))
+}
+
+/// Where a status goes: its author's followers' inboxes (unless it is direct), and those
+/// of the accounts it mentions or answers.
+async fn status_inboxes(
+    app: &App,
+    author_id: i64,
+    visibility: &str,
+    recipients: &[i64],
+) -> Result<BTreeSet<String>, FedError> {
+    let mut inboxes = BTreeSet::new();
+    if visibility != "direct" {
+        inboxes.extend(follower_inboxes(app, author_id).await?);
+    }
+    inboxes.extend(inboxes_of(app, recipients).await?);
+    Ok(inboxes)
 }
 
 /// Delete of a local status, addressed as its Create was. The status row is gone by now,
