@@ -37,6 +37,9 @@ pub fn router(app: App) -> Router {
         .merge(activitypub::router())
         .merge(crate::web::router())
         .fallback(not_found)
+        .layer(axum::middleware::from_fn(|req, next| {
+            params::read_whole_body(BODY_LIMIT, req, next)
+        }))
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
         .merge(v1::upload_router().layer(DefaultBodyLimit::max(UPLOAD_BODY_LIMIT)))
         .merge(inbox::router())

@@ -361,6 +361,38 @@ fn check(map: &Map<String, Value>) -> Result<(), Error> {
     Ok(())
 }
 
+/// Read a request's whole body (within `limit`) before its handler runs. A handler that
+/// takes no body (`POST /api/v1/accounts/:id/follow` with Mastodon.py's form) would
+/// otherwise answer before the body arrived, and hyper then closes the connection rather
+/// than drain it, so a client reusing it finds it closed under its next request.
+pub async fn read_whole_body(
+    limit: usize,
+    req: Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    let headers = req.headers();
+    let length = headers
+        .get(axum::http::header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    let chunked = headers.contains_key(axum::http::header::TRANSFER_ENCODING);
+    if !chunked && length.unwrap_or(0) == 0 {
+        return next.run(req).await;
+    }
+    if length.is_some_and(|n| n > limit as u64) {
+        return Error::BadRequest("Request body too large".into()).into_response();
+    }
+    let (parts, body) = req.into_parts();
+    match axum::body::to_bytes(body, limit).await {
+        Ok(bytes) => {
+            next.run(Request::from_parts(parts, axum::body::Body::from(bytes)))
+                .await
+        }
+        Err(e) => Error::BadRequest(format!("Unreadable request body: {e}")).into_response(),
+    }
+}
+
 /// A path is text too, and reaches its handler through `Path`, not through here: one whose
 /// decoded form has a control character is refused before routing (layered on the router).
 pub async fn refuse_control_characters_in_path(
