@@ -58,6 +58,8 @@ pub struct Report {
     pub deliveries_per_second: f64,
     pub rss_idle_kib: u64,
     pub rss_loaded_kib: u64,
+    /// Of that, the process's own memory (not mapped file pages).
+    pub anon_loaded_kib: u64,
     /// One core, RSA-2048 with `ring`.
     pub signs_per_second: f64,
     pub verifies_per_second: f64,
@@ -205,6 +207,7 @@ async fn measure(scratch: &Scratch, opts: &Options) -> anyhow::Result<Report> {
         anyhow::bail!("{} deliveries came unsigned", receivers.unsigned());
     }
     let rss_loaded_kib = server.rss_kib();
+    let anon_loaded_kib = server.anon_kib();
     watch.pool.close().await;
     server.stop().await?;
     scratch.replay().await?;
@@ -228,6 +231,7 @@ async fn measure(scratch: &Scratch, opts: &Options) -> anyhow::Result<Report> {
         deliveries_per_second: expected as f64 / fan_out.as_secs_f64(),
         rss_idle_kib,
         rss_loaded_kib,
+        anon_loaded_kib,
         signs_per_second: 0.0,
         verifies_per_second: 0.0,
     })
@@ -534,9 +538,10 @@ impl Report {
             self.deliveries_per_second
         );
         println!(
-            "server memory: {} MiB resident idle, {} MiB after",
+            "server memory: {} MiB resident idle, {} MiB after ({} MiB of it the process's own)",
             self.rss_idle_kib / 1024,
-            self.rss_loaded_kib / 1024
+            self.rss_loaded_kib / 1024,
+            self.anon_loaded_kib / 1024
         );
         println!("replay: no differences");
         println!(
@@ -559,6 +564,7 @@ impl Report {
                     ("verifies_per_s", format!("{:.0}", self.verifies_per_second)),
                     ("rss_idle_mib", (self.rss_idle_kib / 1024).to_string()),
                     ("rss_after_mib", (self.rss_loaded_kib / 1024).to_string()),
+                    ("anon_after_mib", (self.anon_loaded_kib / 1024).to_string()),
                     ("replay", "clean".into()),
                 ]
             )

@@ -41,6 +41,8 @@ pub struct Report {
     /// The server's resident memory after seeding, and after everything above.
     pub rss_idle_kib: u64,
     pub rss_after_kib: u64,
+    /// Of that, the process's own memory (not mapped file pages).
+    pub anon_after_kib: u64,
 }
 
 pub async fn run(opts: Options) -> anyhow::Result<Report> {
@@ -153,6 +155,7 @@ async fn measure(scratch: &Scratch, opts: &Options) -> anyhow::Result<Report> {
     let rare = percentiles(&mut rare);
     let common = percentiles(&mut common);
     let rss_after_kib = server.rss_kib();
+    let anon_after_kib = server.anon_kib();
     server.stop().await?;
     scratch.replay().await?;
     Ok(Report {
@@ -169,6 +172,7 @@ async fn measure(scratch: &Scratch, opts: &Options) -> anyhow::Result<Report> {
         search_common: common,
         rss_idle_kib,
         rss_after_kib,
+        anon_after_kib,
     })
 }
 
@@ -275,9 +279,10 @@ impl Report {
             ms(self.search_common.1)
         );
         println!(
-            "server memory: {} MiB resident idle, {} MiB after",
+            "server memory: {} MiB resident idle, {} MiB after ({} MiB of it the process's own, the rest mapped database pages)",
             self.rss_idle_kib / 1024,
-            self.rss_after_kib / 1024
+            self.rss_after_kib / 1024,
+            self.anon_after_kib / 1024
         );
         println!("replay: no differences");
         println!(
@@ -296,6 +301,7 @@ impl Report {
                     ("search_common_p99_ms", super::ms(self.search_common.1)),
                     ("rss_idle_mib", (self.rss_idle_kib / 1024).to_string()),
                     ("rss_after_mib", (self.rss_after_kib / 1024).to_string()),
+                    ("anon_after_mib", (self.anon_after_kib / 1024).to_string()),
                     ("replay", "clean".into()),
                 ]
             )

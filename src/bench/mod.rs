@@ -152,6 +152,15 @@ impl Server {
         self.child.id().map(rss_kib).unwrap_or(0)
     }
 
+    /// The part of it that is the process's own (heap and stacks), not pages of mapped
+    /// files such as SQLite's memory-mapped database, which the kernel can drop.
+    pub fn anon_kib(&self) -> u64 {
+        self.child
+            .id()
+            .map(|pid| status_kib(pid, "RssAnon:"))
+            .unwrap_or(0)
+    }
+
     /// Ask it to stop as `docker stop` would (SIGTERM), and wait; kill it after 30 s.
     pub async fn stop(mut self) -> anyhow::Result<()> {
         if let Some(pid) = self.child.id() {
@@ -175,11 +184,16 @@ impl Server {
 
 /// A process's resident memory in KiB, from /proc (0 where there is none).
 pub fn rss_kib(pid: u32) -> u64 {
+    status_kib(pid, "VmRSS:")
+}
+
+/// One `kB` figure of /proc/<pid>/status (0 where there is none).
+fn status_kib(pid: u32, key: &str) -> u64 {
     std::fs::read_to_string(format!("/proc/{pid}/status"))
         .ok()
         .and_then(|s| {
             s.lines()
-                .find_map(|l| l.strip_prefix("VmRSS:"))
+                .find_map(|l| l.strip_prefix(key))
                 .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
         })
         .unwrap_or(0)

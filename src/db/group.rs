@@ -18,10 +18,13 @@ const GROUP: usize = 64;
 /// Called once the group's commit is known: `None` when it committed.
 type Finish = Box<dyn FnOnce(Option<&sqlx::Error>) + Send>;
 
+/// A write on the writer's connection: whether it succeeded, and how to answer.
+type Work = Box<dyn for<'a> FnOnce(&'a mut Conn) -> BoxFuture<'a, (bool, Finish)> + Send>;
+
 /// A type-erased write: `work` runs on the writer and says whether it succeeded and how to
 /// answer; `refuse` answers without running it, when the group's transaction cannot begin.
 struct Job {
-    work: Box<dyn for<'a> FnOnce(&'a mut Conn) -> BoxFuture<'a, (bool, Finish)> + Send>,
+    work: Work,
     refuse: Box<dyn FnOnce(&sqlx::Error) + Send>,
 }
 

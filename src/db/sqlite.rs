@@ -53,7 +53,7 @@ impl Columns {
         let list: Vec<UStr> = stmt
             .column_names()
             .into_iter()
-            .map(|name| UStr::new(name))
+            .map(UStr::new)
             .collect();
         let map = list
             .iter()

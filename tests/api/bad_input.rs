@@ -541,3 +541,72 @@ async fn control_characters_in_a_path_are_refused() {
     assert_ne!(status, 400);
     s.stop().await;
 }
+
+/// A body that arrives after its headers, to a handler that takes no body, still leaves
+/// the connection open for the next request (hyper closes a connection whose body is
+/// unread when the answer goes out; clients that reuse it then lose their next request).
+#[tokio::test]
+async fn a_slow_body_to_a_bodiless_handler_keeps_the_connection_usable() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let s = TestServer::start().await;
+    let alice = s.user("alice").await;
+    let bob = s.user("bob").await;
+    let mut socket = tokio::net::TcpStream::connect(s.domain()).await.unwrap();
+    let body = "notify=false";
+    let head = format!(
+        "POST /api/v1/accounts/{}/follow HTTP/1.1\r\nHost: {}\r\nAuthorization: Bearer {}\r\n\
+         Content-Type: application/x-www-form-urlencoded\r\nContent-Length: {}\r\n\r\n",
+        alice.id,
+        s.domain(),
+        bob.token,
+        body.len()
+    );
+    socket.write_all(head.as_bytes()).await.unwrap();
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    socket.write_all(body.as_bytes()).await.unwrap();
+    let first = read_response(&mut socket).await;
+    assert!(first.starts_with("HTTP/1.1 200"), "{first}");
+    assert!(first.contains("\"following\":true"), "{first}");
+
+    let again = format!(
+        "GET /api/v1/instance HTTP/1.1\r\nHost: {}\r\n\r\n",
+        s.domain()
+    );
+    socket.write_all(again.as_bytes()).await.unwrap();
+    let second = read_response(&mut socket).await;
+    assert!(
+        second.starts_with("HTTP/1.1 200"),
+        "the connection was closed under the next request: {second:?}"
+    );
+    s.stop().await;
+
+    /// One response: its head, then as many body bytes as Content-Length says.
+    async fn read_response(socket: &mut tokio::net::TcpStream) -> String {
+        let mut got = Vec::new();
+        let mut buf = [0u8; 8192];
+        loop {
+            let text = String::from_utf8_lossy(&got).to_string();
+            if let Some(end) = text.find("\r\n\r\n") {
+                let length = text[..end]
+                    .lines()
+                    .find_map(|l| {
+                        l.to_ascii_lowercase()
+                            .strip_prefix("content-length:")
+                            .map(|v| v.trim().parse::<usize>().unwrap())
+                    })
+                    .unwrap_or(0);
+                if got.len() >= end + 4 + length {
+                    return text;
+                }
+            }
+            let n = tokio::time::timeout(std::time::Duration::from_secs(10), socket.read(&mut buf))
+                .await
+                .unwrap()
+                .unwrap();
+            if n == 0 {
+                return text;
+            }
+            got.extend_from_slice(&buf[..n]);
+        }
+    }
+}
