@@ -57,7 +57,7 @@ enum Command {
         /// Statuses to post (and measure).
         #[arg(long, default_value_t = 100_000)]
         statuses: usize,
-        /// Home-timeline requests to measure (and a tenth as many of each kind of status search).
+        /// Home-timeline requests to measure (and a tenth as many, at most 500, of each kind of status search).
         #[arg(long, default_value_t = 20_000)]
         reads: usize,
         /// Concurrent posters and readers.

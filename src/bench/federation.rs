@@ -339,18 +339,8 @@ async fn seed(scratch: &Scratch, opts: &Options, receivers: &Receivers) -> anyho
         head,
     )
     .await?;
-    let client = crate::oauth::store::AppRow {
-        id: ids::next_id(),
-        name: "bench".into(),
-        website: None,
-        redirect_uris: crate::oauth::OOB.into(),
-        scopes: "read write".into(),
-        client_id: crate::oauth::new_secret(),
-        client_secret_hash: crate::oauth::hash("bench"),
-        created_at: now,
-    };
-    crate::oauth::store::create_app(&mut conn, &client).await?;
-    let token = crate::oauth::store::issue_token(&mut conn, client.id, Some(local), "read write")
+    let client = super::oauth_app(&mut conn).await?;
+    let token = crate::oauth::store::issue_token(&mut conn, client, Some(local), "read write")
         .await?
         .token;
     drop(conn);

@@ -141,6 +141,22 @@ impl Scratch {
     }
 }
 
+/// An OAuth app to issue the bench's tokens from; its id.
+pub async fn oauth_app(conn: &mut crate::db::Conn) -> anyhow::Result<i64> {
+    let client = crate::oauth::store::AppRow {
+        id: crate::ids::next_id(),
+        name: "bench".into(),
+        website: None,
+        redirect_uris: crate::oauth::OOB.into(),
+        scopes: "read write".into(),
+        client_id: crate::oauth::new_secret(),
+        client_secret_hash: crate::oauth::hash("bench"),
+        created_at: crate::time::now_ms(),
+    };
+    crate::oauth::store::create_app(conn, &client).await?;
+    Ok(client.id)
+}
+
 /// A running `tessera serve` child.
 pub struct Server {
     child: tokio::process::Child,

@@ -50,11 +50,7 @@ struct Columns {
 
 impl Columns {
     fn of(stmt: &Statement<'_>) -> Columns {
-        let list: Vec<UStr> = stmt
-            .column_names()
-            .into_iter()
-            .map(UStr::new)
-            .collect();
+        let list: Vec<UStr> = stmt.column_names().into_iter().map(UStr::new).collect();
         let map = list
             .iter()
             .enumerate()
