@@ -572,7 +572,11 @@ async fn a_slow_body_to_a_bodiless_handler_keeps_the_connection_usable() {
         "GET /api/v1/instance HTTP/1.1\r\nHost: {}\r\n\r\n",
         s.domain()
     );
-    socket.write_all(again.as_bytes()).await.unwrap();
+    let sent = socket.write_all(again.as_bytes()).await;
+    assert!(
+        sent.is_ok(),
+        "the connection was closed after the first answer: {sent:?}"
+    );
     let second = read_response(&mut socket).await;
     assert!(
         second.starts_with("HTTP/1.1 200"),
