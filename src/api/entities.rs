@@ -132,11 +132,7 @@ struct FieldEntity {
 
 impl<'a> AccountEntity<'a> {
     pub fn new(a: &'a AccountRow, ctx: &Ctx) -> AccountEntity<'a> {
-        let fields: Vec<FieldRow> = if a.fields.is_empty() || a.fields == "[]" {
-            Vec::new()
-        } else {
-            serde_json::from_str(&a.fields).unwrap_or_default()
-        };
+        let fields: Vec<FieldRow> = serde_json::from_str(&a.fields).unwrap_or_default();
         let (avatar, header) = profile_images(a, ctx);
         AccountEntity {
             id: a.id.to_string(),

@@ -59,38 +59,42 @@ impl Paged {
         uri: &Uri,
         cursors: Option<(i64, i64)>,
     ) -> Result<Paged, serde_json::Error> {
-        let json = serde_json::to_vec(items)?;
-        let mut page = Paged::of(Value::Null, base_url, uri, cursors);
-        page.body = Body::Json(json);
-        Ok(page)
+        Ok(Paged {
+            body: Body::Json(serde_json::to_vec(items)?),
+            link: link(base_url, uri, cursors),
+        })
     }
 
     /// A page whose body is `body` as it is (grouped notifications answer an object).
     pub fn of(body: Value, base_url: &str, uri: &Uri, cursors: Option<(i64, i64)>) -> Paged {
-        let link = cursors.map(|(newest, oldest)| {
-            let url = |key: &str, id: i64| {
-                let mut query: Vec<(String, String)> =
-                    url::form_urlencoded::parse(uri.query().unwrap_or("").as_bytes())
-                        .into_owned()
-                        .filter(|(k, _)| !matches!(k.as_str(), "max_id" | "min_id" | "since_id"))
-                        .collect();
-                query.push((key.to_string(), id.to_string()));
-                let encoded = url::form_urlencoded::Serializer::new(String::new())
-                    .extend_pairs(query)
-                    .finish();
-                format!("{base_url}{}?{encoded}", uri.path())
-            };
-            format!(
-                "<{}>; rel=\"next\", <{}>; rel=\"prev\"",
-                url("max_id", oldest),
-                url("min_id", newest)
-            )
-        });
         Paged {
             body: Body::Value(body),
-            link,
+            link: link(base_url, uri, cursors),
         }
     }
+}
+
+/// The `Link` header for a page whose first and last cursor ids are `cursors`.
+fn link(base_url: &str, uri: &Uri, cursors: Option<(i64, i64)>) -> Option<String> {
+    cursors.map(|(newest, oldest)| {
+        let url = |key: &str, id: i64| {
+            let mut query: Vec<(String, String)> =
+                url::form_urlencoded::parse(uri.query().unwrap_or("").as_bytes())
+                    .into_owned()
+                    .filter(|(k, _)| !matches!(k.as_str(), "max_id" | "min_id" | "since_id"))
+                    .collect();
+            query.push((key.to_string(), id.to_string()));
+            let encoded = url::form_urlencoded::Serializer::new(String::new())
+                .extend_pairs(query)
+                .finish();
+            format!("{base_url}{}?{encoded}", uri.path())
+        };
+        format!(
+            "<{}>; rel=\"next\", <{}>; rel=\"prev\"",
+            url("max_id", oldest),
+            url("min_id", newest)
+        )
+    })
 }
 
 impl IntoResponse for Paged {
