@@ -2,6 +2,7 @@
 //! once for sqlx's `Any` driver (see [`conn`] for how SQLite runs them). Portable types only: BIGINT, TEXT and REAL; booleans
 //! are stored as 0/1 and times as milliseconds.
 
+mod checkpoint;
 mod conn;
 mod group;
 pub mod sqlite;
@@ -57,6 +58,8 @@ pub struct Db {
     writer: Option<Arc<tokio::sync::Mutex<SqliteConn>>>,
     /// The commands waiting for the SQLite writer, run in one transaction.
     grouped: Option<Arc<group::Grouped>>,
+    /// Checkpoints the SQLite WAL beside the writer, until the last clone is dropped.
+    _checkpointer: Option<Arc<checkpoint::Checkpointer>>,
 }
 
 pub fn install_drivers() {
@@ -73,9 +76,15 @@ impl Db {
                 let path = sqlite_path(&url);
                 // Open once here so that a bad path fails now, and WAL is set before any
                 // reader opens the file.
-                let writer = tokio::task::spawn_blocking(move || SqliteConn::open(&path))
-                    .await
-                    .map_err(|e| sqlx::Error::Protocol(e.to_string()))??;
+                let (writer, checkpointer) = tokio::task::spawn_blocking(move || {
+                    let mut writer = SqliteConn::open(&path)?;
+                    // Commits no longer checkpoint; the checkpointer's thread does.
+                    writer.batch("PRAGMA wal_autocheckpoint = 0")?;
+                    let checkpointer = checkpoint::Checkpointer::start(&path)?;
+                    Ok::<_, sqlx::Error>((writer, checkpointer))
+                })
+                .await
+                .map_err(|e| sqlx::Error::Protocol(e.to_string()))??;
                 let writer = Arc::new(tokio::sync::Mutex::new(writer));
                 Ok(Db {
                     pool: Pool::sqlite(sqlite_path(&url), SQLITE_READERS),
@@ -83,6 +92,7 @@ impl Db {
                     url,
                     grouped: Some(Arc::new(group::Grouped::new(writer.clone()))),
                     writer: Some(writer),
+                    _checkpointer: Some(Arc::new(checkpointer)),
                 })
             }
             Kind::Postgres => {
@@ -98,6 +108,7 @@ impl Db {
                     url: url.to_string(),
                     writer: None,
                     grouped: None,
+                    _checkpointer: None,
                 })
             }
         }

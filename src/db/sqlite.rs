@@ -22,10 +22,15 @@ use sqlx_core::ext::ustr::UStr;
 
 /// SQLite settings every connection needs: WAL for concurrent readers, enforced foreign
 /// keys, and a busy timeout for the other processes (CLI commands) sharing the file.
-/// Memory-mapped reads and a 16 MiB page cache avoid a `read()` copy per page touched.
+///
+/// No memory-mapped I/O: while the file grows, every connection maps it again on its next
+/// read past the old end (`munmap` with a TLB shoot-down on each core, then page faults),
+/// which cost more than the `pread` copies it saves; the mapped pages also counted in the
+/// server's resident memory. Pages come from each connection's cache, and from the
+/// kernel's page cache behind it.
 pub const PRAGMAS: &str = "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; \
      PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 5000; \
-     PRAGMA mmap_size = 268435456; PRAGMA cache_size = -16384; PRAGMA temp_store = MEMORY;";
+     PRAGMA mmap_size = 0; PRAGMA cache_size = -8192; PRAGMA temp_store = MEMORY;";
 
 /// Prepared statements kept per connection: every query the server has, with room for the
 /// ones built per call (`IN` lists of different lengths).
