@@ -43,6 +43,8 @@ pub struct Report {
     pub rss_after_kib: u64,
     /// Of that, the process's own memory (not mapped file pages).
     pub anon_after_kib: u64,
+    /// The SQLite WAL's size after the posts.
+    pub wal_mib: Option<u64>,
 }
 
 pub async fn run(opts: Options) -> anyhow::Result<Report> {
@@ -104,6 +106,8 @@ async fn measure(scratch: &Scratch, opts: &Options) -> anyhow::Result<Report> {
         .flatten()
         .collect();
     let posting = started.elapsed();
+    // The WAL must start over while posts keep coming, not grow with them.
+    let wal_mib = scratch.wal_mib();
 
     // How far the reader's home timeline is behind when the last post is acknowledged:
     // until that post is on it.
@@ -182,6 +186,7 @@ async fn measure(scratch: &Scratch, opts: &Options) -> anyhow::Result<Report> {
         rss_idle_kib,
         rss_after_kib,
         anon_after_kib,
+        wal_mib,
     })
 }
 
@@ -262,6 +267,9 @@ impl Report {
             self.posts_per_second,
             ms(self.fan_out_behind)
         );
+        if let Some(wal) = self.wal_mib {
+            println!("SQLite WAL after the posts: {wal} MiB");
+        }
         println!(
             "home timeline: {} reads, {:.0} reads/s, p50 {:.2} ms, p99 {:.2} ms",
             self.reads,
@@ -278,7 +286,7 @@ impl Report {
             ms(self.search_common.1)
         );
         println!(
-            "server memory: {} MiB resident idle, {} MiB after ({} MiB of it the process's own, the rest mapped database pages)",
+            "server memory: {} MiB resident idle, {} MiB after ({} MiB of it the process's own, the rest mapped files)",
             self.rss_idle_kib / 1024,
             self.rss_after_kib / 1024,
             self.anon_after_kib / 1024
@@ -301,6 +309,10 @@ impl Report {
                     ("rss_idle_mib", (self.rss_idle_kib / 1024).to_string()),
                     ("rss_after_mib", (self.rss_after_kib / 1024).to_string()),
                     ("anon_after_mib", (self.anon_after_kib / 1024).to_string()),
+                    (
+                        "wal_mib",
+                        self.wal_mib.map_or_else(|| "-".into(), |m| m.to_string())
+                    ),
                     ("replay", "clean".into()),
                 ]
             )

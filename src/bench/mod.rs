@@ -66,6 +66,15 @@ impl Scratch {
         format!("http://127.0.0.1:{}", self.port)
     }
 
+    /// The size of the SQLite WAL file now, in MiB (none on PostgreSQL).
+    pub fn wal_mib(&self) -> Option<u64> {
+        if self.pg.is_some() {
+            return None;
+        }
+        let wal = format!("{}-wal", crate::db::sqlite_path(&self.config.database_url));
+        Some(std::fs::metadata(wal).map_or(0, |m| m.len() / (1024 * 1024)))
+    }
+
     /// `sqlite` or `postgres`, as the `bench` line names it.
     pub fn engine(&self) -> &'static str {
         if self.pg.is_some() {

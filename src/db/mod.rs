@@ -80,12 +80,13 @@ impl Db {
                     let mut writer = SqliteConn::open(&path)?;
                     // Commits no longer checkpoint; the checkpointer's thread does.
                     writer.batch("PRAGMA wal_autocheckpoint = 0")?;
-                    let checkpointer = checkpoint::Checkpointer::start(&path)?;
+                    writer.batch(checkpoint::WAL_KEEP)?;
+                    let writer = Arc::new(tokio::sync::Mutex::new(writer));
+                    let checkpointer = checkpoint::Checkpointer::start(&path, writer.clone())?;
                     Ok::<_, sqlx::Error>((writer, checkpointer))
                 })
                 .await
                 .map_err(|e| sqlx::Error::Protocol(e.to_string()))??;
-                let writer = Arc::new(tokio::sync::Mutex::new(writer));
                 Ok(Db {
                     pool: Pool::sqlite(sqlite_path(&url), SQLITE_READERS),
                     kind,
