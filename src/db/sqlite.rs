@@ -56,25 +56,50 @@ pub struct SqliteConn {
     names: HashMap<String, Arc<Columns>>,
 }
 
-/// A statement's column names, by position and (as sqlx's `AnyRow` wants them) by name.
+/// A statement's column names, by position and (as sqlx's `AnyRow` wants them) by name,
+/// and the argument each of its parameters takes.
 struct Columns {
     list: Vec<UStr>,
     map: Arc<sqlx_core::HashMap<UStr, usize>>,
+    /// For parameter `i + 1`, the argument (counted from 1) bound to it. Read once per
+    /// statement: SQLite finds a parameter's name by walking the list of names, so asking
+    /// for each parameter on every run was quadratic in long `IN (...)` lists.
+    params: Vec<usize>,
 }
 
 impl Columns {
-    fn of(stmt: &Statement<'_>) -> Columns {
+    fn of(stmt: &Statement<'_>) -> Result<Columns, sqlx::Error> {
         let list: Vec<UStr> = stmt.column_names().into_iter().map(UStr::new).collect();
         let map = list
             .iter()
             .enumerate()
             .map(|(i, name)| (name.clone(), i))
             .collect();
-        Columns {
+        Ok(Columns {
             list,
             map: Arc::new(map),
-        }
+            params: params_of(stmt)?,
+        })
     }
+}
+
+/// Number parameters as sqlx's SQLite driver does: `$N` and `?N` name their argument, a
+/// bare `?` takes the next one.
+fn params_of(stmt: &Statement<'_>) -> Result<Vec<usize>, sqlx::Error> {
+    let mut next = 0;
+    (1..=stmt.parameter_count())
+        .map(|param| match stmt.parameter_name(param) {
+            Some(name) => name
+                .strip_prefix('$')
+                .or_else(|| name.strip_prefix('?'))
+                .and_then(|digits| digits.parse::<usize>().ok())
+                .ok_or_else(|| protocol(format!("unsupported SQL parameter: {name}"))),
+            None => {
+                next += 1;
+                Ok(next)
+            }
+        })
+        .collect()
 }
 
 impl std::fmt::Debug for SqliteConn {
@@ -120,7 +145,7 @@ impl SqliteConn {
             Some(arguments) => {
                 let columns = self.columns_of(sql)?;
                 let mut stmt = self.conn.prepare_cached(sql).map_err(error)?;
-                bind(&mut stmt, &arguments.values.0)?;
+                bind(&mut stmt, &columns.params, &arguments.values.0)?;
                 step_all(&mut stmt, &columns, limit, &mut out)?;
                 drop(stmt);
                 out.push(Either::Left(self.result()));
@@ -128,7 +153,7 @@ impl SqliteConn {
             None => {
                 let mut batch = rusqlite::Batch::new(&self.conn, sql);
                 while let Some(mut stmt) = batch.next().map_err(error)? {
-                    let columns = Columns::of(&stmt);
+                    let columns = Columns::of(&stmt)?;
                     step_all(&mut stmt, &columns, limit, &mut out)?;
                     drop(stmt);
                     out.push(Either::Left(self.result()));
@@ -173,7 +198,7 @@ impl SqliteConn {
             return Ok(columns.clone());
         }
         let stmt = self.conn.prepare_cached(sql).map_err(error)?;
-        let columns = Arc::new(Columns::of(&stmt));
+        let columns = Arc::new(Columns::of(&stmt)?);
         drop(stmt);
         if self.names.len() >= NAMES_CACHE {
             self.names.clear();
@@ -183,26 +208,14 @@ impl SqliteConn {
     }
 }
 
-/// Bind as sqlx's SQLite driver does: `$N` and `?N` name their argument, a bare `?` takes
-/// the next one, and a parameter past the arguments stays NULL.
-fn bind(stmt: &mut Statement<'_>, values: &[AnyValueKind]) -> Result<(), sqlx::Error> {
-    let mut next = 0;
-    for param in 1..=stmt.parameter_count() {
-        let n = match stmt.parameter_name(param) {
-            Some(name) => {
-                let digits = name
-                    .strip_prefix('$')
-                    .or_else(|| name.strip_prefix('?'))
-                    .ok_or_else(|| protocol(format!("unsupported SQL parameter: {name}")))?;
-                digits
-                    .parse::<usize>()
-                    .map_err(|_| protocol(format!("unsupported SQL parameter: {name}")))?
-            }
-            None => {
-                next += 1;
-                next
-            }
-        };
+/// Bind `values` to `stmt`, parameter `i + 1` taking argument `params[i]`; a parameter
+/// past the arguments stays NULL, as with sqlx's driver.
+fn bind(
+    stmt: &mut Statement<'_>,
+    params: &[usize],
+    values: &[AnyValueKind],
+) -> Result<(), sqlx::Error> {
+    for (i, n) in params.iter().enumerate() {
         let Some(value) = n.checked_sub(1).and_then(|i| values.get(i)) else {
             break;
         };
@@ -219,7 +232,7 @@ fn bind(stmt: &mut Statement<'_>, values: &[AnyValueKind]) -> Result<(), sqlx::E
             AnyValueKind::Blob(b) => ValueRef::Blob(b),
             _ => return Err(protocol("unsupported argument type".into())),
         };
-        stmt.raw_bind_parameter(param, ToSqlOutput::Borrowed(value))
+        stmt.raw_bind_parameter(i + 1, ToSqlOutput::Borrowed(value))
             .map_err(error)?;
     }
     Ok(())
