@@ -39,6 +39,9 @@ impl Checkpointer {
         writer: Arc<tokio::sync::Mutex<SqliteConn>>,
     ) -> Result<Checkpointer, sqlx::Error> {
         let mut conn = SqliteConn::open(path)?;
+        // Writes wait while `RESTART` waits for readers of old frames: not past this; the
+        // next tick tries again.
+        conn.batch("PRAGMA busy_timeout = 50")?;
         let (stop, stopped) = mpsc::channel::<()>();
         std::thread::Builder::new()
             .name("sqlite-checkpoint".into())
