@@ -23,8 +23,11 @@ const EVERY: Duration = Duration::from_millis(100);
 /// A WAL this long (frames of one page, 4 KiB each) is started over.
 const RESTART_AT: i64 = 4096;
 
-/// The WAL file is cut back to this size when it starts over after a burst.
-pub const WAL_KEEP: &str = "PRAGMA journal_size_limit = 67108864";
+/// Leave the WAL to the checkpointer: `writer`'s commits no longer checkpoint, and the
+/// WAL file is cut back to 64 MiB when it starts over after a burst.
+pub fn hand_over(writer: &mut SqliteConn) -> Result<(), sqlx::Error> {
+    writer.batch("PRAGMA wal_autocheckpoint = 0; PRAGMA journal_size_limit = 67108864")
+}
 
 /// Stops the thread when the last `Db` holding it is dropped (its sender goes with it).
 pub struct Checkpointer {
@@ -70,8 +73,7 @@ fn checkpoint(
     conn: &mut SqliteConn,
     writer: &tokio::sync::Mutex<SqliteConn>,
 ) -> Result<(), sqlx::Error> {
-    let wal = conn.wal_checkpoint("PASSIVE")?;
-    if wal.frames < RESTART_AT {
+    if conn.wal_checkpoint("PASSIVE")? < RESTART_AT {
         return Ok(());
     }
     // Nothing writes while this turn is held, so the copy can finish; SQLite's busy

@@ -78,9 +78,7 @@ impl Db {
                 // reader opens the file.
                 let (writer, checkpointer) = tokio::task::spawn_blocking(move || {
                     let mut writer = SqliteConn::open(&path)?;
-                    // Commits no longer checkpoint; the checkpointer's thread does.
-                    writer.batch("PRAGMA wal_autocheckpoint = 0")?;
-                    writer.batch(checkpoint::WAL_KEEP)?;
+                    checkpoint::hand_over(&mut writer)?;
                     let writer = Arc::new(tokio::sync::Mutex::new(writer));
                     let checkpointer = checkpoint::Checkpointer::start(&path, writer.clone())?;
                     Ok::<_, sqlx::Error>((writer, checkpointer))

@@ -41,15 +41,6 @@ const NAMES_CACHE: usize = 1024;
 
 pub type Results = Vec<Either<AnyQueryResult, AnyRow>>;
 
-/// What a checkpoint found: whether it could not finish, the WAL's frames, and how many of
-/// them are copied into the database file.
-#[derive(Debug, Clone, Copy)]
-pub struct Wal {
-    pub busy: bool,
-    pub frames: i64,
-    pub copied: i64,
-}
-
 pub struct SqliteConn {
     conn: rusqlite::Connection,
     /// Each statement's column names, shared by all its rows.
@@ -168,16 +159,12 @@ impl SqliteConn {
         self.conn.execute_batch(sql).map_err(error)
     }
 
-    /// Checkpoint the WAL (`mode` is PASSIVE, FULL, RESTART or TRUNCATE); the WAL's frames
-    /// and how many of them are in the database file now.
-    pub fn wal_checkpoint(&mut self, mode: &str) -> Result<Wal, sqlx::Error> {
+    /// Checkpoint the WAL (`mode` is PASSIVE, FULL, RESTART or TRUNCATE); the frames in
+    /// the WAL.
+    pub fn wal_checkpoint(&mut self, mode: &str) -> Result<i64, sqlx::Error> {
         self.conn
             .query_row(&format!("PRAGMA wal_checkpoint({mode})"), [], |row| {
-                Ok(Wal {
-                    busy: row.get::<_, i64>(0)? != 0,
-                    frames: row.get(1)?,
-                    copied: row.get(2)?,
-                })
+                row.get(1)
             })
             .map_err(error)
     }
