@@ -391,3 +391,58 @@ async fn a_job_whose_worker_died_runs_again_after_its_lease() {
         store.close(queues).await;
     }
 }
+
+/// apalis' claims and acknowledgements name jobs by id in a JSON list; on SQLite they must
+/// find each job through the id index whatever the queue's size, not walk every job of a
+/// status or worker (which made deliveries slower as a queue grew).
+#[tokio::test]
+async fn sqlite_claims_and_acknowledgements_look_jobs_up_by_id() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}/queues.db", dir.path().display());
+    let queues = Queues::connect(&url, options("plan")).await.unwrap();
+    let mut conn = sqlx::SqliteConnection::connect(&url).await.unwrap();
+
+    let unknown: Vec<String> = sqlx::query_scalar(
+        "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name IN ('Jobs', 'Workers') \
+         AND name NOT IN (SELECT idx FROM sqlite_stat1 WHERE idx IS NOT NULL)",
+    )
+    .fetch_all(&mut conn)
+    .await
+    .unwrap();
+    assert!(
+        unknown.is_empty(),
+        "indexes without planner figures: {unknown:?}"
+    );
+
+    let plans = [
+        // The shape of apalis-sqlite's queries/task/ack.sql.
+        "WITH j AS (SELECT value ->> 'task_id' AS task_id, value ->> 'status' AS status \
+         FROM json_each(?1)) UPDATE Jobs SET status = j.status FROM j \
+         WHERE Jobs.id = j.task_id AND Jobs.lock_by = ?2",
+        // The shape of its queries/task/lock.sql.
+        "UPDATE Jobs SET status = 'Running', lock_by = ?2 \
+         WHERE id IN (SELECT value FROM json_each(?1)) \
+         AND (status = 'Queued' OR status = 'Pending' \
+         OR (status = 'Failed' AND attempts < max_attempts))",
+    ];
+    for sql in plans {
+        let plan = explain(&mut conn, sql).await;
+        assert!(
+            plan.iter()
+                .any(|step| step.contains("SEARCH Jobs USING INDEX sqlite_autoindex_Jobs_1 (id=?)")),
+            "{sql}\n{plan:#?}"
+        );
+    }
+    queues.close().await;
+}
+
+async fn explain(conn: &mut sqlx::SqliteConnection, sql: &str) -> Vec<String> {
+    use sqlx::Row;
+    sqlx::query(sqlx::AssertSqlSafe(format!("EXPLAIN QUERY PLAN {sql}")))
+        .fetch_all(conn)
+        .await
+        .unwrap()
+        .iter()
+        .map(|row| row.get::<String, _>(3))
+        .collect()
+}
