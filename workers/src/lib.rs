@@ -78,7 +78,7 @@ impl Default for QueueOptions {
             poll: Duration::from_millis(250),
             push_concurrency: 32,
             pull_concurrency: 4,
-            ingress_concurrency: 4,
+            ingress_concurrency: 16,
             mail_concurrency: 2,
             retry_scale: 1.0,
             namespace: "tessera".into(),
