@@ -71,43 +71,58 @@ pub async fn set_checkpoint(conn: &mut Conn, name: &str, seq: i64) -> Result<(),
     Ok(())
 }
 
-/// Apply one batch; the number of events applied (0 when caught up).
-async fn step(db: &Db, projector: Checkpointed) -> Result<usize, AppendError> {
+/// Apply one batch to every projector that is behind; the number of events read (0 when
+/// all are caught up). The batch is read and decoded once for all of them, and the work
+/// joins the commands waiting for the writer, so it shares their commit.
+async fn step(db: &Db) -> Result<usize, AppendError> {
     // Caught up? Seen without the write turn, which posts are waiting for.
     {
         let mut conn = db.pool.acquire().await?;
-        if position(&mut conn, projector.name()).await? >= eventlog::head(&mut conn).await? {
+        let head = eventlog::head(&mut conn).await?;
+        let mut behind = false;
+        for p in Checkpointed::ALL {
+            behind |= position(&mut conn, p.name()).await? < head;
+        }
+        if !behind {
             return Ok(0);
         }
     }
-    let mut tx = db.begin_write().await?;
-    let from = checkpoint(&mut tx, projector.name()).await?;
-    let batch = eventlog::read_after(&mut tx, from, BATCH).await?;
-    let Some(last) = batch.last().map(|r| r.seq) else {
-        tx.rollback().await?;
-        return Ok(0);
-    };
-    for rec in &batch {
-        projector.apply(&mut tx, rec).await?;
-    }
-    set_checkpoint(&mut tx, projector.name(), last).await?;
-    tx.commit().await?;
-    Ok(batch.len())
+    db.write(|tx| {
+        Box::pin(async move {
+            let mut from = Vec::with_capacity(Checkpointed::ALL.len());
+            for p in Checkpointed::ALL {
+                from.push((p, checkpoint(tx, p.name()).await?));
+            }
+            let start = from.iter().map(|(_, seq)| *seq).min().unwrap_or(0);
+            let batch = eventlog::read_after(tx, start, BATCH).await?;
+            let Some(last) = batch.last().map(|r| r.seq) else {
+                return Ok(0);
+            };
+            for (projector, seen) in from {
+                if seen >= last {
+                    continue;
+                }
+                for rec in batch.iter().filter(|r| r.seq > seen) {
+                    projector.apply(tx, rec).await?;
+                }
+                set_checkpoint(tx, projector.name(), last).await?;
+            }
+            Ok(batch.len())
+        })
+    })
+    .await
 }
 
 /// Run every checkpointed projector until it has seen the whole log.
 pub async fn catch_up(db: &Db) -> Result<usize, AppendError> {
     let mut total = 0;
-    for p in Checkpointed::ALL {
-        loop {
-            let n = step(db, p).await?;
-            total += n;
-            if n == 0 {
-                break;
-            }
+    loop {
+        let n = step(db).await?;
+        total += n;
+        if n == 0 {
+            return Ok(total);
         }
     }
-    Ok(total)
 }
 
 /// Follow the log in the background: woken by `notify` after each commit, and every
