@@ -52,13 +52,19 @@ impl Sql {
 
     pub fn int(&mut self, v: i64) -> &mut Sql {
         self.args.push(Arg::Int(v));
-        self.text.push_str(&format!("${}", self.args.len()));
-        self
+        self.placeholder()
     }
 
     pub fn text(&mut self, v: &str) -> &mut Sql {
         self.args.push(Arg::Text(v.to_string()));
-        self.text.push_str(&format!("${}", self.args.len()));
+        self.placeholder()
+    }
+
+    /// `$n` for the argument just pushed, written in place: a page's hydration binds
+    /// hundreds of values, and a `String` for each showed in the read profile.
+    fn placeholder(&mut self) -> &mut Sql {
+        use std::fmt::Write;
+        let _ = write!(self.text, "${}", self.args.len());
         self
     }
 
