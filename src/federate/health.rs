@@ -10,8 +10,20 @@ use crate::time;
 pub const FAILURE_DAYS: usize = 7;
 const DAY_MS: i64 = 24 * 3600 * 1000;
 
-/// Forget a server's failures (it delivered, or it spoke to us).
+/// Forget a server's failures (it delivered, or it spoke to us). Looked at first, so the
+/// common case (nothing to forget) writes nothing: every delivery and every signed inbound
+/// request comes here, and on SQLite an `UPDATE`, even of no row, takes the write lock
+/// outside the writer's turn.
 pub async fn mark_available(app: &App, domain: &str) -> Result<(), FedError> {
+    let failing: Option<i64> = sqlx::query_scalar(
+        "SELECT 1 FROM instance_health WHERE domain = $1 AND (unavailable = 1 OR failure_days <> '[]')",
+    )
+    .bind(domain)
+    .fetch_optional(&app.db.pool)
+    .await?;
+    if failing.is_none() {
+        return Ok(());
+    }
     sqlx::query(
         "UPDATE instance_health SET failure_days = '[]', unavailable = 0, last_success_at = $2 \
          WHERE domain = $1 AND (unavailable = 1 OR failure_days <> '[]')",
