@@ -32,7 +32,8 @@ async fn attempt(app: &App, job: &PushJob) -> Result<JobOutcome, FedError> {
     if app.domain_suspended(&domain).await? {
         return Ok(JobOutcome::Fail(format!("{domain} is blocked here")));
     }
-    if health::is_unavailable(app, &domain).await? {
+    let health = health::of(app, &domain).await?;
+    if health.unavailable {
         return Ok(JobOutcome::Fail(format!("{domain} is marked unavailable")));
     }
     let stored: Option<(i64, String)> =
@@ -94,7 +95,10 @@ async fn attempt(app: &App, job: &PushJob) -> Result<JobOutcome, FedError> {
     };
     let code = fetched.status;
     if (200..300).contains(&code) {
-        health::mark_available(app, &domain).await?;
+        // A failure recorded since `health` was read stays until the next success.
+        if health.failing {
+            health::forget_failures(app, &domain).await?;
+        }
     } else if code >= 500 {
         health::record_failure(app, &domain).await?;
     }

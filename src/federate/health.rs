@@ -10,20 +10,43 @@ use crate::time;
 pub const FAILURE_DAYS: usize = 7;
 const DAY_MS: i64 = 24 * 3600 * 1000;
 
-/// Forget a server's failures (it delivered, or it spoke to us). Looked at first, so the
-/// common case (nothing to forget) writes nothing: every delivery and every signed inbound
-/// request comes here, and on SQLite an `UPDATE`, even of no row, takes the write lock
-/// outside the writer's turn.
-pub async fn mark_available(app: &App, domain: &str) -> Result<(), FedError> {
-    let failing: Option<i64> = sqlx::query_scalar(
-        "SELECT 1 FROM instance_health WHERE domain = $1 AND (unavailable = 1 OR failure_days <> '[]')",
+/// What is recorded of a server: whether it is skipped, and whether a success has
+/// failures to forget.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Health {
+    pub unavailable: bool,
+    pub failing: bool,
+}
+
+/// A server's record, read once per delivery. A server never recorded is healthy.
+pub async fn of(app: &App, domain: &str) -> Result<Health, FedError> {
+    let row: Option<(i64, i64)> = sqlx::query_as(
+        "SELECT unavailable, CASE WHEN failure_days <> '[]' THEN 1 ELSE 0 END \
+         FROM instance_health WHERE domain = $1",
     )
     .bind(domain)
     .fetch_optional(&app.db.pool)
     .await?;
-    if failing.is_none() {
-        return Ok(());
+    Ok(
+        row.map_or(Health::default(), |(unavailable, failing)| Health {
+            unavailable: unavailable == 1,
+            failing: unavailable == 1 || failing == 1,
+        }),
+    )
+}
+
+/// Forget a server's failures (it delivered, or it spoke to us), if it has any: every
+/// delivery and every signed inbound request comes here, and on SQLite an `UPDATE`, even
+/// of no row, takes the write lock outside the writer's turn.
+pub async fn mark_available(app: &App, domain: &str) -> Result<(), FedError> {
+    if of(app, domain).await?.failing {
+        forget_failures(app, domain).await?;
     }
+    Ok(())
+}
+
+/// Clear a server's failures, for a caller that has just read its [`Health`].
+pub async fn forget_failures(app: &App, domain: &str) -> Result<(), FedError> {
     sqlx::query(
         "UPDATE instance_health SET failure_days = '[]', unavailable = 0, last_success_at = $2 \
          WHERE domain = $1 AND (unavailable = 1 OR failure_days <> '[]')",
@@ -70,15 +93,6 @@ pub async fn record_failure(app: &App, domain: &str) -> Result<bool, FedError> {
     .execute(&app.db.pool)
     .await?;
     Ok(unavailable)
-}
-
-pub async fn is_unavailable(app: &App, domain: &str) -> Result<bool, FedError> {
-    let flag: Option<i64> =
-        sqlx::query_scalar("SELECT unavailable FROM instance_health WHERE domain = $1")
-            .bind(domain)
-            .fetch_optional(&app.db.pool)
-            .await?;
-    Ok(flag == Some(1))
 }
 
 /// Every server currently marked unavailable.
