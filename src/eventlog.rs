@@ -1,6 +1,9 @@
 //! The append-only event log (DESIGN §3): append with an expected stream version, read a
 //! stream, read everything after a checkpoint.
 
+use std::collections::BTreeMap;
+use std::sync::{Arc, Mutex};
+
 use sqlx::Row;
 
 use crate::db::{Conn, is_unique_violation};
@@ -164,4 +167,111 @@ pub async fn append(
         out.push(recorded);
     }
     Ok(out)
+}
+
+/// How many recent events [`Recent`] keeps: several batches of every follower.
+const RECENT: usize = 2048;
+
+/// The events committed most recently, kept in memory so that the loops following the log
+/// (projectors, reactors, streaming) take a fresh batch from here instead of each reading
+/// and decoding it from the database again.
+///
+/// It only ever answers with the unbroken run of events right after the asked position:
+/// commands that share a group commit are remembered in whatever order their tasks
+/// resume, and other processes append to the same log, so a missing event sends the
+/// reader to the database, which is the truth.
+#[derive(Default)]
+pub struct Recent {
+    events: Mutex<BTreeMap<i64, Arc<Recorded>>>,
+}
+
+impl Recent {
+    /// Keep committed events; only call this once their transaction has committed.
+    pub fn remember(&self, committed: impl IntoIterator<Item = Arc<Recorded>>) {
+        let mut events = self.events.lock().unwrap_or_else(|e| e.into_inner());
+        for rec in committed {
+            events.insert(rec.seq, rec);
+        }
+        while events.len() > RECENT {
+            events.pop_first();
+        }
+    }
+
+    /// Up to `limit` events after `seq`, in order: from memory when the event right after
+    /// `seq` is there, else from the database (and then remembered for the other readers).
+    pub async fn read_after(
+        &self,
+        conn: &mut Conn,
+        seq: i64,
+        limit: i64,
+    ) -> Result<Vec<Arc<Recorded>>, AppendError> {
+        let held = self.run_after(seq, usize::try_from(limit).unwrap_or(0));
+        if !held.is_empty() {
+            return Ok(held);
+        }
+        let read: Vec<Arc<Recorded>> = read_after(conn, seq, limit)
+            .await?
+            .into_iter()
+            .map(Arc::new)
+            .collect();
+        self.remember(read.iter().cloned());
+        Ok(read)
+    }
+
+    fn run_after(&self, seq: i64, limit: usize) -> Vec<Arc<Recorded>> {
+        let events = self.events.lock().unwrap_or_else(|e| e.into_inner());
+        (seq + 1..)
+            .zip(events.range(seq + 1..))
+            .take_while(|(next, (at, _))| *at == next)
+            .take(limit)
+            .map(|(_, (_, rec))| rec.clone())
+            .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::events::AccountRef;
+
+    fn recorded(seq: i64) -> Arc<Recorded> {
+        Arc::new(Recorded {
+            seq,
+            id: seq,
+            stream: format!("account:{seq}"),
+            version: 1,
+            event: Event::AccountApproved(AccountRef { account_id: seq }),
+            actor: SYSTEM_ACTOR.into(),
+            recorded_at: 0,
+        })
+    }
+
+    fn seqs(run: &[Arc<Recorded>]) -> Vec<i64> {
+        run.iter().map(|r| r.seq).collect()
+    }
+
+    #[test]
+    fn recent_events_answer_only_an_unbroken_run_after_the_position() {
+        let recent = Recent::default();
+        // Two commands of one group commit, remembered in the order their tasks resumed.
+        recent.remember([recorded(3), recorded(1)]);
+        assert_eq!(seqs(&recent.run_after(0, 10)), [1]);
+        assert!(
+            recent.run_after(1, 10).is_empty(),
+            "2 is missing: read the database"
+        );
+        recent.remember([recorded(2)]);
+        assert_eq!(seqs(&recent.run_after(0, 10)), [1, 2, 3]);
+        assert_eq!(seqs(&recent.run_after(0, 2)), [1, 2]);
+        assert!(recent.run_after(3, 10).is_empty());
+    }
+
+    #[test]
+    fn recent_events_forget_the_oldest_beyond_their_bound() {
+        let recent = Recent::default();
+        let total = i64::try_from(RECENT).unwrap() + 10;
+        recent.remember((1..=total).map(recorded));
+        assert!(recent.run_after(0, 1).is_empty(), "the oldest are gone");
+        assert_eq!(seqs(&recent.run_after(total - 2, 10)), [total - 1, total]);
+    }
 }

@@ -29,7 +29,7 @@ const PG_SCHEMA: &str = "tessera_replay";
 pub async fn run(config: &Config, apply: bool) -> anyhow::Result<Report> {
     let live = crate::server::open(config).await?;
     // Compare against live models that have seen the whole log, not a lagging projector.
-    projections::catch_up(&live).await?;
+    projections::catch_up(&live, &Default::default()).await?;
     let kind = live.kind;
     live.pool.close().await;
 

@@ -44,6 +44,8 @@ pub struct App {
     pub projector_wake: Arc<Notify>,
     /// Wakes the outbox reactor after a commit.
     pub outbox_wake: Arc<Notify>,
+    /// The events committed last, for the loops that follow the log.
+    pub recent: Arc<eventlog::Recent>,
     pub limits: Arc<crate::api::ratelimit::Limits>,
     pub federation: crate::federate::Shared,
     pub storage: crate::media::storage::Storage,
@@ -72,6 +74,7 @@ impl App {
             config: Arc::new(config),
             projector_wake: Arc::new(Notify::new()),
             outbox_wake: Arc::new(Notify::new()),
+            recent: Arc::default(),
             limits,
             federation,
         })
@@ -111,7 +114,10 @@ impl App {
                 }
                 Err(AttemptError::Fail(e)) => return Err(e),
                 Ok(outcome) => {
-                    if matches!(&outcome, Outcome::Appended(r) if !r.is_empty()) {
+                    if let Outcome::Appended(r) = &outcome
+                        && !r.is_empty()
+                    {
+                        self.recent.remember(r.iter().cloned().map(Arc::new));
                         self.projector_wake.notify_one();
                         self.outbox_wake.notify_one();
                     }

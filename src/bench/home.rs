@@ -230,7 +230,7 @@ async fn seed(scratch: &Scratch, opts: &Options) -> anyhow::Result<Seeded> {
     for chunk in ids.chunks(64) {
         futures::future::try_join_all(chunk.iter().map(|a| app.follow(reader, *a))).await?;
     }
-    crate::projections::catch_up(&app.db).await?;
+    crate::projections::catch_up(&app.db, &app.recent).await?;
     let mut conn = app.db.pool.acquire().await?;
     let client = super::oauth_app(&mut conn).await?;
     let reader_token = store::issue_token(&mut conn, client, Some(reader), "read")

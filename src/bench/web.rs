@@ -158,7 +158,7 @@ async fn measure(
         app.post_status(&sam, new_status(text, Some(thread), vec![]))
             .await?;
     }
-    crate::projections::catch_up(&app.db).await?;
+    crate::projections::catch_up(&app.db, &app.recent).await?;
     if app.db.kind == crate::db::Kind::Postgres {
         // A server with an account this size has had its tables analysed by autovacuum;
         // right after a bulk load the planner would still think them empty.

@@ -34,7 +34,9 @@ const IMAGE_PIXELS: u32 = 230_400;
 pub async fn step(app: &App) -> Result<usize, FedError> {
     let mut conn = app.db.pool.acquire().await?;
     let from = position(&mut conn, CHECKPOINT).await?;
-    let batch = eventlog::read_after(&mut conn, from, BATCH)
+    let batch = app
+        .recent
+        .read_after(&mut conn, from, BATCH)
         .await
         .map_err(|e| FedError::Internal(e.to_string()))?;
     drop(conn);

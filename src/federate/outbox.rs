@@ -42,7 +42,9 @@ pub async fn step(app: &App) -> Result<usize, FedError> {
     let (from, batch) = {
         let mut conn = app.db.pool.acquire().await?;
         let from = position(&mut conn, CHECKPOINT).await?;
-        let batch = eventlog::read_after(&mut conn, from, BATCH)
+        let batch = app
+            .recent
+            .read_after(&mut conn, from, BATCH)
             .await
             .map_err(|e| FedError::Internal(e.to_string()))?;
         (from, batch)

@@ -13,7 +13,6 @@ use crate::api::entities::{Ctx, profile_images};
 use crate::app::App;
 use crate::domain::push::Command;
 use crate::domain::text::html_to_text;
-use crate::eventlog;
 use crate::projections::runner::{Checkpointed, position};
 use crate::queries::Sql;
 use crate::queries::notifications::{self as nq, NotificationView};
@@ -32,7 +31,9 @@ pub async fn step(app: &App) -> Result<usize, FedError> {
     if until <= from {
         return Ok(0);
     }
-    let batch: Vec<_> = eventlog::read_after(&mut conn, from, BATCH)
+    let batch: Vec<_> = app
+        .recent
+        .read_after(&mut conn, from, BATCH)
         .await
         .map_err(|e| FedError::Internal(e.to_string()))?
         .into_iter()

@@ -9,7 +9,7 @@ use tokio::sync::{Notify, watch};
 use tokio::task::JoinHandle;
 
 use crate::db::{Conn, Db};
-use crate::eventlog::{self, AppendError, Recorded};
+use crate::eventlog::{self, AppendError, Recent, Recorded};
 
 const BATCH: i64 = 200;
 
@@ -74,7 +74,7 @@ pub async fn set_checkpoint(conn: &mut Conn, name: &str, seq: i64) -> Result<(),
 /// Apply one batch to every projector that is behind; the number of events read (0 when
 /// all are caught up). The batch is read and decoded once for all of them, and the work
 /// joins the commands waiting for the writer, so it shares their commit.
-async fn step(db: &Db) -> Result<usize, AppendError> {
+async fn step(db: &Db, recent: &Arc<Recent>) -> Result<usize, AppendError> {
     // Caught up? Seen without the write turn, which posts are waiting for.
     {
         let mut conn = db.pool.acquire().await?;
@@ -87,14 +87,15 @@ async fn step(db: &Db) -> Result<usize, AppendError> {
             return Ok(0);
         }
     }
-    db.write(|tx| {
+    let recent = recent.clone();
+    db.write(move |tx| {
         Box::pin(async move {
             let mut from = Vec::with_capacity(Checkpointed::ALL.len());
             for p in Checkpointed::ALL {
                 from.push((p, checkpoint(tx, p.name()).await?));
             }
             let start = from.iter().map(|(_, seq)| *seq).min().unwrap_or(0);
-            let batch = eventlog::read_after(tx, start, BATCH).await?;
+            let batch = recent.read_after(tx, start, BATCH).await?;
             let Some(last) = batch.last().map(|r| r.seq) else {
                 return Ok(0);
             };
@@ -114,10 +115,10 @@ async fn step(db: &Db) -> Result<usize, AppendError> {
 }
 
 /// Run every checkpointed projector until it has seen the whole log.
-pub async fn catch_up(db: &Db) -> Result<usize, AppendError> {
+pub async fn catch_up(db: &Db, recent: &Arc<Recent>) -> Result<usize, AppendError> {
     let mut total = 0;
     loop {
-        let n = step(db).await?;
+        let n = step(db, recent).await?;
         total += n;
         if n == 0 {
             return Ok(total);
@@ -128,11 +129,16 @@ pub async fn catch_up(db: &Db) -> Result<usize, AppendError> {
 /// Follow the log in the background: woken by `notify` after each commit, and every
 /// second in case another process appended. `projected` counts the catch-ups that applied
 /// something, for the streams that follow behind.
-pub fn spawn(db: Db, notify: Arc<Notify>, projected: watch::Sender<u64>) -> JoinHandle<()> {
+pub fn spawn(
+    db: Db,
+    recent: Arc<Recent>,
+    notify: Arc<Notify>,
+    projected: watch::Sender<u64>,
+) -> JoinHandle<()> {
     tokio::spawn(async move {
         let mut failures = 0u32;
         loop {
-            match catch_up(&db).await {
+            match catch_up(&db, &recent).await {
                 Ok(applied) => {
                     failures = 0;
                     if applied > 0 {

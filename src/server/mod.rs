@@ -104,6 +104,7 @@ pub async fn start(
     let app = App::new(db.clone(), config)?;
     let projector = crate::projections::spawn(
         db,
+        app.recent.clone(),
         app.projector_wake.clone(),
         app.streaming.projected.clone(),
     );

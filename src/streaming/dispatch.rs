@@ -69,7 +69,9 @@ async fn catch_up(app: &App, mut position: i64) -> Result<i64, Error> {
         return Ok(until.max(position));
     }
     while position < until {
-        let batch: Vec<Recorded> = eventlog::read_after(&mut conn, position, BATCH)
+        let batch: Vec<Arc<Recorded>> = app
+            .recent
+            .read_after(&mut conn, position, BATCH)
             .await
             .map_err(Error::internal)?
             .into_iter()
@@ -101,7 +103,7 @@ async fn projected_until(conn: &mut Conn) -> Result<i64, sqlx::Error> {
         .unwrap_or(0))
 }
 
-async fn dispatch(app: &App, conn: &mut Conn, batch: &[Recorded]) -> Result<(), Error> {
+async fn dispatch(app: &App, conn: &mut Conn, batch: &[Arc<Recorded>]) -> Result<(), Error> {
     let listeners = app.streaming.hub.listeners();
     if listeners.is_empty() {
         return Ok(());
@@ -563,7 +565,7 @@ async fn notifications(
     conn: &mut Conn,
     ctx: &Ctx<'_>,
     listeners: &[Listener],
-    batch: &[Recorded],
+    batch: &[Arc<Recorded>],
 ) -> Result<(), Error> {
     let accounts = connected_accounts(listeners);
     if accounts.is_empty() {
