@@ -128,7 +128,9 @@ impl App {
                 None => Err(Error::NotFound),
             };
             let command = match result {
-                Ok(status_id) => scheduled::Command::Publish { status_id },
+                Ok(posted) => scheduled::Command::Publish {
+                    status_id: posted.id,
+                },
                 Err(e @ (Error::Unavailable(_) | Error::Internal(_))) => return Err(e),
                 Err(e) => {
                     tracing::warn!(scheduled_id = s.id, error = %e, "a scheduled status could not be posted; cancelled");

@@ -45,9 +45,16 @@ pub struct StatusChange {
     pub language: Option<String>,
 }
 
+/// What posting a status appended.
+pub struct Posted {
+    pub id: i64,
+    /// Its row, when this call posted it (not a repeat of an earlier request).
+    row: Option<StatusRow>,
+}
+
 impl App {
     /// Post a status; returns its id (the earlier one when the idempotency key was used).
-    pub async fn post_status(&self, author: &AccountRow, new: NewStatus) -> Result<i64, Error> {
+    pub async fn post_status(&self, author: &AccountRow, new: NewStatus) -> Result<Posted, Error> {
         let parent = match new.in_reply_to_id {
             Some(id) => {
                 let mut conn = self.db.pool.acquire().await?;
@@ -130,13 +137,34 @@ impl App {
             .await?
         {
             Outcome::Duplicate(first) => match first.event {
-                Event::StatusPosted(p) => Ok(p.status_id),
+                Event::StatusPosted(p) => Ok(Posted {
+                    id: p.status_id,
+                    row: None,
+                }),
                 _ => Err(Error::Validation(
                     "Idempotency-Key was already used for another request".into(),
                 )),
             },
-            Outcome::Appended(_) => Ok(status_id),
+            Outcome::Appended(recorded) => Ok(Posted {
+                id: status_id,
+                row: recorded.iter().find_map(|r| match &r.event {
+                    Event::StatusPosted(p) => Some(StatusRow::posted(p)),
+                    _ => None,
+                }),
+            }),
         }
+    }
+
+    /// A status as its author sees it right after posting. One this call appended is
+    /// built from the row its projection wrote, not looked up again; a repeated request
+    /// (same Idempotency-Key) reads the status as it is now.
+    pub async fn posted_view(&self, author: i64, posted: Posted) -> Result<q::StatusView, Error> {
+        let mut conn = self.db.pool.acquire().await?;
+        let view = match posted.row {
+            Some(row) => q::hydrate(&mut conn, Some(author), vec![row]).await?.pop(),
+            None => q::visible(&mut conn, Some(author), posted.id).await?,
+        };
+        view.ok_or(Error::NotFound)
     }
 
     /// Delete a status (or undo a reblog, when the id is a reblog). Returns the deleted row.

@@ -129,7 +129,8 @@ async fn measure(
         let text = format!("Case study {i}: a film score, from the first sketch to the final mix");
         showcased.push(
             app.post_status(&maya, new_status(text, None, vec![media]))
-                .await?,
+                .await?
+                .id,
         );
     }
     let rest = opts.posts.saturating_sub(showcase);

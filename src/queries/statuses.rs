@@ -37,6 +37,36 @@ const COLUMNS: &str = "s.id, s.account_id, s.uri, s.url, s.text, s.content, s.sp
      s.application_website, s.created_at, s.replies_count, s.reblogs_count, s.favourites_count, s.edited_at, \
      s.card_url";
 
+impl StatusRow {
+    /// The row the projection writes for a status just posted, before anyone has replied
+    /// to, reblogged, favourited or edited it.
+    pub fn posted(e: &crate::events::StatusPosted) -> StatusRow {
+        StatusRow {
+            id: e.status_id,
+            account_id: e.account_id,
+            uri: e.uri.clone(),
+            url: Some(e.url.clone()),
+            text: e.text.clone(),
+            content: e.content.clone(),
+            spoiler_text: e.spoiler_text.clone(),
+            visibility: e.visibility.clone(),
+            sensitive: i64::from(e.sensitive),
+            language: e.language.clone(),
+            in_reply_to_id: e.in_reply_to_id,
+            in_reply_to_account_id: e.in_reply_to_account_id,
+            reblog_of_id: None,
+            application_name: e.application.as_ref().map(|a| a.name.clone()),
+            application_website: e.application.as_ref().and_then(|a| a.website.clone()),
+            created_at: e.created_at,
+            replies_count: 0,
+            reblogs_count: 0,
+            favourites_count: 0,
+            edited_at: None,
+            card_url: None,
+        }
+    }
+}
+
 /// `only_media=true`: statuses with at least one attachment.
 const WITH_MEDIA: &str = " AND EXISTS (SELECT 1 FROM media_attachments m WHERE m.status_id = s.id)";
 

@@ -9,7 +9,7 @@ use serde_json::{Value, json};
 use crate::media::png;
 use crate::support::*;
 
-async fn add(
+pub async fn add(
     server: &TestServer,
     shortcode: &str,
     bytes: &[u8],

@@ -1,5 +1,5 @@
 //! Small reading endpoints: several statuses at once, the account's preferences, and
-//! markers.
+//! markers; and the answer to a post, which is the status as it reads back.
 
 use serde_json::json;
 
@@ -222,5 +222,55 @@ async fn the_instance_states_its_rules_description_and_blocks() {
     assert_schema("ExtendedDescription", &description);
     let (status, blocks) = server.get("/api/v1/instance/domain_blocks", None).await;
     assert_eq!((status.as_u16(), blocks), (200, json!([])));
+    server.stop().await;
+}
+
+/// The answer to `POST /api/v1/statuses` is built from what the post wrote, not read back:
+/// it must be exactly what reading the status gives, whatever the post carries.
+#[tokio::test]
+async fn a_new_status_is_answered_exactly_as_it_reads_back() {
+    let server = TestServer::start().await;
+    let alice = server.user("alice").await;
+    let bob = server.user("bob").await;
+    let out = crate::emoji::add(&server, "blobcat", &crate::media::png(64, 64), &[]).await;
+    assert!(out.status.success(), "{out:?}");
+    let (_, first) = server
+        .post(
+            "/api/v1/statuses",
+            Some(&bob.token),
+            json!({"status": "a thread to answer"}),
+        )
+        .await;
+    let (code, media) = crate::media::upload(
+        &server,
+        &alice,
+        "/api/v2/media",
+        "photo.png",
+        crate::media::png(40, 30),
+        &[("description", "a small square")],
+    )
+    .await;
+    assert!(code.is_success(), "{media}");
+    let posts = [
+        json!({"status": "plain words", "visibility": "unlisted", "language": "en"}),
+        json!({
+            "status": "@bob :blobcat: about #Rust and #rust",
+            "spoiler_text": "cw :blobcat:",
+            "sensitive": true,
+            "in_reply_to_id": first["id"],
+            "poll": {"options": ["yes", "no"], "expires_in": 3600, "multiple": true},
+        }),
+        json!({"status": "a picture", "media_ids": [media["id"]], "visibility": "private"}),
+    ];
+    for post in posts {
+        let (code, answered) = server
+            .post("/api/v1/statuses", Some(&alice.token), post.clone())
+            .await;
+        assert_eq!(code, 200, "{answered}");
+        assert_schema("Status", &answered);
+        let path = format!("/api/v1/statuses/{}", answered["id"].as_str().unwrap());
+        let (_, read) = server.get(&path, Some(&alice.token)).await;
+        assert_eq!(answered, read, "for {post}");
+    }
     server.stop().await;
 }

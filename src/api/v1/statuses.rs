@@ -171,7 +171,7 @@ async fn create(
         drop(conn);
         return Ok(Json(super::scheduled::scheduled_to_api(&app, &row).await?));
     }
-    let status_id = app
+    let posted = app
         .post_status(
             &me.account,
             NewStatus {
@@ -188,7 +188,8 @@ async fn create(
             },
         )
         .await?;
-    Ok(Json(view(&app, Some(me.id()), status_id).await?))
+    let view = app.posted_view(me.id(), posted).await?;
+    Ok(Json(status_to_api(&view, &Ctx::new(&app.config))))
 }
 
 async fn show(
