@@ -478,30 +478,52 @@ pub async fn hydrate(
 
     let mut mention_rows: Vec<(i64, i64)> = Vec::new();
     let mut tag_rows: Vec<(i64, String)> = Vec::new();
+    let (mut with_media, mut with_poll, mut with_emojis) = (Vec::new(), Vec::new(), Vec::new());
     if !status_ids.is_empty() {
-        // Mentions and tags in one round trip: (status, mentioned account, tag name).
+        // In one round trip: mentions, tags, and which statuses have attachments, a poll
+        // or custom emoji, so those are looked up only for the statuses that have them
+        // (most pages have few). PostgreSQL types a DISTINCT branch's bare NULLs as text
+        // before the union sees them, hence the casts.
         let mut sql = Sql::new(
-            "SELECT status_id, account_id, NULL AS tag FROM status_mentions WHERE status_id IN (",
+            "SELECT status_id, account_id, NULL AS tag, 'mention' AS what FROM status_mentions \
+             WHERE status_id IN (",
         );
         sql.ints(&status_ids);
         sql.push(
-            ") UNION ALL SELECT st.status_id, NULL, t.display_name FROM status_tags st \
+            ") UNION ALL SELECT st.status_id, NULL, t.display_name, 'tag' FROM status_tags st \
              JOIN tags t ON t.name = st.tag WHERE st.status_id IN (",
         );
+        sql.ints(&status_ids);
+        sql.push(
+            ") UNION ALL SELECT DISTINCT status_id, CAST(NULL AS BIGINT), CAST(NULL AS TEXT), 'media' \
+             FROM media_attachments WHERE status_id IN (",
+        );
+        sql.ints(&status_ids);
+        sql.push(
+            ") UNION ALL SELECT status_id, NULL, NULL, 'poll' FROM polls WHERE status_id IN (",
+        );
+        sql.ints(&status_ids);
+        sql.push(
+            ") UNION ALL SELECT DISTINCT status_id, CAST(NULL AS BIGINT), CAST(NULL AS TEXT), 'emoji' \
+             FROM status_emojis WHERE status_id IN (",
+        );
         sql.ints(&status_ids).push(")");
-        let rows: Vec<(i64, Option<i64>, Option<String>)> = sql.fetch_all(conn).await?;
-        for (status_id, account, tag) in rows {
-            match (account, tag) {
-                (Some(a), _) => mention_rows.push((status_id, a)),
-                (None, Some(t)) => tag_rows.push((status_id, t)),
-                (None, None) => {}
+        let rows: Vec<(i64, Option<i64>, Option<String>, String)> = sql.fetch_all(conn).await?;
+        for (status_id, account, tag, what) in rows {
+            match (what.as_str(), account, tag) {
+                ("mention", Some(a), _) => mention_rows.push((status_id, a)),
+                ("tag", _, Some(t)) => tag_rows.push((status_id, t)),
+                ("media", ..) => with_media.push(status_id),
+                ("poll", ..) => with_poll.push(status_id),
+                ("emoji", ..) => with_emojis.push(status_id),
+                _ => {}
             }
         }
         tag_rows.sort();
     }
-    let media = super::media::of_statuses(conn, &status_ids).await?;
-    let polls = super::polls::of_statuses(conn, &status_ids, viewer).await?;
-    let emojis = super::emojis::of_statuses(conn, &status_ids).await?;
+    let media = super::media::of_statuses(conn, &with_media).await?;
+    let polls = super::polls::of_statuses(conn, &with_poll, viewer).await?;
+    let emojis = super::emojis::of_statuses(conn, &with_emojis).await?;
     let mut card_urls: Vec<String> = all.iter().filter_map(|r| r.card_url.clone()).collect();
     card_urls.sort_unstable();
     card_urls.dedup();
