@@ -5,7 +5,7 @@
 
 use std::time::{Duration, Instant};
 
-use super::{Scratch, percentiles};
+use super::{Scratch, per, percentiles};
 use crate::app::accounts::Registration;
 use crate::oauth::store;
 use crate::queries::accounts as q;
@@ -26,10 +26,14 @@ pub struct Report {
     pub engine: &'static str,
     pub statuses: usize,
     pub posts_per_second: f64,
+    /// The server process's CPU time for each post, the fan-out after it included.
+    pub cpu_per_post: Duration,
     /// From the last post's acknowledgement until it is on the reader's home timeline.
     pub fan_out_behind: Duration,
     pub reads: usize,
     pub reads_per_second: f64,
+    /// The server process's CPU time for each home-timeline read.
+    pub cpu_per_read: Duration,
     pub p50: Duration,
     pub p99: Duration,
     /// Searches of each kind measured.
@@ -67,6 +71,7 @@ async fn measure(scratch: &Scratch, opts: &Options) -> anyhow::Result<Report> {
     // Posts per second through the full command path (render, decide, append, project),
     // each acknowledged over HTTP.
     let statuses_url = format!("{base}/api/v1/statuses");
+    let cpu_at_start = server.cpu();
     let started = Instant::now();
     let acks: Vec<(Instant, i64)> =
         futures::future::try_join_all((0..workers).map(|w| {
@@ -139,15 +144,19 @@ async fn measure(scratch: &Scratch, opts: &Options) -> anyhow::Result<Report> {
         }
         None => Duration::ZERO,
     };
+    // The server's CPU for the posts and the fan-out that follows them.
+    let cpu_per_post = per(server.cpu().saturating_sub(cpu_at_start), opts.statuses);
 
     // Home timeline reads, authenticated.
     let home = format!("{base}/api/v1/timelines/home?limit=20");
     let expect = 20.min(opts.statuses);
     // Warm up caches and connections before measuring.
     reads.run(50, |_| home.clone(), expect).await?;
+    let cpu_at_start = server.cpu();
     let started = Instant::now();
     let mut all = reads.run(opts.reads, |_| home.clone(), expect).await?;
     let reading = started.elapsed();
+    let cpu_per_read = per(server.cpu().saturating_sub(cpu_at_start), all.len());
     let pick = percentiles(&mut all);
 
     // Full-text search of statuses: a word one status has (its number), and words every
@@ -175,9 +184,11 @@ async fn measure(scratch: &Scratch, opts: &Options) -> anyhow::Result<Report> {
         engine: scratch.engine(),
         statuses: opts.statuses,
         posts_per_second: opts.statuses as f64 / posting.as_secs_f64(),
+        cpu_per_post,
         fan_out_behind,
         reads: all.len(),
         reads_per_second: all.len() as f64 / reading.as_secs_f64(),
+        cpu_per_read,
         p50: pick.0,
         p99: pick.1,
         searches,
@@ -267,6 +278,11 @@ impl Report {
             self.posts_per_second,
             ms(self.fan_out_behind)
         );
+        println!(
+            "server CPU: {:.0} µs a post (its fan-out included), {:.0} µs a home-timeline read",
+            self.cpu_per_post.as_secs_f64() * 1e6,
+            self.cpu_per_read.as_secs_f64() * 1e6
+        );
         if let Some(wal) = self.wal_mib {
             println!("SQLite WAL after the posts: {wal} MiB");
         }
@@ -304,6 +320,8 @@ impl Report {
                     ("reads_per_s", format!("{:.0}", self.reads_per_second)),
                     ("read_p50_ms", super::ms(self.p50)),
                     ("read_p99_ms", super::ms(self.p99)),
+                    ("server_cpu_us_per_post", super::us(self.cpu_per_post)),
+                    ("server_cpu_us_per_read", super::us(self.cpu_per_read)),
                     ("search_one_p99_ms", super::ms(self.search_one.1)),
                     ("search_common_p99_ms", super::ms(self.search_common.1)),
                     ("rss_idle_mib", (self.rss_idle_kib / 1024).to_string()),

@@ -177,6 +177,12 @@ impl Server {
         self.child.id().map(rss_kib).unwrap_or(0)
     }
 
+    /// The CPU time it has used so far, user and system (zero where /proc has none). On
+    /// PostgreSQL the database's own processes are not in it.
+    pub fn cpu(&self) -> Duration {
+        self.child.id().map(cpu_time).unwrap_or_default()
+    }
+
     /// The part of it that is the process's own (heap and stacks), not pages of mapped
     /// files such as SQLite's memory-mapped database, which the kernel can drop.
     pub fn anon_kib(&self) -> u64 {
@@ -212,6 +218,24 @@ pub fn rss_kib(pid: u32) -> u64 {
     status_kib(pid, "VmRSS:")
 }
 
+/// A process's user and system CPU time, from /proc/<pid>/stat (zero where there is none).
+/// Linux counts it in USER_HZ ticks, a hundredth of a second on every architecture.
+pub fn cpu_time(pid: u32) -> Duration {
+    let ticks = std::fs::read_to_string(format!("/proc/{pid}/stat"))
+        .ok()
+        .and_then(|stat| {
+            // The command name (field 2) may hold spaces and parentheses: count from the
+            // last `)`, after which field 3 comes first; utime and stime are 14 and 15.
+            let (_, rest) = stat.rsplit_once(')')?;
+            let mut fields = rest.split_whitespace().skip(11);
+            let user: u64 = fields.next()?.parse().ok()?;
+            let system: u64 = fields.next()?.parse().ok()?;
+            Some(user + system)
+        })
+        .unwrap_or(0);
+    Duration::from_millis(ticks * 10)
+}
+
 /// One `kB` figure of /proc/<pid>/status (0 where there is none).
 fn status_kib(pid: u32, key: &str) -> u64 {
     std::fs::read_to_string(format!("/proc/{pid}/status"))
@@ -233,6 +257,18 @@ pub fn line(name: &str, engine: &str, values: &[(&str, String)]) -> String {
 /// Milliseconds with two decimals, for `bench` lines.
 pub fn ms(d: Duration) -> String {
     format!("{:.2}", d.as_secs_f64() * 1000.0)
+}
+
+/// Whole microseconds, for `bench` lines.
+pub fn us(d: Duration) -> String {
+    format!("{:.0}", d.as_secs_f64() * 1_000_000.0)
+}
+
+/// `total` shared out over `n` (zero when `n` is).
+pub fn per(total: Duration, n: usize) -> Duration {
+    total
+        .checked_div(u32::try_from(n).unwrap_or(u32::MAX))
+        .unwrap_or_default()
 }
 
 /// The real server in this process on a loopback port and a scratch database (the web
